@@ -1,0 +1,118 @@
+"""The ``salesnb`` command: ``sample`` and ``validate`` (reports come later)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SalesnbError
+
+__all__ = ["main"]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-12-31") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesnb", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write the synthetic sample dataset",
+                       description="Generate the synthetic sales dataset (deterministic by seed).")
+    p.add_argument("--out", type=Path, required=True, help="folder to write the tables into")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: 42)")
+    p.add_argument("--scale", type=_positive, default=1.0,
+                   help="size multiplier: 1 = ~140k order lines, 70 = ~10M (default: 1)")
+    p.add_argument("--format", choices=["csv", "parquet"], default=None,
+                   help="file format (default: csv, parquet when --scale > 5)")
+
+    v = sub.add_parser("validate", help="check a source; exit 0 clean, 1 quarantined, 2 unusable",
+                       description="Validate every table of a source and report quarantined "
+                                   "rows. Exit status: 0 clean, 1 rows quarantined, 2 a table "
+                                   "unusable.")
+    v.add_argument("source", help="folder of table files or a .duckdb file")
+    v.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
+    v.add_argument("--as-of", type=_date, default=None,
+                   help="reject dates after this day (default: today)")
+    v.add_argument("--quarantine", type=Path, default=None,
+                   help="write the quarantined rows to this CSV file")
+    v.add_argument("--examples", type=int, default=3,
+                   help="example rows to print per rule (default: 3)")
+    return parser
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .generate import DEFAULT_SEED, write_sample
+
+    fmt = args.format or ("parquet" if args.scale > 5 else "csv")
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    counts = write_sample(args.out, seed=seed, scale=args.scale, fmt=fmt)
+    for table, n in counts.items():
+        print(f"{table:<14}{n:>12,} rows")
+    print(f"wrote {fmt} files to {args.out} (seed {seed}, scale {args.scale:g})")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .data import validate
+
+    report = validate(args.source, args.mapping, as_of=args.as_of)
+    counts = report.counts
+    print(f"source: {report.source}")
+    if not counts.empty:
+        print(counts.drop(columns=["file"]).to_string(index=False))
+    for reason in report.errors.values():
+        print(f"UNUSABLE {reason}", file=sys.stderr)
+    for table, notes in report.skipped.items():
+        for note in notes:
+            print(f"skipped check on {table}: {note}")
+    q = report.quarantine
+    if not q.empty:
+        print("\nquarantined rows by rule (a row may break several rules):")
+        print(report.by_rule().to_string(index=False))
+        print("\nexamples:")
+        for (_table, _rule), grp in q.groupby(["table", "rule"], sort=True):
+            for rec in grp.head(args.examples).itertuples(index=False):
+                value = "<empty>" if pd.isna(rec.value) else repr(rec.value)
+                print(f"  {rec.file} row {rec.row}: {rec.column}={value}: {rec.message}")
+    if args.quarantine is not None:
+        q.to_csv(args.quarantine, index=False)
+        print(f"\nquarantine written to {args.quarantine}")
+    status = {0: "clean", 1: "rows quarantined", 2: "table(s) unusable"}[report.exit_code]
+    print(f"\nresult: {status}")
+    return report.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``salesnb`` command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            return _cmd_sample(args)
+        return _cmd_validate(args)
+    except SalesnbError as exc:
+        print(f"salesnb {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""Validation with quarantine: typed, checked tables from raw rows, inside DuckDB.
+
+Every rule is an SQL predicate evaluated in one pass per table, so validation scales with
+DuckDB rather than with pandas. A row that breaks any rule is moved to the quarantine with the
+file, row number, column, rule and offending value; the rest loads. For every table::
+
+    rows read == rows loaded + rows quarantined
+
+Rules
+-----
+``missing_column``
+    A required column is absent: the whole table is unusable (``TableError``).
+``type``
+    A value does not parse as the column's type (number, whole number, date).
+``required``
+    A column that must always be filled is empty.
+``range``
+    A number is below its minimum or above its maximum (quantities, prices, discount in [0, 1]).
+``choice``
+    A value is not one of the allowed codes (e.g. lead status open/converted/lost).
+``duplicate_key``
+    The row's key repeats an earlier row (the first occurrence loads).
+``foreign_key``
+    A reference (order -> customer, product, rep, ...) is not among the loaded rows of the
+    referenced table. Skipped, and reported, when that table is not in the source.
+``revenue``
+    ``revenue`` differs from ``quantity * unit_price * (1 - discount)`` by more than
+    ``0.01 + 0.1 %``.
+``future_date``
+    A date lies after the as-of date.
+``date_order``
+    A later date precedes an earlier one (e.g. a lead's outcome before its creation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from .errors import TableError
+from .schema import Column, TableSpec
+from .sources import Source, _lit, _q
+
+__all__ = ["RULES", "TableResult", "validate_table", "REVENUE_ABS_TOL", "REVENUE_REL_TOL"]
+
+#: Rule name -> what it means, for reports and the data dictionary.
+RULES: dict[str, str] = {
+    "missing_column": "a required column is absent (table unusable)",
+    "type": "value does not parse as the column's type",
+    "required": "required value is empty",
+    "range": "number outside its allowed range",
+    "choice": "value is not one of the allowed codes",
+    "duplicate_key": "key repeats an earlier row",
+    "foreign_key": "reference not found in the referenced table",
+    "revenue": "revenue differs from quantity x unit_price x (1 - discount)",
+    "future_date": "date is after the as-of date",
+    "date_order": "date precedes the date it must follow",
+}
+REVENUE_ABS_TOL = 0.01
+REVENUE_REL_TOL = 0.001
+QUARANTINE_COLUMNS = ["table", "file", "row", "column", "rule", "value", "message"]
+
+
+@dataclass
+class TableResult:
+    """Outcome of validating one table.
+
+    Attributes
+    ----------
+    table : str
+        Table name.
+    file : str
+        Where it was read from.
+    rows_read : int
+        Data rows in the source.
+    clean_view : str
+        DuckDB table holding the loaded rows (typed, schema columns first).
+    quarantine : pandas.DataFrame
+        One row per broken rule per row: table, file, row, column, rule, value, message.
+    rows_quarantined : int
+        Distinct source rows quarantined.
+    skipped : list of str
+        Checks that could not run, and why (e.g. referenced table absent).
+    extra_columns : list of str
+        Source columns kept that are not part of the data model.
+    """
+
+    table: str
+    file: str
+    rows_read: int
+    clean_view: str
+    quarantine: pd.DataFrame
+    rows_quarantined: int
+    skipped: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        """Rows that passed every rule."""
+        return self.rows_read - self.rows_quarantined
+
+
+def _typed_expr(col: Column, src_type: str, raw: str, na_values: tuple[str, ...],
+                date_formats: tuple[str, ...]) -> tuple[str, str]:
+    """Return ``(typed expression, "value present" expression)`` for one column."""
+    is_text = src_type.upper() == "VARCHAR"
+    if is_text:
+        nas = ", ".join(_lit(v) for v in ("", *na_values))
+        text = f"(CASE WHEN trim({raw}) IN ({nas}) THEN NULL ELSE trim({raw}) END)"
+    else:
+        text = f"CAST({raw} AS VARCHAR)"
+    present = f"({text} IS NOT NULL)"
+    if col.dtype == "str":
+        return text, present
+    if col.dtype == "float":
+        return (f"TRY_CAST({text} AS DOUBLE)" if is_text else f"TRY_CAST({raw} AS DOUBLE)"), present
+    if col.dtype == "int":
+        num = f"TRY_CAST({text} AS DOUBLE)" if is_text else f"TRY_CAST({raw} AS DOUBLE)"
+        return (f"(CASE WHEN {num} = round({num}) AND abs({num}) < 9e15 "
+                f"THEN CAST({num} AS BIGINT) END)"), present
+    # date
+    if not is_text:
+        return f"TRY_CAST({raw} AS DATE)", present
+    options = [f"TRY_CAST({text} AS DATE)", f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE)"]
+    if date_formats:
+        fmts = ", ".join(_lit(f) for f in date_formats)
+        options.append(f"TRY_CAST(try_strptime({text}, [{fmts}]) AS DATE)")
+    parsed = f"coalesce({', '.join(options)})"
+    return (f"(CASE WHEN year({parsed}) BETWEEN 1900 AND 2200 THEN {parsed} END)"), present
+
+
+def _violation(rule: str, column: str, cond: str, value: str, message: str) -> str:
+    """Return SQL for one list element: a violation struct when ``cond`` holds, else NULL."""
+    return (f"CASE WHEN {cond} THEN {{'rule': {_lit(rule)}, 'column': {_lit(column)}, "
+            f"'value': CAST({value} AS VARCHAR), 'message': {message}}} END")
+
+
+def validate_table(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    spec: TableSpec,
+    *,
+    loaded: dict[str, str],
+    as_of: dt.date,
+) -> TableResult:
+    """Validate one table of ``source`` into a clean DuckDB table plus quarantine rows.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection the source's raw view and the clean table live in.
+    source : Source
+        Where the table is read from.
+    spec : TableSpec
+        The table's rules.
+    loaded : dict of str to str
+        ``{table: clean DuckDB table}`` already validated, for foreign keys.
+    as_of : datetime.date
+        Dates after this are quarantined as ``future_date``.
+
+    Returns
+    -------
+    TableResult
+
+    Raises
+    ------
+    TableError
+        When the table is missing or a required column is absent.
+    """
+    name = spec.name
+    raw_view = f"_raw_{name}"
+    where = source.register(con, name, raw_view)
+    tmap = source.mapping.for_table(name)
+    types = {r[0]: r[1] for r in con.sql(f"DESCRIBE {_q(raw_view)}").fetchall()}
+    missing = [c for c in spec.required_columns if c not in types]
+    if missing:
+        found = ", ".join(c for c in types if c != "_row")
+        raise TableError(name, where, f"required column(s) missing: {', '.join(missing)} "
+                         f"(columns found: {found})",
+                         "rename the export's columns to salesnb names with a mapping "
+                         "(salesnb.mapping), or add the columns")
+    present_cols = [c for c in spec.columns if c.name in types]
+    extra = [c for c in types if c != "_row" and c not in spec.column_names]
+
+    # Pass 1: typed values, plus type failures, from the raw rows.
+    typed_sel, type_checks = [], []
+    for col in present_cols:
+        raw = f"r.{_q(col.name)}"
+        typed, present = _typed_expr(col, types[col.name], raw, tmap.na_values,
+                                     tmap.date_formats)
+        typed_sel.append(f"{typed} AS {_q(col.name)}")
+        if not col.nullable:
+            type_checks.append(_violation("required", col.name, f"NOT {present}", "NULL",
+                                          _lit(f"{col.name} is empty")))
+        if col.dtype != "str":
+            kind = {"int": "a whole number", "float": "a number", "date": "a date"}[col.dtype]
+            hint = (" (add its format to 'date_formats' in a mapping)"
+                    if col.dtype == "date" else "")
+            type_checks.append(_violation(
+                "type", col.name, f"{present} AND {typed} IS NULL", raw,
+                _lit(f"{col.name} is not {kind}{hint}")))
+    for col in extra:
+        typed_sel.append(f"r.{_q(col)}")
+    type_list = f"[{', '.join(type_checks)}]" if type_checks else "[]"
+    typed_table = f"_typed_{name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_q(typed_table)} AS SELECT r._row, "
+        f"{', '.join(typed_sel)}, list_filter({type_list}, lambda x: x IS NOT NULL) AS _bad "
+        f"FROM {_q(raw_view)} r")
+
+    # Pass 2: the other rules on typed values.
+    checks: list[str] = []
+    skipped: list[str] = []
+    for col in present_cols:
+        c = _q(col.name)
+        if col.minimum is not None:
+            checks.append(_violation("range", col.name, f"{c} < {col.minimum}", c,
+                                     _lit(f"{col.name} must be >= {col.minimum:g}")))
+        if col.maximum is not None:
+            checks.append(_violation("range", col.name, f"{c} > {col.maximum}", c,
+                                     _lit(f"{col.name} must be <= {col.maximum:g}")))
+        if col.choices:
+            allowed = ", ".join(_lit(v) for v in col.choices)
+            checks.append(_violation(
+                "choice", col.name, f"{c} NOT IN ({allowed})", c,
+                _lit(f"{col.name} must be one of {', '.join(col.choices)} "
+                     "(recode with 'values:' in a mapping)")))
+        if col.dtype == "date" and col.not_future:
+            checks.append(_violation("future_date", col.name, f"{c} > DATE {_lit(str(as_of))}",
+                                     c, _lit(f"{col.name} is after the as-of date {as_of}")))
+    for earlier, later in spec.date_order:
+        if earlier in types and later in types:
+            checks.append(_violation(
+                "date_order", later, f"{_q(later)} < {_q(earlier)}", _q(later),
+                _lit(f"{later} is before {earlier}")))
+    if spec.key and all(k in types for k in spec.key):
+        part = ", ".join(_q(k) for k in spec.key)
+        notnull = " AND ".join(f"{_q(k)} IS NOT NULL" for k in spec.key)
+        keyval = " || '|' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in spec.key)
+        checks.append(_violation(
+            "duplicate_key", "+".join(spec.key),
+            f"{notnull} AND row_number() OVER (PARTITION BY {part} ORDER BY _row) > 1",
+            keyval, _lit(f"{'+'.join(spec.key)} repeats an earlier row")))
+    for fk in spec.foreign_keys:
+        if fk.column not in types:
+            continue
+        c = _q(fk.column)
+        if fk.ref_table == name:
+            ref = f"SELECT {_q(fk.ref_column)} FROM {_q(typed_table)}"
+        elif fk.ref_table in loaded:
+            ref = f"SELECT {_q(fk.ref_column)} FROM {_q(loaded[fk.ref_table])}"
+        else:
+            skipped.append(f"foreign key {fk.column} -> {fk.ref_table}: {fk.ref_table} not "
+                           "loaded")
+            continue
+        checks.append(_violation(
+            "foreign_key", fk.column, f"{c} IS NOT NULL AND {c} NOT IN ({ref})", c,
+            _lit(f"{fk.column} not found in {fk.ref_table}.{fk.ref_column}")))
+    if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
+        disc = "coalesce(discount, 0)" if "discount" in types else "0"
+        expected = f"(quantity * unit_price * (1 - {disc}))"
+        if "revenue" in types:
+            checks.append(_violation(
+                "revenue", "revenue",
+                f"abs(revenue - {expected}) > {REVENUE_ABS_TOL} + {REVENUE_REL_TOL} * "
+                f"abs({expected})",
+                "revenue",
+                f"'revenue ' || revenue || ' <> quantity x unit_price x (1 - discount) = ' "
+                f"|| round({expected}, 2)"))
+    check_list = f"[{', '.join(checks)}]" if checks else "[]"
+    checked = f"_checked_{name}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT * EXCLUDE (_bad), "
+        f"list_concat(_bad, list_filter({check_list}, lambda x: x IS NOT NULL)) AS _bad "
+        f"FROM {_q(typed_table)} ORDER BY _row")
+    con.execute(f"DROP TABLE {_q(typed_table)}")
+
+    out_cols = [c.name for c in present_cols] + extra
+    derived = []
+    if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
+        disc = "coalesce(discount, 0)" if "discount" in types else "0"
+        if "discount" not in types:
+            derived.append("0.0::DOUBLE AS discount")
+        expected = f"round(quantity * unit_price * (1 - {disc}), 2)"
+        rev = f"coalesce(revenue, {expected})" if "revenue" in types else expected
+        out_cols = [c for c in out_cols if c != "revenue"]
+        derived.append(f"{rev} AS revenue")
+    sel = ", ".join([_q(c) for c in out_cols] + derived)
+    clean = f"_clean_{name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(clean)} AS SELECT {sel} FROM {_q(checked)} "
+                f"WHERE len(_bad) = 0")
+    ((rows_read, rows_bad),) = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE len(_bad) > 0) FROM {_q(checked)}").fetchall()
+    quarantine = con.sql(
+        f"SELECT {_lit(name)} AS \"table\", {_lit(where)} AS file, _row AS \"row\", "
+        f"b.column AS \"column\", b.rule AS rule, b.value AS value, b.message AS message "
+        f"FROM (SELECT _row, unnest(_bad) AS b FROM {_q(checked)} WHERE len(_bad) > 0) "
+        f"ORDER BY _row").df()
+    con.execute(f"DROP TABLE {_q(checked)}")
+    return TableResult(name, where, rows_read, clean, quarantine, rows_bad, skipped, extra)
