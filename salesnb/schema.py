@@ -27,6 +27,7 @@ __all__ = [
     "PII_COLUMNS",
     "REGION_KEY",
     "table_spec",
+    "data_dictionary",
 ]
 
 DType = Literal["str", "int", "float", "date"]
@@ -387,3 +388,45 @@ def table_spec(name: str) -> TableSpec:
         return TABLES[name]
     except KeyError:
         raise KeyError(f"unknown table {name!r}; salesnb tables are: {', '.join(TABLES)}") from None
+
+
+def data_dictionary() -> str:
+    """Return the data model as Markdown tables, one section per table.
+
+    ``data/README.md`` embeds this text; a test keeps the two identical.
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    lines: list[str] = []
+    for spec in TABLES.values():
+        lines += [f"### `{spec.name}`", "", spec.description, ""]
+        if spec.key:
+            lines.append(f"Key: {' + '.join(f'`{k}`' for k in spec.key)}.")
+        if spec.foreign_keys:
+            refs = ", ".join(f"`{fk.column}` -> `{fk.ref_table}.{fk.ref_column}`"
+                             for fk in spec.foreign_keys)
+            lines.append(f"References: {refs}.")
+        lines += ["", "| column | type | required | rules | description |",
+                  "|---|---|---|---|---|"]
+        for c in spec.columns:
+            rules = []
+            if not c.nullable:
+                rules.append("not empty")
+            if c.minimum is not None:
+                rules.append(f">= {c.minimum:g}")
+            if c.maximum is not None:
+                rules.append(f"<= {c.maximum:g}")
+            if c.choices:
+                rules.append("one of " + "/".join(c.choices))
+            if c.dtype == "date" and c.not_future:
+                rules.append("not after as-of")
+            if c.pii:
+                rules.append("personal data")
+            req = "yes" if c.required else "no"
+            lines.append(f"| `{c.name}` | {c.dtype} | {req} | {', '.join(rules)} | "
+                         f"{c.description} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""The ``salesnb`` command line: exit codes and messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+from conftest import AS_OF
+
+from salesnb.cli import main
+
+
+def test_validate_clean_exits_0(tiny, write, capsys):
+    assert main(["validate", str(write(tiny)), "--as-of", str(AS_OF)]) == 0
+    out = capsys.readouterr().out
+    assert "result: clean" in out and "orders" in out
+
+
+def test_validate_quarantine_exits_1_and_writes_csv(tiny, write, tmp_path, capsys):
+    tiny["orders"].loc[0, "discount"] = "2"
+    qfile = tmp_path / "q.csv"
+    code = main(["validate", str(write(tiny)), "--as-of", str(AS_OF), "--quarantine", str(qfile)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "orders.csv row 2: discount='2.0'" in out or "orders.csv row 2: discount='2'" in out
+    q = pd.read_csv(qfile)
+    assert {"range", "revenue"} == set(q["rule"])
+    assert set(q["row"]) == {2}
+
+
+def test_validate_unusable_table_exits_2(tiny, write, capsys):
+    tiny["orders"] = tiny["orders"].drop(columns=["order_date"])
+    assert main(["validate", str(write(tiny)), "--as-of", str(AS_OF)]) == 2
+    captured = capsys.readouterr()
+    assert "order_date" in captured.err and "orders.csv" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_missing_source_is_one_line_error(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and len(err.strip().splitlines()) == 1
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "salesnb.cli", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "sample" in out and "validate" in out
