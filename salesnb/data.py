@@ -9,12 +9,13 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .errors import SalesnbError, TableError
 from .mapping import Mapping, load_mapping
 from .schema import PII_COLUMNS, TABLE_ORDER, TABLES
 from .sources import Source, _q, open_source
-from .validation import QUARANTINE_COLUMNS, TableResult, validate_table
+from .validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 
 __all__ = ["SalesData", "ValidationReport", "load", "validate"]
 
@@ -154,6 +155,16 @@ class SalesData:
         return f"SalesData({self.source}: {', '.join(parts)}; quarantined={q:,})"
 
 
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert a fetched Arrow table (several times faster and leaner than DuckDB's ``.df()``).
+
+    Dates become ``datetime64``, whole numbers the nullable ``Int64`` (so a missing value
+    does not turn a count into a float), text the pandas string dtype.
+    """
+    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True,
+                           types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
 def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
          as_of: dt.date | None, *, strict: bool, memory_limit: str | None,
          fetch: bool = True
@@ -174,6 +185,9 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
                          "with .csv, .parquet or .xlsx, or a mapping naming the files")
     order = [t for t in TABLE_ORDER if t in wanted]
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    # large_string is what pandas' text dtype holds: no conversion on fetch
+    con.execute("SET arrow_large_buffer_size = true")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     results: dict[str, TableResult] = {}
@@ -190,8 +204,12 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
                 errors[t] = str(exc)
                 continue
             results[t] = res
-        for t, res in results.items() if fetch else ():
-            frames[t] = con.sql(f"SELECT * FROM {_q(res.clean_view)}").df()
+        for t, res in results.items():
+            table = (con.sql(f"SELECT * FROM {_q(res.clean_view)}").to_arrow_table()
+                     if fetch else None)
+            release(con, t)  # free DuckDB's copy before pandas makes its own
+            if table is not None:
+                frames[t] = _to_pandas(table)
     finally:
         con.close()
         src.close()

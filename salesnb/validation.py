@@ -35,6 +35,8 @@ Rules
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass, field
 
 import duckdb
@@ -44,7 +46,8 @@ from .errors import TableError
 from .schema import Column, TableSpec
 from .sources import Source, _lit, _q
 
-__all__ = ["RULES", "TableResult", "validate_table", "REVENUE_ABS_TOL", "REVENUE_REL_TOL"]
+__all__ = ["RULES", "TableResult", "validate_table", "release", "REVENUE_ABS_TOL",
+           "REVENUE_REL_TOL"]
 
 #: Rule name -> what it means, for reports and the data dictionary.
 RULES: dict[str, str] = {
@@ -59,6 +62,7 @@ RULES: dict[str, str] = {
     "future_date": "date is after the as-of date",
     "date_order": "date precedes the date it must follow",
 }
+_log = logging.getLogger(__name__)
 REVENUE_ABS_TOL = 0.01
 REVENUE_REL_TOL = 0.001
 QUARANTINE_COLUMNS = ["table", "file", "row", "column", "rule", "value", "message"]
@@ -108,16 +112,22 @@ def _typed_expr(col: Column, src_type: str, raw: str, na_values: tuple[str, ...]
     """Return ``(typed expression, "value present" expression)`` for one column."""
     is_text = src_type.upper() == "VARCHAR"
     if is_text:
-        nas = ", ".join(_lit(v) for v in ("", *na_values))
-        text = f"(CASE WHEN trim({raw}) IN ({nas}) THEN NULL ELSE trim({raw}) END)"
+        if na_values:
+            nas = ", ".join(_lit(v) for v in ("", *na_values))
+            text = f"(CASE WHEN trim({raw}) IN ({nas}) THEN NULL ELSE trim({raw}) END)"
+        else:
+            text = f"nullif(trim({raw}), '')"
     else:
         text = f"CAST({raw} AS VARCHAR)"
-    present = f"({text} IS NOT NULL)"
+    present = f"({text} IS NOT NULL)" if is_text else f"({raw} IS NOT NULL)"
     if col.dtype == "str":
         return text, present
     if col.dtype == "float":
         return (f"TRY_CAST({text} AS DOUBLE)" if is_text else f"TRY_CAST({raw} AS DOUBLE)"), present
     if col.dtype == "int":
+        if src_type.upper() in {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT",
+                                "UINTEGER", "USMALLINT", "UTINYINT"}:
+            return f"TRY_CAST({raw} AS BIGINT)", present
         num = f"TRY_CAST({text} AS DOUBLE)" if is_text else f"TRY_CAST({raw} AS DOUBLE)"
         return (f"(CASE WHEN {num} = round({num}) AND abs({num}) < 9e15 "
                 f"THEN CAST({num} AS BIGINT) END)"), present
@@ -132,10 +142,31 @@ def _typed_expr(col: Column, src_type: str, raw: str, na_values: tuple[str, ...]
     return (f"(CASE WHEN year({parsed}) BETWEEN 1900 AND 2200 THEN {parsed} END)"), present
 
 
-def _violation(rule: str, column: str, cond: str, value: str, message: str) -> str:
-    """Return SQL for one list element: a violation struct when ``cond`` holds, else NULL."""
-    return (f"CASE WHEN {cond} THEN {{'rule': {_lit(rule)}, 'column': {_lit(column)}, "
-            f"'value': CAST({value} AS VARCHAR), 'message': {message}}} END")
+def _timed(con: duckdb.DuckDBPyConnection, sql: str, step: str) -> None:
+    """Execute ``sql`` and log its duration at DEBUG level (``salesnb.validation``)."""
+    start = time.perf_counter()
+    con.execute(sql)
+    _log.debug("%s: %.2f s\n%s", step, time.perf_counter() - start, sql)
+
+
+def _violation(rule: str, column: str, cond: str, value: str, message: str
+               ) -> tuple[str, str]:
+    """Return ``(condition, struct)`` SQL for one rule: the struct describes a violation."""
+    return cond, (f"{{'rule': {_lit(rule)}, 'column': {_lit(column)}, "
+                  f"'value': CAST({value} AS VARCHAR), 'message': {message}}}")
+
+
+def _violations_sql(checks: list[tuple[str, str]]) -> str:
+    """Return SQL for the list of violations of a row, NULL when it breaks no rule.
+
+    The cheap OR of all conditions runs on every row; the structs are built only for the few
+    rows that break something.
+    """
+    if not checks:
+        return "NULL"
+    any_bad = " OR ".join(f"({cond})" for cond, _ in checks)
+    items = ", ".join(f"CASE WHEN {cond} THEN {struct} END" for cond, struct in checks)
+    return f"CASE WHEN {any_bad} THEN list_filter([{items}], lambda x: x IS NOT NULL) END"
 
 
 def validate_table(
@@ -185,37 +216,33 @@ def validate_table(
     present_cols = [c for c in spec.columns if c.name in types]
     extra = [c for c in types if c != "_row" and c not in spec.column_names]
 
-    # Pass 1: typed values, plus type failures, from the raw rows.
-    typed_sel, type_checks = [], []
-    for col in present_cols:
-        raw = f"r.{_q(col.name)}"
-        typed, present = _typed_expr(col, types[col.name], raw, tmap.na_values,
-                                     tmap.date_formats)
-        typed_sel.append(f"{typed} AS {_q(col.name)}")
-        if not col.nullable:
-            type_checks.append(_violation("required", col.name, f"NOT {present}", "NULL",
-                                          _lit(f"{col.name} is empty")))
-        if col.dtype != "str":
-            kind = {"int": "a whole number", "float": "a number", "date": "a date"}[col.dtype]
-            hint = (" (add its format to 'date_formats' in a mapping)"
-                    if col.dtype == "date" else "")
-            type_checks.append(_violation(
-                "type", col.name, f"{present} AND {typed} IS NULL", raw,
-                _lit(f"{col.name} is not {kind}{hint}")))
-    for col in extra:
-        typed_sel.append(f"r.{_q(col)}")
-    type_list = f"[{', '.join(type_checks)}]" if type_checks else "[]"
-    typed_table = f"_typed_{name}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_q(typed_table)} AS SELECT r._row, "
-        f"{', '.join(typed_sel)}, list_filter({type_list}, lambda x: x IS NOT NULL) AS _bad "
-        f"FROM {_q(raw_view)} r")
-
-    # Pass 2: the other rules on typed values.
-    checks: list[str] = []
+    # One pass over the raw rows: typed values, and the list of rules each row breaks.
+    inner: list[str] = ["r._row"]
+    checks: list[tuple[str, str]] = []
     skipped: list[str] = []
     for col in present_cols:
-        c = _q(col.name)
+        c = f"t.{_q(col.name)}"
+        raw_name = _q("__raw__" + col.name)
+        typed, _ = _typed_expr(col, types[col.name], f"r.{_q(col.name)}", tmap.na_values,
+                               tmap.date_formats)
+        inner.append(f"{typed} AS {_q(col.name)}")
+        if col.dtype == "str" and not col.nullable:  # text: empty after trimming = missing
+            checks.append(_violation("required", col.name, f"{c} IS NULL", "NULL",
+                                     _lit(f"{col.name} is empty")))
+        elif col.dtype != "str":
+            inner.append(f"r.{_q(col.name)} AS {raw_name}")
+            _, present = _typed_expr(col, types[col.name], f"t.{raw_name}", tmap.na_values,
+                                     tmap.date_formats)
+            if not col.nullable:
+                checks.append(_violation("required", col.name, f"NOT {present}", "NULL",
+                                         _lit(f"{col.name} is empty")))
+            if col.dtype != "str":
+                kind = {"int": "a whole number", "float": "a number", "date": "a date"}[col.dtype]
+                hint = (" (add its format to 'date_formats' in a mapping)"
+                        if col.dtype == "date" else "")
+                checks.append(_violation(
+                    "type", col.name, f"{present} AND {c} IS NULL", f"t.{raw_name}",
+                    _lit(f"{col.name} is not {kind}{hint}")))
         if col.minimum is not None:
             checks.append(_violation("range", col.name, f"{c} < {col.minimum}", c,
                                      _lit(f"{col.name} must be >= {col.minimum:g}")))
@@ -231,25 +258,20 @@ def validate_table(
         if col.dtype == "date" and col.not_future:
             checks.append(_violation("future_date", col.name, f"{c} > DATE {_lit(str(as_of))}",
                                      c, _lit(f"{col.name} is after the as-of date {as_of}")))
+    inner += [f"r.{_q(col)}" for col in extra]
     for earlier, later in spec.date_order:
         if earlier in types and later in types:
             checks.append(_violation(
-                "date_order", later, f"{_q(later)} < {_q(earlier)}", _q(later),
+                "date_order", later, f"t.{_q(later)} < t.{_q(earlier)}", f"t.{_q(later)}",
                 _lit(f"{later} is before {earlier}")))
-    if spec.key and all(k in types for k in spec.key):
-        part = ", ".join(_q(k) for k in spec.key)
-        notnull = " AND ".join(f"{_q(k)} IS NOT NULL" for k in spec.key)
-        keyval = " || '|' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in spec.key)
-        checks.append(_violation(
-            "duplicate_key", "+".join(spec.key),
-            f"{notnull} AND row_number() OVER (PARTITION BY {part} ORDER BY _row) > 1",
-            keyval, _lit(f"{'+'.join(spec.key)} repeats an earlier row")))
     for fk in spec.foreign_keys:
         if fk.column not in types:
             continue
-        c = _q(fk.column)
+        c = f"t.{_q(fk.column)}"
         if fk.ref_table == name:
-            ref = f"SELECT {_q(fk.ref_column)} FROM {_q(typed_table)}"
+            key_expr, _ = _typed_expr(spec.column(fk.ref_column), types[fk.ref_column],
+                                      _q(fk.ref_column), tmap.na_values, tmap.date_formats)
+            ref = f"SELECT {key_expr} FROM {_q(raw_view)}"
         elif fk.ref_table in loaded:
             ref = f"SELECT {_q(fk.ref_column)} FROM {_q(loaded[fk.ref_table])}"
         else:
@@ -259,45 +281,70 @@ def validate_table(
         checks.append(_violation(
             "foreign_key", fk.column, f"{c} IS NOT NULL AND {c} NOT IN ({ref})", c,
             _lit(f"{fk.column} not found in {fk.ref_table}.{fk.ref_column}")))
+
+    outer = [f"t.{_q(col.name)}" for col in present_cols] + [f"t.{_q(col)}" for col in extra]
     if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
-        disc = "coalesce(discount, 0)" if "discount" in types else "0"
-        expected = f"(quantity * unit_price * (1 - {disc}))"
+        disc = "coalesce(t.discount, 0)" if "discount" in types else "0"
+        expected = f"(t.quantity * t.unit_price * (1 - {disc}))"
         if "revenue" in types:
             checks.append(_violation(
                 "revenue", "revenue",
-                f"abs(revenue - {expected}) > {REVENUE_ABS_TOL} + {REVENUE_REL_TOL} * "
+                f"abs(t.revenue - {expected}) > {REVENUE_ABS_TOL} + {REVENUE_REL_TOL} * "
                 f"abs({expected})",
-                "revenue",
-                f"'revenue ' || revenue || ' <> quantity x unit_price x (1 - discount) = ' "
+                "t.revenue",
+                f"'revenue ' || t.revenue || ' <> quantity x unit_price x (1 - discount) = ' "
                 f"|| round({expected}, 2)"))
-    check_list = f"[{', '.join(checks)}]" if checks else "[]"
-    checked = f"_checked_{name}"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT * EXCLUDE (_bad), "
-        f"list_concat(_bad, list_filter({check_list}, lambda x: x IS NOT NULL)) AS _bad "
-        f"FROM {_q(typed_table)} ORDER BY _row")
-    con.execute(f"DROP TABLE {_q(typed_table)}")
-
-    out_cols = [c.name for c in present_cols] + extra
-    derived = []
-    if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
-        disc = "coalesce(discount, 0)" if "discount" in types else "0"
+        # Missing revenue (or discount) is derived, so every loaded order line has both.
+        outer = [o for o in outer if o != 't."revenue"']
         if "discount" not in types:
-            derived.append("0.0::DOUBLE AS discount")
-        expected = f"round(quantity * unit_price * (1 - {disc}), 2)"
-        rev = f"coalesce(revenue, {expected})" if "revenue" in types else expected
-        out_cols = [c for c in out_cols if c != "revenue"]
-        derived.append(f"{rev} AS revenue")
-    sel = ", ".join([_q(c) for c in out_cols] + derived)
+            outer.append("0.0::DOUBLE AS discount")
+        rev = f"round({expected}, 2)"
+        outer.append(f"coalesce(t.revenue, {rev}) AS revenue" if "revenue" in types
+                     else f"{rev} AS revenue")
+    checked = f"_checked_{name}"
+    _timed(con,
+           f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT t._row, {', '.join(outer)}, "
+           f"{_violations_sql(checks)} AS _bad "
+           f"FROM (SELECT {', '.join(inner)} FROM {_q(raw_view)} r) t", f"{name}: rules")
+
+    # Duplicate keys: a cheap group-by first; the window runs only on the repeated keys.
+    dups = f"_dups_{name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(dups)} (_row BIGINT, value VARCHAR)")
+    if spec.key and all(k in types for k in spec.key):
+        part = ", ".join(_q(k) for k in spec.key)
+        notnull = " AND ".join(f"{_q(k)} IS NOT NULL" for k in spec.key)
+        keyval = " || '|' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in spec.key)
+        _timed(con,
+               f"INSERT INTO {_q(dups)} SELECT _row, {keyval} FROM ("
+               f"SELECT _row, {part}, row_number() OVER (PARTITION BY {part} ORDER BY _row) "
+               f"AS _n FROM {_q(checked)} WHERE ({part}) IN (SELECT ({part}) FROM "
+               f"{_q(checked)} WHERE {notnull} GROUP BY {part} HAVING count(*) > 1)) "
+               f"WHERE _n > 1", f"{name}: duplicate keys")
+    key_label = "+".join(spec.key)
     clean = f"_clean_{name}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(clean)} AS SELECT {sel} FROM {_q(checked)} "
-                f"WHERE len(_bad) = 0")
+    out_names = [o.rsplit(" AS ", 1)[-1] if " AS " in o else o.removeprefix("t.")
+                 for o in outer]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(clean)} AS SELECT {', '.join(out_names)} "
+                f"FROM {_q(checked)} WHERE _bad IS NULL AND _row NOT IN "
+                f"(SELECT _row FROM {_q(dups)})")
     ((rows_read, rows_bad),) = con.sql(
-        f"SELECT count(*), count(*) FILTER (WHERE len(_bad) > 0) FROM {_q(checked)}").fetchall()
+        f"SELECT count(*), count(*) FILTER (WHERE _bad IS NOT NULL OR _row IN "
+        f"(SELECT _row FROM {_q(dups)})) FROM {_q(checked)}").fetchall()
     quarantine = con.sql(
         f"SELECT {_lit(name)} AS \"table\", {_lit(where)} AS file, _row AS \"row\", "
-        f"b.column AS \"column\", b.rule AS rule, b.value AS value, b.message AS message "
-        f"FROM (SELECT _row, unnest(_bad) AS b FROM {_q(checked)} WHERE len(_bad) > 0) "
-        f"ORDER BY _row").df()
-    con.execute(f"DROP TABLE {_q(checked)}")
-    return TableResult(name, where, rows_read, clean, quarantine, rows_bad, skipped, extra)
+        f"\"column\", rule, value, message FROM ("
+        f"SELECT _row, b.column AS \"column\", b.rule AS rule, b.value AS value, "
+        f"b.message AS message "
+        f"FROM (SELECT _row, unnest(_bad) AS b FROM {_q(checked)} WHERE _bad IS NOT NULL) "
+        f"UNION ALL SELECT _row, {_lit(key_label)}, 'duplicate_key', value, "
+        f"{_lit(f'{key_label} repeats an earlier row')} FROM {_q(dups)}) "
+        f"ORDER BY \"row\", rule").df()
+    return TableResult(name, where, int(rows_read), clean, quarantine, int(rows_bad), skipped,
+                       extra)
+
+
+def release(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the DuckDB objects validation made for table ``name`` (after fetching it)."""
+    con.execute(f"DROP VIEW IF EXISTS {_q('_clean_' + name)}")
+    con.execute(f"DROP TABLE IF EXISTS {_q('_checked_' + name)}")
+    con.execute(f"DROP TABLE IF EXISTS {_q('_dups_' + name)}")
