@@ -1,4 +1,4 @@
-"""The ``salesnb`` command: ``sample`` and ``validate`` (reports come later)."""
+"""The ``salesnb`` command: ``sample``, ``validate``, ``run`` and ``list``."""
 
 from __future__ import annotations
 
@@ -57,7 +57,59 @@ def _parser() -> argparse.ArgumentParser:
                    help="write the quarantined rows to this CSV file")
     v.add_argument("--examples", type=int, default=3,
                    help="example rows to print per rule (default: 3)")
+    r = sub.add_parser(
+        "run", help="execute report notebooks into HTML reports under outputs/",
+        description="Execute report notebooks with papermill into a dated run folder: executed "
+                    "notebooks, an HTML page each (code hidden), index.html and manifest.json. "
+                    "outputs/latest moves only when every notebook succeeded. Exit status: 0 ok, "
+                    "1 a notebook failed, 2 bad arguments, 130 interrupted.")
+    r.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="catalog name (00_data_quality or data_quality) or .ipynb path")
+    r.add_argument("--all", action="store_true", dest="run_all", help="run every report")
+    r.add_argument("--source", default=None, help="data folder or .duckdb file for every report")
+    r.add_argument("-p", "--param", nargs=2, action="append", default=[],
+                   metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
+    r.add_argument("-f", "--param-file", type=Path, default=None,
+                   help="YAML file of parameters (flags win)")
+    r.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/)")
+    r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel (default: 1)")
+    r.add_argument("--timeout", type=int, default=None,
+                   help="seconds a cell may run before its kernel is stopped (default: 600)")
+    r.add_argument("--show-pii", action="store_true",
+                   help="let reports show personal data (names, e-mails, phones)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+    sub.add_parser("list", help="list report notebooks and their parameters")
     return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .paths import OUTPUTS_DIR
+    from .runner import DEFAULT_TIMEOUT, plan_runs, run_reports
+
+    if args.jobs < 1:
+        raise SalesnbError("--jobs must be at least 1")
+    runs = plan_runs(args.notebooks, run_all=args.run_all, params=dict(args.param),
+                     param_file=args.param_file, source=args.source, show_pii=args.show_pii)
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    result = run_reports(runs, out=args.out or OUTPUTS_DIR, jobs=args.jobs,
+                         timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress)
+    if result.status == "ok":
+        print(f"reports: {result.run_dir / 'index.html'}")
+    else:
+        print(f"salesnb run: {result.status}; the previous good report is untouched\n"
+              f"{result.failure_message()}", file=sys.stderr)
+    return result.exit_code
+
+
+def _cmd_list(_args: argparse.Namespace) -> int:
+    from .catalog import NOTEBOOKS
+
+    for spec in NOTEBOOKS.values():
+        print(f"{spec.name}  {spec.title}: {spec.description}")
+        for p in spec.params:
+            print(f"    {p.name} = {p.default!r}  ({p.allowed()}) {p.help}")
+    return 0
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -106,9 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesnb`` command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "sample":
-            return _cmd_sample(args)
-        return _cmd_validate(args)
+        command = {"sample": _cmd_sample, "validate": _cmd_validate, "run": _cmd_run,
+                   "list": _cmd_list}[args.command]
+        return command(args)
     except SalesnbError as exc:
         print(f"salesnb {args.command}: error: {exc}", file=sys.stderr)
         return 2

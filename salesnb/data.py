@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .errors import SalesnbError, TableError
 from .mapping import Mapping, load_mapping
-from .schema import PII_COLUMNS, TABLE_ORDER, TABLES
+from .schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
 from .sources import Source, _q, open_source
 from .validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 
@@ -126,11 +126,9 @@ class SalesData:
         rows = []
         counts = self.report.counts.set_index("table")
         for name, frame in self.tables.items():
-            dates = [c for c in frame.columns if name in TABLES and c in TABLES[name].column_names
-                     and TABLES[name].column(c).dtype == "date"]
             first = last = None
-            if dates:
-                main = frame[dates[0]]
+            if MAIN_DATE.get(name) in frame.columns:
+                main = frame[MAIN_DATE[name]]
                 first, last = main.min(), main.max()
             rows.append({
                 "table": name,

@@ -28,6 +28,7 @@ __all__ = [
     "REGION_KEY",
     "table_spec",
     "data_dictionary",
+    "MAIN_DATE",
 ]
 
 DType = Literal["str", "int", "float", "date"]
@@ -430,3 +431,17 @@ def data_dictionary() -> str:
                          f"{c.description} |")
         lines.append("")
     return "\n".join(lines)
+
+
+#: The date that places a row of each table in time (for freshness and volumes).
+MAIN_DATE: dict[str, str] = {
+    "reps": "hire_date",
+    "products": "launch_date",
+    "customers": "signup_date",
+    "leads": "created_date",
+    "orders": "order_date",
+    "opportunities": "created_date",
+    "targets": "period",
+    "surveys": "survey_date",
+    "competitors": "period",
+}

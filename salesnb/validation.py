@@ -243,11 +243,12 @@ def validate_table(
                 checks.append(_violation(
                     "type", col.name, f"{present} AND {c} IS NULL", f"t.{raw_name}",
                     _lit(f"{col.name} is not {kind}{hint}")))
+        shown = f"t.{raw_name}" if col.dtype != "str" else c  # the value as written
         if col.minimum is not None:
-            checks.append(_violation("range", col.name, f"{c} < {col.minimum}", c,
+            checks.append(_violation("range", col.name, f"{c} < {col.minimum}", shown,
                                      _lit(f"{col.name} must be >= {col.minimum:g}")))
         if col.maximum is not None:
-            checks.append(_violation("range", col.name, f"{c} > {col.maximum}", c,
+            checks.append(_violation("range", col.name, f"{c} > {col.maximum}", shown,
                                      _lit(f"{col.name} must be <= {col.maximum:g}")))
         if col.choices:
             allowed = ", ".join(_lit(v) for v in col.choices)
@@ -257,7 +258,7 @@ def validate_table(
                      "(recode with 'values:' in a mapping)")))
         if col.dtype == "date" and col.not_future:
             checks.append(_violation("future_date", col.name, f"{c} > DATE {_lit(str(as_of))}",
-                                     c, _lit(f"{col.name} is after the as-of date {as_of}")))
+                                     shown, _lit(f"{col.name} is after the as-of date {as_of}")))
     inner += [f"r.{_q(col)}" for col in extra]
     for earlier, later in spec.date_order:
         if earlier in types and later in types:
@@ -291,7 +292,7 @@ def validate_table(
                 "revenue", "revenue",
                 f"abs(t.revenue - {expected}) > {REVENUE_ABS_TOL} + {REVENUE_REL_TOL} * "
                 f"abs({expected})",
-                "t.revenue",
+                't."__raw__revenue"',
                 f"'revenue ' || t.revenue || ' <> quantity x unit_price x (1 - discount) = ' "
                 f"|| round({expected}, 2)"))
         # Missing revenue (or discount) is derived, so every loaded order line has both.

@@ -1,0 +1,383 @@
+"""Data quality: can the numbers be trusted? Pure functions on a loaded :class:`SalesData`.
+
+Each function returns a tidy DataFrame (or text); ``plot_*`` functions draw it. The
+``00_data_quality`` report notebook calls them one per cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .data import SalesData, ValidationReport
+from .schema import MAIN_DATE, PII_COLUMNS, TABLES
+from .validation import RULES
+
+__all__ = [
+    "PII_MASK",
+    "overview",
+    "completeness",
+    "quarantine_by_rule",
+    "quarantine_examples",
+    "duplicates",
+    "broken_references",
+    "freshness",
+    "monthly_volumes",
+    "volume_gaps",
+    "headline",
+    "plot_completeness",
+    "plot_quarantine",
+    "plot_volumes",
+]
+
+PII_MASK = "(hidden: personal data)"
+
+
+def overview(data: SalesData) -> pd.DataFrame:
+    """Rows read, loaded and quarantined per table, with the quarantined share.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by table: rows_read, rows_loaded, rows_quarantined, quarantined_pct,
+        columns, first_date, last_date.
+    """
+    s = data.summary()
+    pct = (100 * s["rows_quarantined"] / s["rows_read"].where(s["rows_read"] > 0)).round(2)
+    s.insert(3, "quarantined_pct", pct.fillna(0.0))
+    return s
+
+
+def completeness(data: SalesData) -> pd.DataFrame:
+    """Share of filled values per table and column, over the loaded rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, column, required (by the data model), missing, filled_pct; sorted with the
+        least complete first.
+    """
+    rows = []
+    for name, frame in data.tables.items():
+        spec = TABLES[name]
+        for col in frame.columns:
+            missing = int(frame[col].isna().sum())
+            known = col in spec.column_names
+            rows.append({
+                "table": name,
+                "column": col,
+                "required": known and not spec.column(col).nullable,
+                "missing": missing,
+                "filled_pct": 100.0 if len(frame) == 0 else
+                round(100 * (1 - missing / len(frame)), 2),
+            })
+    out = pd.DataFrame(rows, columns=["table", "column", "required", "missing", "filled_pct"])
+    return out.sort_values(["filled_pct", "table", "column"], kind="stable",
+                           ignore_index=True)
+
+
+def quarantine_by_rule(report: ValidationReport) -> pd.DataFrame:
+    """Quarantined rows per table, rule and column, with what the rule means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, rule, column, rows, pct_of_table, meaning; largest first.
+    """
+    cols = ["table", "rule", "column", "rows", "pct_of_table", "meaning"]
+    by = report.by_rule()
+    if by.empty:
+        return pd.DataFrame(columns=cols)
+    read = report.counts.set_index("table")["rows_read"]
+    by["pct_of_table"] = (100 * by["rows"] / by["table"].map(read)).round(2)
+    by["meaning"] = by["rule"].map(RULES)
+    return by.sort_values("rows", ascending=False, kind="stable", ignore_index=True)[cols]
+
+
+def _mask(frame: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
+    """Hide quarantine values of personal-data columns unless ``show_pii``."""
+    if show_pii or frame.empty:
+        return frame
+    pii = frame.apply(lambda r: r["column"] in PII_COLUMNS.get(r["table"], []), axis=1)
+    out = frame.copy()
+    out["value"] = out["value"].astype(object).where(~pii, PII_MASK)
+    return out
+
+
+def quarantine_examples(report: ValidationReport, n: int = 3, *,
+                        show_pii: bool = False) -> pd.DataFrame:
+    """The first ``n`` quarantined rows of every table, rule and column.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
+    n : int, default=3
+        Examples per group.
+    show_pii : bool, default=False
+        Show values of personal-data columns (names, e-mails, phones) instead of a mask.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, rule, column, file, row, value, message.
+    """
+    cols = ["table", "rule", "column", "file", "row", "value", "message"]
+    q = report.quarantine
+    if q.empty or n <= 0:
+        return pd.DataFrame(columns=cols)
+    ex = q.groupby(["table", "rule", "column"], sort=True, group_keys=False).head(n)
+    return _mask(ex, show_pii)[cols].reset_index(drop=True)
+
+
+def duplicates(data: SalesData) -> pd.DataFrame:
+    """Repeated keys (quarantined) and possible double entries (loaded) per table.
+
+    A possible double entry is a loaded row of an event table (orders, leads, opportunities,
+    surveys) identical to another in every column but its key (e.g. the same customer,
+    product, date, quantity and price under two order ids); other tables show none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, key, duplicate_keys, possible_double_entries.
+    """
+    q = data.report.quarantine
+    rows = []
+    for name, frame in data.tables.items():
+        key = [k for k in TABLES[name].key if k in frame.columns]
+        dup_keys = int(((q["table"] == name) & (q["rule"] == "duplicate_key")).sum())
+        rest = [c for c in frame.columns if c not in key]
+        double = (int(frame.duplicated(subset=rest).sum())
+                  if name in _EVENT_TABLES and key and rest else None)
+        rows.append({"table": name, "key": "+".join(key) or "(none)",
+                     "duplicate_keys": dup_keys, "possible_double_entries": double})
+    out = pd.DataFrame(rows, columns=["table", "key", "duplicate_keys",
+                                      "possible_double_entries"])
+    out["possible_double_entries"] = out["possible_double_entries"].astype("Int64")
+    return out
+
+
+def broken_references(report: ValidationReport, *, show_pii: bool = False) -> pd.DataFrame:
+    """References that point nowhere (order -> customer, product, rep, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, column, references, rows, examples (up to five distinct missing ids).
+    """
+    cols = ["table", "column", "references", "rows", "examples"]
+    q = report.quarantine
+    fk = q[q["rule"] == "foreign_key"]
+    if fk.empty:
+        return pd.DataFrame(columns=cols)
+    fk = _mask(fk, show_pii)
+    refs = {(t, f.column): f"{f.ref_table}.{f.ref_column}"
+            for t, spec in TABLES.items() for f in spec.foreign_keys}
+    out = (fk.groupby(["table", "column"], sort=True)
+           .agg(rows=("row", "nunique"),
+                examples=("value", lambda v: ", ".join(map(str, pd.unique(v)[:5]))))
+           .reset_index())
+    out["references"] = [refs.get((t, c), "") for t, c in zip(out["table"], out["column"],
+                                                                strict=True)]
+    return out[cols]
+
+
+def freshness(data: SalesData, as_of: dt.date | None = None, *,
+              stale_days: int = 31) -> pd.DataFrame:
+    """The newest row of every table and how old it is on ``as_of``.
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data.
+    as_of : datetime.date, optional
+        Reference day; ``data.as_of`` when not given.
+    stale_days : int, default=31
+        A table whose newest row is older than this is ``stale``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, date_column, first, last, days_old, status: "fresh", "stale", "no dates", or
+        "reference data" for reps and products (a hire or launch date says nothing about
+        whether the table is current).
+    """
+    as_of = as_of or data.as_of
+    rows = []
+    for name, frame in data.tables.items():
+        col = MAIN_DATE.get(name)
+        if col not in frame.columns or frame[col].isna().all():
+            rows.append({"table": name, "date_column": col, "first": pd.NaT, "last": pd.NaT,
+                         "days_old": None, "status": "no dates"})
+            continue
+        last = frame[col].max()
+        age = (pd.Timestamp(as_of) - last).days
+        status = ("reference data" if name in _REFERENCE_TABLES
+                  else "stale" if age > stale_days else "fresh")
+        rows.append({"table": name, "date_column": col, "first": frame[col].min(),
+                     "last": last, "days_old": age, "status": status})
+    return pd.DataFrame(rows, columns=["table", "date_column", "first", "last", "days_old",
+                                       "status"])
+
+
+_OVER_TIME = ("orders", "leads", "opportunities", "surveys")
+_EVENT_TABLES = frozenset(_OVER_TIME)
+#: Reference tables: their newest date (a hire, a product launch) says nothing about staleness.
+_REFERENCE_TABLES = frozenset({"reps", "products"})
+
+
+def monthly_volumes(data: SalesData, tables: tuple[str, ...] = _OVER_TIME) -> pd.DataFrame:
+    """Rows per month of the event tables (orders, leads, opportunities, surveys).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by month (period start), one column per table present; orders also
+        get ``orders_revenue``.
+    """
+    series = {}
+    for name in tables:
+        if name not in data:
+            continue
+        frame = data[name]
+        month = frame[MAIN_DATE[name]].dt.to_period("M").dt.to_timestamp()
+        series[name] = frame.groupby(month).size()
+        if name == "orders" and "revenue" in frame.columns:
+            series["orders_revenue"] = frame.groupby(month)["revenue"].sum()
+    if not series:
+        return pd.DataFrame()
+    out = pd.DataFrame(series).sort_index()
+    out.index.name = "month"
+    full = pd.date_range(out.index.min(), out.index.max(), freq="MS", name="month")
+    return out.reindex(full).fillna(0)
+
+
+def volume_gaps(volumes: pd.DataFrame, *, drop: float = 0.5, window: int = 6) -> pd.DataFrame:
+    """Months whose volume fell below ``drop`` x the median of the previous ``window`` months.
+
+    A gap usually means a broken export (a missing month, a half-loaded file), not a sales
+    slump; both deserve a look before anyone reads a trend.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, month, rows, typical (trailing median), ratio.
+    """
+    rows = []
+    for col in volumes.columns:
+        if col.endswith("_revenue"):
+            continue
+        s = volumes[col]
+        typical = s.shift(1).rolling(window, min_periods=3).median()
+        low = s < drop * typical
+        for month in s.index[low]:
+            rows.append({"table": col, "month": month, "rows": int(s[month]),
+                         "typical": float(typical[month]),
+                         "ratio": round(float(s[month] / typical[month]), 2)})
+    return pd.DataFrame(rows, columns=["table", "month", "rows", "typical", "ratio"])
+
+
+def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
+    """One paragraph of Markdown: how much was read, loaded, quarantined, and what is stale."""
+    counts = data.report.counts
+    read, bad = int(counts["rows_read"].sum()), int(counts["rows_quarantined"].sum())
+    pct = 100 * bad / read if read else 0.0
+    text = (f"**{len(data.tables)} tables, {read:,} rows read: {read - bad:,} loaded, "
+            f"{bad:,} quarantined ({pct:.2f} %).** ")
+    if bad:
+        worst = counts.sort_values("rows_quarantined", ascending=False).iloc[0]
+        text += (f"Most quarantined rows are in `{worst['table']}` "
+                 f"({int(worst['rows_quarantined']):,}). ")
+    else:
+        text += "Every row passed every rule. "
+    if fresh is not None:
+        stale = fresh.loc[fresh["status"] == "stale", "table"].tolist()
+        text += (f"Stale tables (no new rows for a while): {', '.join(stale)}."
+                 if stale else "All tables are fresh.")
+    return text
+
+
+def plot_completeness(comp: pd.DataFrame, *, ax: Axes | None = None, top: int = 20) -> Axes:
+    """Bar chart of the least complete columns (filled share in percent).
+
+    Parameters
+    ----------
+    comp : pandas.DataFrame
+        From :func:`completeness`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; the current axes when not given.
+    top : int, default=20
+        Columns shown.
+    """
+    ax = ax or plt.gca()
+    part = comp[comp["filled_pct"] < 100].head(top)
+    if part.empty:
+        ax.figure.set_size_inches(9, 0.5)
+        ax.text(0.5, 0.5, "Every column of every table is complete", ha="center",
+                va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    labels = part["table"] + "." + part["column"]
+    colors = ["#c0392b" if r else "#7f8c8d" for r in part["required"]]
+    ax.barh(labels, part["filled_pct"], color=colors)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("filled (%)")
+    ax.set_title("Least complete columns (red: required by the data model)")
+    return ax
+
+
+def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Bar chart of quarantined rows per table and rule.
+
+    Parameters
+    ----------
+    by_rule : pandas.DataFrame
+        From :func:`quarantine_by_rule`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; the current axes when not given.
+    """
+    ax = ax or plt.gca()
+    if by_rule.empty:
+        ax.figure.set_size_inches(9, 0.5)
+        ax.text(0.5, 0.5, "No row was quarantined", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    agg = by_rule.groupby(["table", "rule"], as_index=False)["rows"].sum()
+    sns.barplot(data=agg, y="table", x="rows", hue="rule", ax=ax, orient="h")
+    ax.set_xlabel("quarantined rows")
+    ax.set_ylabel("")
+    ax.set_title("Quarantined rows by table and rule")
+    return ax
+
+
+def plot_volumes(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None) -> Figure:
+    """Small multiples: rows per month for each event table, gaps marked in red.
+
+    Parameters
+    ----------
+    volumes : pandas.DataFrame
+        From :func:`monthly_volumes`.
+    gaps : pandas.DataFrame, optional
+        From :func:`volume_gaps`; those months get a red marker.
+    """
+    cols = [c for c in volumes.columns if not c.endswith("_revenue")]
+    fig, axes = plt.subplots(len(cols), 1, figsize=(9, 1.9 * max(len(cols), 1)), sharex=True,
+                             squeeze=False)
+    for ax, col in zip(axes[:, 0], cols, strict=True):
+        ax.plot(volumes.index, volumes[col], color="#2c7fb8")
+        ax.set_ylabel(col, rotation=0, ha="right", va="center")
+        ax.set_ylim(bottom=0)
+        if gaps is not None and not gaps.empty:
+            g = gaps[gaps["table"] == col]
+            ax.scatter(g["month"], g["rows"], color="#c0392b", zorder=3, label="gap")
+    axes[0, 0].set_title("Rows per month (red: far below the months before)")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,115 @@
+"""Helpers the report notebooks share: where the data is, loading it for a report, looks.
+
+Kept apart from the analysis modules: this is the one place that knows report notebooks run
+from ``notebooks/`` while people pass paths relative to wherever they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+import seaborn as sns
+
+from .data import SalesData, load
+from .errors import SourceError
+from .paths import PROJ_ROOT
+
+__all__ = ["resolve_path", "parse_as_of", "report_data", "setup", "show"]
+
+
+def resolve_path(path: str | Path) -> Path:
+    """Resolve a user path: absolute as is; relative from the current folder, else the project.
+
+    Raises
+    ------
+    SourceError
+        When neither location exists.
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        if not p.exists():
+            raise SourceError(f"{p} does not exist")
+        return p
+    for base in (Path.cwd(), PROJ_ROOT):
+        if (base / p).exists():
+            return (base / p).resolve()
+    raise SourceError(f"{path} does not exist (looked in {Path.cwd()} and {PROJ_ROOT}); pass "
+                      "a folder of table files or a .duckdb file")
+
+
+def parse_as_of(as_of: str | dt.date | None) -> dt.date:
+    """Turn a report's ``as_of`` parameter into a date (empty: today)."""
+    if isinstance(as_of, dt.date):
+        return as_of
+    return dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+
+
+def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
+                tables: list[str] | None = None) -> SalesData:
+    """Load the data a report runs on, without personal data unless asked.
+
+    Parameters
+    ----------
+    source : str
+        Folder or ``.duckdb`` file (see :func:`resolve_path`).
+    mapping : str, default=""
+        YAML mapping file; empty for none.
+    as_of : str, default=""
+        ISO date the report is as of; empty for today.
+    show_pii : bool, default=False
+        Keep names, e-mails and phones.
+    tables : list of str, optional
+        Tables to load (default: all in the source).
+
+    Returns
+    -------
+    SalesData
+    """
+    data = load(resolve_path(source), resolve_path(mapping) if mapping else None,
+                tables=tables, as_of=parse_as_of(as_of))
+    return data if show_pii else data.without_pii()
+
+
+def setup() -> None:
+    """Set the plotting theme and table display options used by every report."""
+    sns.set_theme(style="whitegrid", context="notebook", palette="deep")
+    mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 100,
+                         "axes.titleweight": "bold", "axes.titlesize": 12})
+    pd.set_option("display.max_rows", 60)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 140)
+    pd.set_option("display.float_format", "{:,.2f}".format)
+
+
+def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = False,
+         precision: int = 2) -> object:
+    """Display-ready version of a table for a report: formatted, or a sentence when empty.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    empty : str
+        Sentence shown instead of an empty table.
+    index : bool, default=False
+        Show the index.
+    precision : int, default=2
+        Decimals of floats.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or IPython.display.Markdown
+        What the notebook displays.
+    """
+    from IPython.display import Markdown
+
+    if frame.empty:
+        return Markdown(f"*{empty}*")
+    styler = frame.style.format(precision=precision, thousands=",", na_rep="")
+    styler = styler.format(lambda v: v.strftime("%Y-%m-%d") if pd.notna(v) else "",
+                           subset=[c for c in frame.columns
+                                   if pd.api.types.is_datetime64_any_dtype(frame[c])])
+    return styler if index else styler.hide(axis="index")
