@@ -248,16 +248,19 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _cell_source(nb_path: Path, cell_index: int | None) -> str:
-    """First line of the source of cell ``cell_index`` in an executed notebook."""
-    if cell_index is None or not nb_path.exists():
+def _cell_source(nb_path: Path, exec_count: int | None) -> str:
+    """First line of the code cell executed as ``In [exec_count]`` in an executed notebook."""
+    if exec_count is None or not nb_path.exists():
         return ""
     try:
         cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
-        src = "".join(cells[cell_index]["source"]).strip().splitlines()
-        return src[0][:80] if src else ""
-    except (ValueError, KeyError, IndexError):
+    except (ValueError, KeyError):
         return ""
+    for cell in cells:
+        if cell.get("execution_count") == exec_count:
+            src = "".join(cell["source"]).strip().splitlines()
+            return src[0][:80] if src else ""
+    return ""
 
 
 def _export_html(nb_path: Path, html_path: Path, title: str, header: str) -> None:
@@ -288,7 +291,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
                             execution_timeout=job["timeout"], progress_bar=False,
                             log_output=False, stdout_file=None, stderr_file=None)
     except PapermillExecutionError as exc:
-        first = _cell_source(out_nb, exc.cell_index)
+        first = _cell_source(out_nb, exc.exec_count)
         evalue = str(exc.evalue).strip().splitlines()
         result.update(status="failed", cell=exc.exec_count,
                       error=f"{exc.ename}: {evalue[0] if evalue else ''}"

@@ -168,6 +168,10 @@ class Source(ABC):
                     f"FROM ({raw_sql})")
         return where
 
+    def safer_read(self, table: str) -> bool:
+        """Switch ``table`` to slower, more forgiving read options; False if there are none."""
+        return False
+
     def close(self) -> None:
         """Release temporary files (nothing to release by default)."""
         return None
@@ -227,6 +231,7 @@ class FolderSource(Source):
         self.folder = Path(folder)
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._files = self._find_files()
+        self._serial: set[str] = set()
 
     def _find_files(self) -> dict[str, Path]:
         files: dict[str, Path] = {}
@@ -284,6 +289,8 @@ class FolderSource(Source):
         if codecs.lookup(encoding).name != "utf-8":
             path = _transcode(path, encoding, self._tmpdir())
         opts = ["all_varchar=true", "header=true", "null_padding=true"]
+        if table in self._serial:
+            opts.append("parallel=false")  # needed for quoted line breaks with null_padding
         if tmap.delimiter:
             opts.append(f"delim={_lit(tmap.delimiter)}")
         elif path.suffix.lower() == ".tsv":
@@ -297,6 +304,15 @@ class FolderSource(Source):
                              "check the separator and quoting, or set 'delimiter:' in a "
                              "mapping") from None
         return sql
+
+    def safer_read(self, table: str) -> bool:
+        """Read ``table``'s CSV file with the serial reader (handles quoted line breaks)."""
+        path = self._files.get(table)
+        if path is None or table in self._serial or path.suffix.lower() in (".parquet",
+                                                                               ".xlsx"):
+            return False
+        self._serial.add(table)
+        return True
 
     def _excel(self, con: duckdb.DuckDBPyConnection, table: str, path: Path,
                tmap: TableMapping) -> str:

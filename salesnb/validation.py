@@ -44,7 +44,7 @@ import pandas as pd
 
 from .errors import TableError
 from .schema import Column, TableSpec
-from .sources import Source, _lit, _q
+from .sources import Source, _first_line, _lit, _q
 
 __all__ = ["RULES", "TableResult", "validate_table", "release", "REVENUE_ABS_TOL",
            "REVENUE_REL_TOL"]
@@ -303,10 +303,23 @@ def validate_table(
         outer.append(f"coalesce(t.revenue, {rev}) AS revenue" if "revenue" in types
                      else f"{rev} AS revenue")
     checked = f"_checked_{name}"
-    _timed(con,
-           f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT t._row, {', '.join(outer)}, "
+    sql = (f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT t._row, {', '.join(outer)}, "
            f"{_violations_sql(checks)} AS _bad "
-           f"FROM (SELECT {', '.join(inner)} FROM {_q(raw_view)} r) t", f"{name}: rules")
+           f"FROM (SELECT {', '.join(inner)} FROM {_q(raw_view)} r) t")
+    try:
+        _timed(con, sql, f"{name}: rules")
+    except duckdb.Error as exc:
+        # The file itself could not be read to the end (e.g. quoted line breaks with the
+        # parallel CSV reader): retry once with safer read options, else the table is unusable.
+        if not source.safer_read(name):
+            raise TableError(name, where, f"cannot be read ({_first_line(exc)})",
+                             "check the file's separator, quoting and encoding") from None
+        source.register(con, name, raw_view)
+        try:
+            _timed(con, sql, f"{name}: rules (safe read)")
+        except duckdb.Error as exc2:
+            raise TableError(name, where, f"cannot be read ({_first_line(exc2)})",
+                             "check the file's separator, quoting and encoding") from None
 
     # Duplicate keys: a cheap group-by first; the window runs only on the repeated keys.
     dups = f"_dups_{name}"

@@ -333,3 +333,24 @@ def test_rows_are_conserved(tmp_path_factory, data):
         assert qrows.nunique() == rec.rows_quarantined
     d_tables = set(report.counts["table"]) | set(report.errors)
     assert d_tables == set(tables)
+
+
+def test_quoted_line_breaks_and_short_rows(tmp_path):
+    src = tmp_path / "nl"
+    src.mkdir()
+    (src / "products.csv").write_text(
+        'product_id,name,category,list_price\nP1,"Widget\nwith a note",tools,10\n'
+        "P2,Gadget,tools\nP3,Gizmo,tools,5\n", encoding="utf-8")
+    d = sn.load(src)
+    assert d.products["name"].iloc[0] == "Widget\nwith a note"
+    assert d.quarantine[["row", "column", "rule"]].values.tolist() == [[3, "list_price",
+                                                                        "required"]]
+
+
+def test_unreadable_csv_is_a_table_error(tmp_path):
+    src = tmp_path / "bad"
+    src.mkdir()
+    (src / "products.parquet").write_bytes(b"PAR1 this is not really parquet PAR1")
+    with pytest.raises(TableError, match=r"products \(.*products.parquet\): cannot be read"):
+        sn.load(src)
+    assert sn.validate(src).exit_code == 2

@@ -1,0 +1,54 @@
+"""Every report notebook runs on the embedded sample and reads like a report."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from salesnb.catalog import NOTEBOOKS
+from salesnb.runner import plan_runs, run_reports
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    return run_reports(plan_runs(run_all=True), out=out, jobs=2)
+
+
+def test_all_reports_succeed(report_run):
+    assert report_run.status == "ok", report_run.failure_message()
+    assert {n.name for n in report_run.notebooks} == set(NOTEBOOKS)
+    index = (report_run.run_dir / "index.html").read_text(encoding="utf-8")
+    for name in NOTEBOOKS:
+        assert f'href="{name}.html"' in index
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_report_hides_code_and_shows_results(report_run, name):
+    page = (report_run.run_dir / f"{name}.html").read_text(encoding="utf-8")
+    assert "import salesnb" not in page and "report_data(" not in page
+    assert "<img" in page  # charts are embedded
+    assert NOTEBOOKS[name].title in page
+    nb = json.loads((report_run.run_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+
+
+def test_reports_leave_out_personal_data(report_run):
+    customers = pd.read_csv(ROOT / "data" / "customers.csv", nrows=200)
+    reps = pd.read_csv(ROOT / "data" / "reps.csv")
+    secrets = (customers["email"].tolist() + customers["phone"].tolist()
+               + customers["contact_name"].tolist() + reps["name"].tolist())
+    for page in report_run.run_dir.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        leaked = [s for s in secrets if s in text]
+        assert leaked == [], (page.name, leaked[:3])
+
+
+def test_data_quality_report_content(report_run):
+    page = (report_run.run_dir / "00_data_quality.html").read_text(encoding="utf-8")
+    assert "Every row passed every rule" in page
+    assert "137,278" in page  # order lines read
