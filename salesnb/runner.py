@@ -285,6 +285,8 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
     start = time.perf_counter()
     result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
+    previous = os.environ.get("SALESNB_HEADLESS")
+    os.environ["SALESNB_HEADLESS"] = "1"  # kernels inherit it: widget panels render statically
     try:
         pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
                             kernel_name="python3", cwd=job["cwd"],
@@ -306,6 +308,11 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
         msg = str(exc).strip().splitlines()
         result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
+    finally:
+        if previous is None:
+            os.environ.pop("SALESNB_HEADLESS", None)
+        else:
+            os.environ["SALESNB_HEADLESS"] = previous
     if out_nb.exists() and result["status"] != "interrupted":
         try:
             _export_html(out_nb, out_html, job["title"], job["header"])
