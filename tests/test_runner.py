@@ -100,6 +100,13 @@ def test_cell_timeout_stops_the_kernel(nbs, tmp_path):
     assert not (out / "latest").exists()
 
 
+def test_dead_kernel_is_reported(tmp_path):
+    nb = _notebook(tmp_path / "die.ipynb", "code: int = 3", "import os\nos._exit(code)")
+    result = run_reports(plan_runs([str(nb)]), out=tmp_path / "o", timeout=60)
+    assert result.status == "failed"
+    assert "kernel died" in result.notebooks[0].error
+
+
 def test_parallel_jobs(nbs, tmp_path):
     result = run_reports(plan_runs([str(nbs["ok"]), str(nbs["other"])]), out=tmp_path / "o",
                          jobs=2)
