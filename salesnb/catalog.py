@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .params import NotebookSpec, Param
 
-__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "NOTEBOOKS", "notebook_spec"]
+__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "NOTEBOOKS",
+           "notebook_spec"]
 
 #: Parameters every report has.
 SOURCE = Param("source", "str", "data",
@@ -20,6 +21,23 @@ AS_OF = Param("as_of", "date", "", "day the report is as of (empty: today)", all
 SHOW_PII = Param("show_pii", "bool", False,
                  "show personal data (names, e-mails, phones) in the report")
 COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII)
+
+#: The lead report's controls a manager moves in its widget panel.
+LEAD_PANEL = (
+    Param("tier_a", "float", 0.5, "conversion probability from which a lead is tier A",
+          minimum=0, maximum=1, step=0.05),
+    Param("tier_b", "float", 0.3, "conversion probability from which a lead is tier B",
+          minimum=0, maximum=1, step=0.05),
+    Param("tier_c", "float", 0.15, "conversion probability from which a lead is tier C",
+          minimum=0, maximum=1, step=0.05),
+    Param("min_tier", "str", "C", "lowest tier given to a rep; lower tiers go to nurture",
+          choices=("A", "B", "C", "D")),
+    Param("capacity", "int", 15, "new leads each rep can take", minimum=1, maximum=500,
+          step=1),
+    Param("fairness", "float", 0.2,
+          "weight of spreading expected value in proportion to capacity (0: ignore)",
+          minimum=0, maximum=1, step=0.05),
+)
 
 NOTEBOOKS: dict[str, NotebookSpec] = {
     spec.name: spec
@@ -35,6 +53,19 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                       minimum=0, maximum=3650, step=1),
                 Param("examples", "int", 3, "example rows shown per quarantine rule",
                       minimum=0, maximum=50, step=1),
+            ),
+        ),
+        NotebookSpec(
+            "01_lead_scoring",
+            "Lead scoring and assignment",
+            "Which open leads to follow first and who should take them: conversion by "
+            "channel and stage, a lead-scoring model checked against the policy's screening "
+            "score, the key leads with reasons, and a proposed assignment to reps.",
+            COMMON + LEAD_PANEL + (
+                Param("half_life_days", "float", 0.0,
+                      "halve a lead's score every N days without engagement (0: no decay)",
+                      minimum=0, maximum=365, step=5),
+                Param("top_n", "int", 25, "key leads listed", minimum=5, maximum=200, step=5),
             ),
         ),
     )

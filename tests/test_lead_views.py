@@ -1,0 +1,69 @@
+"""The lead report's views: summaries, key leads, the assignment panel."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.display import Markdown
+
+import salesnb as sn
+from salesnb import leads
+from salesnb.lead_views import (
+    assignment_panel,
+    assignment_view,
+    baseline_verdict,
+    key_leads,
+    model_summary,
+    score_open,
+)
+from salesnb.widgets import HEADLESS_ENV, Panel
+
+
+@pytest.fixture(scope="module")
+def sample():
+    d = sn.load("data")
+    model = leads.train(d.leads)
+    return d, model, score_open(model, d.leads)
+
+
+def test_model_summary_names_excluded_leakage(sample):
+    _, model, _ = sample
+    text = model_summary(model)
+    assert "`outcome_date` (leakage" in text and "ROC AUC" in text
+
+
+def test_baseline_verdict_is_honest(sample):
+    d, _, _ = sample
+    comparison = leads.compare(d.leads)
+    text = baseline_verdict(comparison)
+    auc = comparison.metrics["roc_auc"]
+    assert ("better than the policy's screening score" in text) == (auc["model"] > auc["rule"])
+
+
+def test_key_leads_rank_by_expected_value(sample):
+    d, _, scored = sample
+    top = key_leads(scored, d.leads, top_n=10)
+    assert len(top) == 10 and top["expected_value"].is_monotonic_decreasing
+    assert top["why"].notna().all() and {"source", "budget", "region"} <= set(top.columns)
+    assert set(top["lead_id"]) <= set(d.leads.loc[d.leads["status"] == "open", "lead_id"])
+
+
+def test_assignment_view_respects_tiers_and_capacity(sample):
+    d, _, scored = sample
+    summary, fig, table, unassigned = assignment_view(0.5, 0.3, 0.15, 3, 0.0, "B",
+                                                      scored=scored, reps=d.reps)
+    n_ab = int((scored["probability"] >= 0.3).sum())
+    assert isinstance(summary, Markdown) and "leads in tiers A–B assigned" in summary.data
+    assert f"of {n_ab:,} leads" in summary.data
+    bad = assignment_view(0.2, 0.3, 0.15, 3, 0.0, "C", scored=scored, reps=d.reps)
+    assert "A >= B >= C" in bad[0].data
+
+
+def test_assignment_panel_interactive_and_headless(sample, monkeypatch):
+    d, _, scored = sample
+    monkeypatch.delenv(HEADLESS_ENV, raising=False)
+    p = assignment_panel(scored, d.reps, d.customers, capacity=10, fairness=0.0)
+    assert isinstance(p, Panel) and p.values()["capacity"] == 10
+    p.controls["capacity"].value = 5
+    assert p.calls == 2
+    monkeypatch.setenv(HEADLESS_ENV, "1")
+    assert assignment_panel(scored, d.reps, None, fairness=0.0) is None
