@@ -53,6 +53,7 @@ UNASSIGNED_COLUMNS = ["lead_id", "value", "reason"]
 _SMALL = 400             # lead x rep pairs up to which one exact MILP is solved
 _REPAIR_LEADS = 400      # largest neighbourhood re-optimised by that MILP
 _REPAIR_SECONDS = 3.0    # time for the MILP fixing the fractional leads of the LP
+_REPAIR_GAP = 1e-4       # relative gap at which that MILP stops (the LP bound is reported)
 _START_K = 6             # best reps per lead in the first column-generation round
 _TOL = 1e-7              # relative gap at which column generation stops
 
@@ -244,14 +245,18 @@ def _build(pb: _Problem, li: np.ndarray, ri: np.ndarray, fixed_cap: np.ndarray |
     return c, A_eq, np.concatenate(eq_b), A_ub, np.concatenate(ub_b)
 
 
-def _milp(pb: _Problem, li, ri, time_limit, start: np.ndarray | None = None) -> np.ndarray:
-    """Exact MILP over columns (li, ri); ``start`` (0/1 per column) is the fallback."""
+def _milp(pb: _Problem, li, ri, time_limit, start: np.ndarray | None = None,
+          gap: float = 1e-9) -> np.ndarray:
+    """Solve the MILP over columns (li, ri) to relative gap ``gap``.
+
+    ``start`` (0/1 per column) is the fallback when no solution is found in time.
+    """
     c, A_eq, b_eq, A_ub, b_ub = _build(pb, li, ri)
     n = len(li)
     cons = [LinearConstraint(A_eq, b_eq, b_eq), LinearConstraint(A_ub, -np.inf, b_ub)]
     integrality = np.concatenate([np.ones(n), np.zeros(len(c) - n)])
     res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(0, np.inf),
-               options={"time_limit": time_limit, "mip_rel_gap": 1e-9})
+               options={"time_limit": time_limit, "mip_rel_gap": gap})
     if res.x is None and start is not None:
         return start
     if res.x is None:
@@ -369,7 +374,8 @@ def _repair(pb: _Problem, rep: np.ndarray, leads: np.ndarray, frac: np.ndarray,
     sub = _Problem(pb.weight[leads], pb.fvalue[leads], pb.cap - used,
                    pb.target - given, pb.required[leads], max(k_left, 0), pb.fairness)
     li, ri = (a.ravel() for a in np.indices((len(leads), R)))
-    x = _milp(sub, li, ri, min(time_limit, _REPAIR_SECONDS), start=_round(sub, frac[leads]))
+    x = _milp(sub, li, ri, min(time_limit, _REPAIR_SECONDS), start=_round(sub, frac[leads]),
+              gap=_REPAIR_GAP)
     out = rep.copy()
     out[leads[li[x > 0.5]]] = ri[x > 0.5]
     return out
