@@ -303,6 +303,14 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
     return text
 
 
+def _say(ax: Axes, text: str) -> Axes:
+    """Replace an empty chart by one line of text (in a short figure)."""
+    ax.figure.set_size_inches(9, 0.5)
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax
+
+
 def plot_completeness(comp: pd.DataFrame, *, ax: Axes | None = None, top: int = 20) -> Axes:
     """Bar chart of the least complete columns (filled share in percent).
 
@@ -318,11 +326,7 @@ def plot_completeness(comp: pd.DataFrame, *, ax: Axes | None = None, top: int = 
     ax = ax or plt.gca()
     part = comp[comp["filled_pct"] < 100].head(top)
     if part.empty:
-        ax.figure.set_size_inches(9, 0.5)
-        ax.text(0.5, 0.5, "Every column of every table is complete", ha="center",
-                va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
+        return _say(ax, "Every column of every table is complete")
     labels = part["table"] + "." + part["column"]
     colors = ["#c0392b" if r else "#7f8c8d" for r in part["required"]]
     ax.barh(labels, part["filled_pct"], color=colors)
@@ -345,11 +349,7 @@ def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     ax = ax or plt.gca()
     if by_rule.empty:
-        ax.figure.set_size_inches(9, 0.5)
-        ax.text(0.5, 0.5, "No row was quarantined", ha="center", va="center",
-                transform=ax.transAxes)
-        ax.set_axis_off()
-        return ax
+        return _say(ax, "No row was quarantined")
     agg = by_rule.groupby(["table", "rule"], as_index=False)["rows"].sum()
     sns.barplot(data=agg, y="table", x="rows", hue="rule", ax=ax, orient="h")
     ax.set_xlabel("quarantined rows")
