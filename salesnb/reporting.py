@@ -7,37 +7,15 @@ from ``notebooks/`` while people pass paths relative to wherever they are.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
 
 from .data import SalesData, load
-from .errors import SourceError
-from .paths import PROJ_ROOT
+from .paths import resolve_path
 
-__all__ = ["resolve_path", "parse_as_of", "report_data", "setup", "show"]
-
-
-def resolve_path(path: str | Path) -> Path:
-    """Resolve a user path: absolute as is; relative from the current folder, else the project.
-
-    Raises
-    ------
-    SourceError
-        When neither location exists.
-    """
-    p = Path(path).expanduser()
-    if p.is_absolute():
-        if not p.exists():
-            raise SourceError(f"{p} does not exist")
-        return p
-    for base in (Path.cwd(), PROJ_ROOT):
-        if (base / p).exists():
-            return (base / p).resolve()
-    raise SourceError(f"{path} does not exist (looked in {Path.cwd()} and {PROJ_ROOT}); pass "
-                      "a folder of table files or a .duckdb file")
+__all__ = ["parse_as_of", "report_data", "setup", "show"]
 
 
 def parse_as_of(as_of: str | dt.date | None) -> dt.date:
@@ -54,7 +32,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     Parameters
     ----------
     source : str
-        Folder or ``.duckdb`` file (see :func:`resolve_path`).
+        Folder or ``.duckdb`` file (see :func:`salesnb.paths.resolve_path`).
     mapping : str, default=""
         YAML mapping file; empty for none.
     as_of : str, default=""

@@ -34,8 +34,7 @@ import yaml
 from .catalog import NOTEBOOKS, notebook_spec
 from .errors import SalesnbError
 from .params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
-from .paths import NOTEBOOKS_DIR, OUTPUTS_DIR
-from .reporting import resolve_path
+from .paths import NOTEBOOKS_DIR, OUTPUTS_DIR, resolve_path
 
 __all__ = ["NotebookRun", "RunResult", "plan_runs", "run_reports", "fingerprint",
            "DEFAULT_TIMEOUT"]

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .errors import MappingError, SourceError, TableError
 from .mapping import Mapping, TableMapping, normalise_name
+from .paths import resolve_path
 from .schema import TABLES
 
 __all__ = ["Source", "FolderSource", "DuckDBSource", "open_source", "detect_encoding",
@@ -377,7 +378,9 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
     Parameters
     ----------
     source : path or Source
-        A folder of table files, a ``.duckdb`` / ``.db`` file, or a ready Source.
+        A folder of table files, a ``.duckdb`` / ``.db`` file, or a ready Source. A relative
+        path is tried from the current folder, then from the project folder (so ``"data"``
+        finds the embedded sample from ``notebooks/`` too).
     mapping : Mapping
         Renames applied on read.
 
@@ -392,10 +395,11 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
     if re.match(r"^[a-z][a-z0-9+]*://", text):
         raise SourceError(f"{text}: database URLs are not supported yet; export the tables to "
                           "a folder of CSV/Parquet files or a .duckdb file")
-    path = Path(source)
-    if not path.exists():
-        raise SourceError(f"{path} does not exist; pass a folder of table files (orders.csv, "
-                          "customers.csv, ...) or a .duckdb file")
+    try:
+        path = resolve_path(source)
+    except SourceError:
+        raise SourceError(f"{source} does not exist; pass a folder of table files (orders.csv, "
+                          "customers.csv, ...) or a .duckdb file") from None
     if path.is_dir():
         return FolderSource(path, mapping)
     if path.suffix.lower() in {".duckdb", ".db", ".ddb"}:

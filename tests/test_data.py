@@ -48,3 +48,9 @@ def test_data_readme_dictionary_is_current():
 def test_sample_is_small_enough_to_commit():
     total = sum(p.stat().st_size for p in DATA.glob("*.csv"))
     assert total < 15 * 2**20
+
+
+def test_relative_source_is_found_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as in JupyterLab, where the notebook folder is the cwd
+    d = sn.load("data", tables=["reps"])
+    assert len(d.reps) == 36

@@ -112,3 +112,9 @@ def test_plots_return_their_axes(tiny, write):
     vol = q.monthly_volumes(d)
     fig = q.plot_volumes(vol, gaps=q.volume_gaps(vol))
     assert len(fig.axes) == 4
+
+
+def test_empty_charts_say_so(tiny, write):
+    clean = sn.load(write(tiny), as_of=AS_OF)
+    ax = q.plot_quarantine(q.quarantine_by_rule(clean.report))
+    assert ax.texts[0].get_text() == "No row was quarantined"
