@@ -4,7 +4,9 @@ Two cases: total capacity 1.2x the leads (everyone assigned) and 0.8x (capacity 
 run is a fresh process (median of ``--repeat``); peak memory is the process's peak RSS. The
 greedy baseline (highest value first, to the least-loaded in-region rep with room, else the
 least-loaded rep anywhere) runs in the same process; the objective gap is measured with the
-same objective as the optimiser (fairness=0, expertise from a random account mix).
+same objective as the optimiser (expertise from a random account mix; with ``--fairness`` > 0
+the penalty against equal capacity shares is included). The ``status`` column is the
+optimiser's: "optimal", or "near-optimal (within x % of the bound)" with a proven bound.
 
 Usage::
 

@@ -274,3 +274,66 @@ def test_sample_assignment(sample):
     ax = plot_loads(a)
     assert len(ax.patches) >= 2 * len(a.loads)
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- solver routes
+
+def medium_case(seed, n_leads=80, n_reps=8, cap_ratio=1.2, distinct=True):
+    rng = np.random.default_rng(seed)
+    reps = make_reps(list(rng.choice(REGIONS, n_reps)))
+    inds = ["Retail", "Finance", "Energy"]
+    values = (rng.lognormal(6, 1, n_leads).round(-1) if distinct
+              else rng.choice([10.0, 50.0, 100.0], n_leads))
+    leads = make_leads(list(rng.choice(REGIONS, n_leads)), list(values),
+                       list(rng.choice(inds, n_leads)))
+    exp = pd.DataFrame(rng.dirichlet(np.ones(3), n_reps), index=reps["rep_id"], columns=inds)
+    cap = int(np.ceil(cap_ratio * n_leads / n_reps))
+    return leads, reps, exp, cap
+
+
+def lp_route(monkeypatch, *args, **kwargs):
+    """The former LP route (column generation + MILP repair), as a reference."""
+    import salesnb.assign as mod
+    with monkeypatch.context() as mp:
+        mp.setattr(mod, "_solve_flow", lambda pb: mod._solve_lp(pb, 60.0))
+        mp.setattr(mod, "_solve_lagrange", mod._solve_lp)
+        return assign(*args, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ratio, distinct", [(1.2, True), (0.7, True), (0.7, False)])
+def test_flow_matches_lp_optimum(monkeypatch, seed, ratio, distinct):
+    leads, reps, exp, cap = medium_case(seed, cap_ratio=ratio, distinct=distinct)
+    a = assign(leads, reps, capacity=cap, expertise=exp, fairness=0.0)
+    ref = lp_route(monkeypatch, leads, reps, capacity=cap, expertise=exp, fairness=0.0)
+    assert ref.status == "optimal" and a.status == "optimal"
+    assert a.objective == pytest.approx(ref.objective, rel=1e-7)
+    assert a.objective <= a.bound <= a.objective * (1 + 1e-6)
+    assert len(a.assignments) == len(ref.assignments) == min(len(leads), cap * len(reps))
+    check_feasible(a, reps, dict.fromkeys(reps["rep_id"], cap))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ratio", [1.2, 0.7])
+def test_fairness_route_bound_is_valid_and_close(monkeypatch, seed, ratio):
+    leads, reps, exp, cap = medium_case(seed, n_leads=120, cap_ratio=ratio)
+    a = assign(leads, reps, capacity=cap, expertise=exp, fairness=0.2)
+    ref = lp_route(monkeypatch, leads, reps, capacity=cap, expertise=exp, fairness=0.2)
+    check_feasible(a, reps, dict.fromkeys(reps["rep_id"], cap))
+    assert len(a.assignments) == min(len(leads), cap * len(reps))
+    # the Lagrangian bound is a valid upper bound: above any feasible objective
+    assert a.bound >= ref.objective - 1e-6 * abs(ref.objective)
+    assert a.objective <= a.bound + 1e-9
+    assert a.objective >= ref.objective * (1 - 0.02)
+    if a.gap > 1e-6:
+        assert a.status.startswith("near-optimal")
+        assert f"{100 * a.gap:.3g} %" in a.status
+
+
+def test_sample_fairness_is_fast_and_feasible(sample):
+    leads = sample.leads.rename(columns={"budget": "expected_value"})
+    a = assign(leads, sample.reps, capacity=15, fairness=0.2)
+    assert a.objective <= a.bound
+    assert a.gap < 0.05
+    assert (a.loads["assigned"] <= a.loads["capacity"]).all()
+    assert a.seconds < 5

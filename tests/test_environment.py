@@ -9,7 +9,7 @@ import yaml
 from conftest import ROOT
 
 # conda-forge names that differ from PyPI names
-CONDA_NAMES = {"duckdb": "python-duckdb"}
+CONDA_NAMES = {"duckdb": "python-duckdb", "ortools": "ortools-python"}
 
 
 def _split(spec: str) -> tuple[str, str]:
