@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from .params import NotebookSpec, Param
 
-__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "NOTEBOOKS",
-           "notebook_spec"]
+__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
+           "NOTEBOOKS", "notebook_spec"]
 
 #: Parameters every report has.
 SOURCE = Param("source", "str", "data",
@@ -21,6 +21,16 @@ AS_OF = Param("as_of", "date", "", "day the report is as of (empty: today)", all
 SHOW_PII = Param("show_pii", "bool", False,
                  "show personal data (names, e-mails, phones) in the report")
 COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII)
+
+#: The forecast report's controls.
+FORECAST_PANEL = (
+    Param("horizon", "int", 6, "months to forecast", minimum=1, maximum=24, step=1),
+    Param("by", "str", "region", "forecast per region or per product category",
+          choices=("region", "category")),
+    Param("model", "str", "auto", "forecasting model (auto: best in the backtest)",
+          choices=("auto", "seasonal_naive", "drift", "ets", "regression")),
+    Param("level", "int", 80, "interval level in percent", choices=(80, 95)),
+)
 
 #: The lead report's controls a manager moves in its widget panel.
 LEAD_PANEL = (
@@ -66,6 +76,22 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                       "halve a lead's score every N days without engagement (0: no decay)",
                       minimum=0, maximum=365, step=5),
                 Param("top_n", "int", 25, "key leads listed", minimum=5, maximum=200, step=5),
+            ),
+        ),
+        NotebookSpec(
+            "02_sales_forecast",
+            "Sales trends and forecast",
+            "Where are we heading, by region and product category, and how sure are we: "
+            "growth, seasonality, a model leaderboard from backtests, coherent forecasts "
+            "with intervals, and the near-term view blended with the open pipeline.",
+            COMMON + FORECAST_PANEL + (
+                Param("folds", "int", 3, "backtest windows used to rank the models",
+                      minimum=1, maximum=6, step=1),
+                Param("pipeline_months", "int", 3, "months for the pipeline blend",
+                      minimum=1, maximum=6, step=1),
+                Param("pipeline_weight", "float", 0.5,
+                      "weight of the weighted open pipeline in the blend (0: statistics only)",
+                      minimum=0, maximum=1, step=0.05),
             ),
         ),
     )

@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 
 from .params import Param, coerce
 
-__all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "Panel", "panel"]
+__all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "display_all", "Panel",
+           "panel"]
 
 #: Environment variable the runner sets for its kernels.
 HEADLESS_ENV = "SALESNB_HEADLESS"
@@ -71,7 +72,8 @@ def control_value(param: Param, widget: w.Widget) -> Any:
     return coerce(param, value)
 
 
-def _show(result: Any) -> None:
+def display_all(result: Any) -> None:
+    """Display what a view function returned: one item or a tuple (figures closed after)."""
     items = result if isinstance(result, tuple) else (result,)
     for item in items:
         if item is None:
@@ -127,7 +129,7 @@ class Panel:
         self.error.value = ""
         with self.output:
             self.output.clear_output(wait=True)
-            _show(self.fn(**values))
+            display_all(self.fn(**values))
         self.calls += 1
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
@@ -158,6 +160,6 @@ def panel(params: Sequence[Param], fn: Callable[..., Any],
     """
     if headless():
         start = {p.name: coerce(p, (values or {}).get(p.name, p.default)) for p in params}
-        _show(fn(**start))
+        display_all(fn(**start))
         return None
     return Panel(params, fn, values)

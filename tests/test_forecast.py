@@ -1,0 +1,279 @@
+"""Tests for salesnb.forecast: series building, models, backtest, fallbacks, intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesnb.errors import SalesnbError
+from salesnb.forecast import (
+    MODELS,
+    Forecast,
+    backtest,
+    forecast,
+    plot_forecast,
+    sales_series,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "series"
+SEASONAL = {"seasonal_naive", "ets", "regression"}
+
+
+def synthetic(n: int = 60, seed: int = 0, noise: float = 4.0,
+              extra: int = 0) -> tuple[pd.Series, np.ndarray]:
+    """Linear trend + yearly season + noise; returns the series and the true continuation."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + extra)
+    truth = 200 + 1.5 * t + 30 * np.sin(2 * np.pi * t / 12) + 10 * np.cos(2 * np.pi * t / 6)
+    y = truth[:n] + rng.normal(0, noise, n)
+    idx = pd.date_range("2019-01-01", periods=n, freq="MS")
+    return pd.Series(y, index=idx, name="sales"), truth[n:]
+
+
+# --------------------------------------------------------------------------- models
+
+
+def test_auto_picks_seasonal_and_tracks_truth() -> None:
+    y, truth = synthetic(60, extra=12)
+    fc = forecast(y, horizon=12)
+    assert isinstance(fc, Forecast)
+    assert fc.model in SEASONAL
+    assert fc.model != "seasonal_naive" or fc.leaderboard is not None
+    lb = fc.leaderboard
+    assert lb is not None and lb["model"].iloc[0] == fc.model
+    assert set(lb["model"]) == set(MODELS)
+    mape = np.mean(np.abs(fc.frame["mean"].to_numpy() - truth) / truth)
+    assert mape < 0.10
+    # frame shape, future index, ordered intervals
+    assert list(fc.frame.columns) == ["mean", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert fc.frame.index[0] == pd.Timestamp("2024-01-01")
+    assert fc.frame.index.freqstr == "MS"
+    f = fc.frame
+    assert (f["lower_95"] <= f["lower_80"]).all() and (f["lower_80"] <= f["mean"]).all()
+    assert (f["mean"] <= f["upper_80"]).all() and (f["upper_80"] <= f["upper_95"]).all()
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_runs(model: str) -> None:
+    y, truth = synthetic(48, seed=1, extra=6)
+    fc = forecast(y, horizon=6, model=model, levels=(90,))
+    assert fc.model == model
+    assert list(fc.frame.columns) == ["mean", "lower_90", "upper_90"]
+    assert np.isfinite(fc.frame.to_numpy()).all()
+    assert (fc.frame["upper_90"] > fc.frame["lower_90"]).all()
+
+
+def test_interval_coverage_on_simulated_series() -> None:
+    hits80, hits95 = [], []
+    for seed in range(25):
+        rng = np.random.default_rng(100 + seed)
+        n, h = 60, 12
+        t = np.arange(n + h)
+        noise = np.zeros(n + h)
+        e = rng.normal(0, 6, n + h)
+        for i in range(1, n + h):
+            noise[i] = 0.3 * noise[i - 1] + e[i]
+        y = 150 + rng.uniform(-1, 2) * t + rng.uniform(10, 40) * np.sin(2 * np.pi * t / 12)
+        y = y + noise
+        s = pd.Series(y[:n], index=pd.date_range("2018-01-01", periods=n, freq="MS"))
+        fc = forecast(s, horizon=h)
+        out = y[n:]
+        hits80.append((out >= fc.frame["lower_80"]) & (out <= fc.frame["upper_80"]))
+        hits95.append((out >= fc.frame["lower_95"]) & (out <= fc.frame["upper_95"]))
+    cov80 = float(np.mean(np.concatenate(hits80)))
+    cov95 = float(np.mean(np.concatenate(hits95)))
+    assert 0.65 <= cov80 <= 0.95, cov80
+    assert cov95 >= cov80 and cov95 >= 0.8, cov95
+
+
+def test_backtest_leaderboard() -> None:
+    y, _ = synthetic(60, seed=2)
+    lb = backtest(y, horizon=12, folds=3)
+    assert list(lb.columns) == ["rank", "model", "mase", "smape", "coverage_80",
+                                "coverage_95", "folds"]
+    assert lb["rank"].tolist() == list(range(1, len(lb) + 1))
+    assert lb["mase"].is_monotonic_increasing
+    assert (lb["folds"] == 3).all()
+    assert lb.set_index("model").loc["seasonal_naive", "mase"] > lb["mase"].iloc[0] - 1e-12
+    assert lb["coverage_80"].between(0, 1).all()
+    sub = backtest(y, models=["naive", "drift"])
+    assert set(sub["model"]) == {"naive", "drift"}
+    with pytest.raises(SalesnbError, match="unknown model"):
+        backtest(y, models=["prophet"])
+
+
+# --------------------------------------------------------------------------- fallbacks
+
+
+def test_short_series_falls_back_to_non_seasonal() -> None:
+    y, _ = synthetic(18, seed=3)
+    fc = forecast(y, horizon=12)
+    assert fc.model not in ("seasonal_naive",)
+    assert any("two full seasons" in n for n in fc.notes)
+    assert len(fc.frame) == 12 and np.isfinite(fc.frame.to_numpy()).all()
+    lb = backtest(y, horizon=6)
+    assert "seasonal_naive" not in set(lb["model"])
+
+
+def test_too_short_for_backtest_uses_drift() -> None:
+    y, _ = synthetic(8, seed=4)
+    fc = forecast(y, horizon=12)
+    assert fc.model == "drift"
+    assert fc.leaderboard is None
+    assert any("too short for a backtest" in n for n in fc.notes)
+    assert backtest(y, horizon=12).empty
+
+
+@pytest.mark.parametrize("value", [0.0, 42.5])
+def test_constant_and_zero_series(value: float) -> None:
+    s = pd.Series(value, index=pd.date_range("2020-01-01", periods=40, freq="MS"))
+    fc = forecast(s, horizon=6)
+    assert fc.model == "naive"
+    assert np.allclose(fc.frame.to_numpy(), value)
+    assert any("constant" in n for n in fc.notes)
+    lb = backtest(s, horizon=6)  # MASE undefined (zero scale) but no crash
+    assert len(lb) > 0
+
+
+def test_nan_and_negative_values() -> None:
+    y, _ = synthetic(40, seed=5)
+    y = y - 250  # many negative values (returns)
+    y.iloc[[3, 10, 11, 39]] = np.nan
+    fc = forecast(y, horizon=6)
+    assert any("interpolated" in n for n in fc.notes)
+    assert np.isfinite(fc.frame.to_numpy()).all()
+    assert (fc.frame["mean"] < 0).any()
+    all_nan = pd.Series(np.nan, index=y.index)
+    fc2 = forecast(all_nan, horizon=3)
+    assert fc2.model == "naive" and np.allclose(fc2.frame["mean"], 0)
+
+
+def test_irregular_index_is_a_clear_error() -> None:
+    idx = pd.DatetimeIndex(["2024-01-01", "2024-01-05", "2024-03-01", "2024-03-02",
+                            "2024-06-10"])
+    s = pd.Series([1.0, 2, 3, 4, 5], index=idx)
+    with pytest.raises(SalesnbError, match="sales_series"):
+        forecast(s)
+    with pytest.raises(SalesnbError, match="sales_series"):
+        forecast(pd.Series([1.0, 2, 3, 4]))
+
+
+def test_plot_forecast_returns_axes() -> None:
+    y, _ = synthetic(36, seed=6)
+    fc = forecast(y, horizon=6, model="seasonal_naive")
+    fig, ax = plt.subplots()
+    assert plot_forecast(y, fc, ax=ax) is ax
+    assert len(ax.collections) == 1  # the shaded interval
+    with pytest.raises(SalesnbError):
+        plot_forecast(y, fc, level=50)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------- sales_series
+
+
+@pytest.fixture(scope="module")
+def sample():
+    import salesnb as sn
+
+    if not (ROOT / "data" / "orders.csv").exists():
+        pytest.skip("sample data absent")
+    return sn.load(ROOT / "data")
+
+
+def test_sales_series_monthly_total_and_regions(sample) -> None:
+    orders = sample.orders
+    total = sales_series(orders)
+    assert list(total.columns) == ["total"]
+    assert total.index.freqstr == "MS"
+    assert total["total"].sum() == pytest.approx(orders["revenue"].sum(), rel=1e-9)
+    jan = orders[(orders["order_date"] >= "2024-01-01") & (orders["order_date"] < "2024-02-01")]
+    assert total.loc["2024-01-01", "total"] == pytest.approx(jan["revenue"].sum())
+    regions = sales_series(orders, by="region")
+    assert regions.shape[1] == orders["region"].nunique()
+    assert np.allclose(regions.sum(axis=1), total["total"])
+    cats = sales_series(orders, by="category", products=sample.products)
+    assert np.allclose(cats.sum(axis=1), total["total"])
+    qty = sales_series(orders, freq="QS", value="quantity")
+    assert qty["total"].sum() == pytest.approx(orders["quantity"].sum())
+    assert qty.index.freqstr.startswith("QS")
+
+
+def test_sales_series_zero_fills_gaps() -> None:
+    orders = pd.DataFrame({
+        "order_date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-04-02", "2024-04-09"]),
+        "revenue": [10.0, 5.0, -3.0, 7.0],
+        "region": ["N", "S", "N", "N"],
+        "product_id": ["P1", "P2", "P1", "P3"],
+    })
+    m = sales_series(orders, by="region")
+    assert m.index.tolist() == list(pd.date_range("2024-01-01", "2024-04-01", freq="MS"))
+    assert m.loc["2024-02-01"].tolist() == [0.0, 0.0]
+    assert m.loc["2024-04-01", "N"] == 4.0
+    w = sales_series(orders, freq="W")
+    assert w.index[0] == pd.Timestamp("2024-01-01")  # the Monday of the first week
+    assert w["total"].sum() == pytest.approx(19.0)
+    assert (w.index.day_of_week == 0).all() and (w["total"] == 0).sum() > 5
+    d = sales_series(orders, freq="D")
+    assert len(d) == (pd.Timestamp("2024-04-09") - pd.Timestamp("2024-01-03")).days + 1
+    products = pd.DataFrame({"product_id": ["P1", "P2"], "category": ["a", "b"]})
+    c = sales_series(orders, by="category", products=products)
+    assert set(c.columns) == {"a", "b", "(unknown)"}
+    with pytest.raises(SalesnbError, match="products"):
+        sales_series(orders, by="category")
+    with pytest.raises(SalesnbError):
+        sales_series(orders, freq="H")
+    # a column of sales_series feeds forecast directly
+    fc = forecast(m["N"], horizon=2)
+    assert len(fc.frame) == 2
+
+
+def test_forecast_on_sample_revenue(sample) -> None:
+    s = sales_series(sample.orders)["total"]
+    fc = forecast(s, horizon=6)
+    assert fc.model in SEASONAL | {"naive", "drift"}
+    assert np.isfinite(fc.frame.to_numpy()).all()
+    assert fc.frame.index[0] == s.index[-1] + pd.DateOffset(months=1)
+
+
+# --------------------------------------------------------------------------- shared series
+
+
+def _auscafe() -> pd.Series:
+    path = SERIES / "auscafe_monthly.csv"
+    if not path.exists():
+        pytest.skip("shared auscafe series absent")
+    df = pd.read_csv(path)
+    idx = pd.date_range("1982-04-01", periods=len(df), freq="MS")
+    year = np.floor(df["time"].to_numpy() + 1e-6)
+    month = np.rint((df["time"].to_numpy() - year) * 12).astype(int) + 1
+    assert year[0] == 1982 and month[0] == 4 and month[-1] == idx[-1].month
+    return pd.Series(df["value"].to_numpy(), index=idx, name="auscafe")
+
+
+def _shampoo() -> pd.Series:
+    path = SERIES / "shampoo_monthly.csv"
+    if not path.exists():
+        pytest.skip("shared shampoo series absent")
+    df = pd.read_csv(path)
+    idx = pd.DatetimeIndex(pd.to_datetime(df["Time"], format="%Y-%m"), freq="MS")
+    return pd.Series(df["Sales"].to_numpy(), index=idx, name="shampoo")
+
+
+@pytest.mark.parametrize("load", [_auscafe, _shampoo], ids=["auscafe", "shampoo"])
+def test_shared_series_auto_beats_seasonal_naive(load) -> None:
+    s = load()
+    fc = forecast(s, horizon=12)
+    lb = fc.leaderboard
+    assert lb is not None
+    mase = lb.set_index("model")["mase"]
+    assert mase[fc.model] <= mase["seasonal_naive"]
+    assert np.isfinite(fc.frame.to_numpy()).all()
+    if s.name == "auscafe":
+        # long, strongly seasonal series: a real model clearly beats the benchmark
+        assert mase[fc.model] < 0.9 * mase["seasonal_naive"]
