@@ -203,6 +203,12 @@ def _design(t: np.ndarray, n: int, m: int, seasonal: bool) -> np.ndarray:
 
 
 def _regression(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Ridge regression on trend, calendar (month) terms and a lag of the series.
+
+    The lag is the seasonal one (``m``) when there are two seasons of history, else lag 1;
+    future lags come from the history or, beyond it, from the model's own forecasts
+    (recursive). Without enough rows for the lag, the lag is left out.
+    """
     from sklearn.linear_model import Ridge
 
     n = y.size
@@ -210,13 +216,26 @@ def _regression(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, 
         mean, sd, _ = _drift(y, h, m)
         return mean, sd, "regression: fewer than 4 points, used drift"
     seasonal = m > 1 and n >= 2 * m
+    lag = m if seasonal else 1
     t = np.arange(n, dtype=float)
     x = _design(t, n, m, seasonal)
-    reg = Ridge(alpha=0.1).fit(x, y)
-    s = _sigma(y - reg.predict(x)) * np.sqrt(n / max(n - x.shape[1] - 1, 1))
-    tf = np.arange(n, n + h, dtype=float)
+    xf = _design(np.arange(n, n + h, dtype=float), n, m, seasonal)
     steps = np.arange(1, h + 1)
-    return reg.predict(_design(tf, n, m, seasonal)), s * np.sqrt(1 + steps / n), None
+    if n - lag < x.shape[1] + 4:  # too few rows to learn the lag as well
+        reg = Ridge(alpha=0.1).fit(x, y)
+        s = _sigma(y - reg.predict(x)) * np.sqrt(n / max(n - x.shape[1] - 1, 1))
+        return reg.predict(xf), s * np.sqrt(1 + steps / n), None
+    scale = float(np.max(np.abs(y))) or 1.0  # keeps the lag column on the calendar's scale
+    xl = np.column_stack([x[lag:], y[:-lag] / scale])
+    reg = Ridge(alpha=0.1).fit(xl, y[lag:])
+    rows = n - lag
+    s = _sigma(y[lag:] - reg.predict(xl)) * np.sqrt(rows / max(rows - xl.shape[1] - 1, 1))
+    ext = np.concatenate([y, np.zeros(h)])
+    for k in range(h):
+        ext[n + k] = reg.predict(np.append(xf[k], ext[n + k - lag] / scale)[None, :])[0]
+    # errors compound once the lag reaches back into forecasts
+    compound = 1 + (steps - 1) // lag
+    return ext[n:], s * np.sqrt(compound + steps / rows), None
 
 
 _FITTERS: dict[str, Callable[[np.ndarray, int, int],

@@ -277,3 +277,12 @@ def test_shared_series_auto_beats_seasonal_naive(load) -> None:
     if s.name == "auscafe":
         # long, strongly seasonal series: a real model clearly beats the benchmark
         assert mase[fc.model] < 0.9 * mase["seasonal_naive"]
+
+
+def test_regression_uses_a_lag_of_the_series():
+    # a level shift: trend and calendar terms alone would forecast between the two levels
+    idx = pd.date_range("2024-01-01", periods=20, freq="MS")
+    y = pd.Series([10.0] * 10 + [100.0] * 10, index=idx)
+    result = forecast(y, horizon=2, model="regression")
+    assert result.model == "regression"
+    assert abs(result.frame["mean"].iloc[0] - 100.0) < 15
