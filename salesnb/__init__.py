@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .data import SalesData, ValidationReport, load, validate
+from .data import SalesData, ValidationReport, load, query, validate
 from .errors import MappingError, SalesnbError, SourceError, TableError
 from .schema import TABLES
 
@@ -22,6 +22,7 @@ __all__ = [
     "SalesData",
     "ValidationReport",
     "load",
+    "query",
     "validate",
     "TABLES",
     "SalesnbError",

@@ -17,7 +17,7 @@ from .schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
 from .sources import Source, _q, open_source
 from .validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 
-__all__ = ["SalesData", "ValidationReport", "load", "validate"]
+__all__ = ["SalesData", "ValidationReport", "load", "query", "validate"]
 
 SourceLike = str | Path | Source
 MappingLike = str | Path | dict[str, Any] | Mapping | None
@@ -165,9 +165,13 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
          as_of: dt.date | None, *, strict: bool, memory_limit: str | None,
-         fetch: bool = True
+         fetch: bool = True, sql: str | None = None
          ) -> tuple[dict[str, pd.DataFrame], ValidationReport, str, dt.date]:
-    """Validate (and, when ``strict``, fail on unusable tables); return clean frames."""
+    """Validate (and, when ``strict``, fail on unusable tables); return clean frames.
+
+    With ``sql``, nothing is fetched but the result of ``sql`` (``{table}`` placeholders name
+    the clean tables inside DuckDB), returned under the key ``"query"``.
+    """
     as_of = as_of or dt.date.today()
     mp = load_mapping(mapping)
     src = open_source(source, mp)
@@ -202,6 +206,14 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
                 errors[t] = str(exc)
                 continue
             results[t] = res
+        if sql is not None:
+            views = {t: _q(r.clean_view) for t, r in results.items()}
+            missing = [t for t in TABLES if "{" + t + "}" in sql and t not in views]
+            if missing:
+                raise TableError(missing[0], src.location, "table needed by the query is not "
+                                 "loaded", "add the table to the source")
+            frames["query"] = _to_pandas(con.sql(sql.format(**views)).to_arrow_table())
+            fetch = False
         for t, res in results.items():
             table = (con.sql(f"SELECT * FROM {_q(res.clean_view)}").to_arrow_table()
                      if fetch else None)
@@ -267,6 +279,45 @@ def load(
     frames, report, location, as_of = _run(source, mapping, tables, as_of, strict=True,
                                            memory_limit=memory_limit)
     return SalesData(frames, report, location, as_of)
+
+
+def query(
+    source: SourceLike,
+    sql: str,
+    mapping: MappingLike = None,
+    *,
+    tables: list[str] | None = None,
+    as_of: dt.date | None = None,
+    memory_limit: str | None = None,
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Run SQL over validated tables inside DuckDB, fetching only its result.
+
+    For aggregates over data larger than memory: the tables are read, typed and checked as by
+    :func:`load` (quarantined rows excluded), but only the result of ``sql`` reaches pandas.
+
+    Parameters
+    ----------
+    source, mapping, as_of, memory_limit
+        As for :func:`load`.
+    sql : str
+        A DuckDB query; ``{orders}``, ``{products}``, ... name the validated tables.
+    tables : list of str, optional
+        Tables to validate (those the query uses, plus the ones their references need);
+        default every table of the source.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, ValidationReport)
+        The query result and the validation report.
+
+    Examples
+    --------
+    >>> frame, report = query("data", "SELECT region, sum(revenue) AS revenue FROM {orders} "
+    ...                       "GROUP BY ALL", tables=["orders"])          # doctest: +SKIP
+    """
+    frames, report, _, _ = _run(source, mapping, tables, as_of, strict=True,
+                                memory_limit=memory_limit, sql=sql)
+    return frames["query"], report
 
 
 def validate(

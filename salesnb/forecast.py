@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "MODELS",
     "Forecast",
     "sales_series",
+    "sales_series_sql",
     "forecast",
     "backtest",
     "plot_forecast",
@@ -115,6 +117,11 @@ def sales_series(orders: pd.DataFrame, *, freq: str = "MS", by: str | None = Non
     key = "total" if by is None else by
     if by is None:
         df["total"] = "total"
+    return _widen(df, key, value, freq, by)
+
+
+def _widen(df: pd.DataFrame, key: str, value: str, freq: str, by: str | None) -> pd.DataFrame:
+    """Pivot a long (period, key, value) frame to the zero-filled regular wide frame."""
     wide = df.pivot_table(index="period", columns=key, values=value, aggfunc="sum",
                           fill_value=0.0, observed=True)
     full = pd.date_range(wide.index.min(), wide.index.max(), freq=FREQS[freq], name="period")
@@ -122,6 +129,48 @@ def sales_series(orders: pd.DataFrame, *, freq: str = "MS", by: str | None = Non
     wide.columns = wide.columns.astype(str)
     wide.columns.name = by
     return wide
+
+
+_TRUNC = {"D": "day", "W": "week", "MS": "month", "QS": "quarter"}
+
+
+def sales_series_sql(source: Any, *, freq: str = "MS", by: str | None = None,
+                     value: str = "revenue", mapping: Any = None,
+                     as_of: Any = None) -> pd.DataFrame:
+    """:func:`sales_series` computed inside DuckDB, straight from a data source.
+
+    The source is validated as by :func:`salesnb.load` (quarantined rows excluded), the
+    group-by runs in DuckDB, and only the aggregated series reaches pandas, so order lines
+    larger than memory still give a series.
+
+    Parameters
+    ----------
+    source : path or Source
+        As for :func:`salesnb.load`.
+    freq, by, value
+        As for :func:`sales_series` (``by="category"`` joins the products table).
+    mapping, as_of
+        As for :func:`salesnb.load`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same frame :func:`sales_series` returns for the loaded orders.
+    """
+    from .data import query
+
+    if freq not in FREQS or value not in VALUES or (by is not None and by not in GROUPINGS):
+        raise SalesnbError(f"freq={freq!r}, by={by!r}, value={value!r}: use freq in "
+                           f"{sorted(FREQS)}, by None or in {list(GROUPINGS)}, value in "
+                           f"{list(VALUES)}.")
+    group = ("'total'" if by is None else "p.category" if by == "category" else f"o.{by}")
+    join = " LEFT JOIN {products} p USING (product_id)" if by == "category" else ""
+    sql = (f"SELECT CAST(date_trunc('{_TRUNC[freq]}', o.order_date) AS TIMESTAMP) AS period, "
+           f"coalesce(CAST({group} AS VARCHAR), '(unknown)') AS grp, "
+           f"sum(o.{value})::DOUBLE AS value FROM {{orders}} o{join} GROUP BY ALL")
+    long, _ = query(source, sql, mapping, tables=None, as_of=as_of)
+    long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")
+    return _widen(long, "grp", "value", freq, by)
 
 
 # --------------------------------------------------------------------------- models

@@ -286,3 +286,15 @@ def test_regression_uses_a_lag_of_the_series():
     result = forecast(y, horizon=2, model="regression")
     assert result.model == "regression"
     assert abs(result.frame["mean"].iloc[0] - 100.0) < 15
+
+
+@pytest.mark.parametrize(("freq", "by"), [("MS", None), ("MS", "region"), ("QS", "category"),
+                                          ("W", "rep_id")])
+def test_sales_series_pushed_down_to_duckdb_matches_pandas(freq, by):
+    import salesnb as sn
+    from salesnb.forecast import sales_series_sql
+
+    d = sn.load("data", tables=["reps", "products", "customers", "orders"])
+    expected = sales_series(d.orders, freq=freq, by=by, products=d.products)
+    got = sales_series_sql("data", freq=freq, by=by)
+    pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)

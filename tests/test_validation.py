@@ -354,3 +354,15 @@ def test_unreadable_csv_is_a_table_error(tmp_path):
     with pytest.raises(TableError, match=r"products \(.*products.parquet\): cannot be read"):
         sn.load(src)
     assert sn.validate(src).exit_code == 2
+
+
+def test_query_runs_on_validated_rows_only(tiny, write):
+    tiny["orders"].loc[3, "quantity"] = "-10"  # order O3 line quarantined
+    src = write(tiny)
+    frame, report = sn.query(src, "SELECT count(*) AS n, sum(revenue) AS rev FROM {orders}",
+                             tables=["reps", "products", "customers", "orders"], as_of=AS_OF)
+    assert frame["n"].tolist() == [3]
+    assert frame["rev"].iloc[0] == pytest.approx(30 + 22.95 + 150)
+    assert report.counts.set_index("table").loc["orders", "rows_quarantined"] == 1
+    with pytest.raises(TableError, match="leads"):
+        sn.query(src, "SELECT * FROM {leads}", tables=["orders"], as_of=AS_OF)
