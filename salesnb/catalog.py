@@ -85,6 +85,9 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "growth, seasonality, a model leaderboard from backtests, coherent forecasts "
             "with intervals, and the near-term view blended with the open pipeline.",
             COMMON + FORECAST_PANEL + (
+                Param("series_file", "str", "",
+                      "CSV of one monthly series (time, value) to analyse instead of the "
+                      "orders (empty: the orders)", allow_empty=True),
                 Param("folds", "int", 3, "backtest windows used to rank the models",
                       minimum=1, maximum=6, step=1),
                 Param("pipeline_months", "int", 3, "months for the pipeline blend",

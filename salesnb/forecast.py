@@ -40,6 +40,7 @@ __all__ = [
     "Forecast",
     "sales_series",
     "sales_series_sql",
+    "read_series",
     "forecast",
     "backtest",
     "plot_forecast",
@@ -132,6 +133,43 @@ def _widen(df: pd.DataFrame, key: str, value: str, freq: str, by: str | None) ->
 
 
 _TRUNC = {"D": "day", "W": "week", "MS": "month", "QS": "quarter"}
+
+
+def read_series(path: Any) -> pd.DataFrame:
+    """Read one monthly series from a CSV file: a time column, then a value column.
+
+    The time column may hold dates (``1991-01``, ``2024-03-01``) or decimal years
+    (``1982.25`` is April 1982, as in many textbook data sets). Missing months are filled with
+    0, as :func:`sales_series` does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column (named after the value column), indexed by month start with freq "MS".
+
+    Raises
+    ------
+    SalesnbError
+        When the file does not have two columns or the times do not parse.
+    """
+    raw = pd.read_csv(path, sep=None, engine="python")
+    if raw.shape[1] < 2:
+        raise SalesnbError(f"{path}: expected a time column and a value column, found "
+                           f"{list(raw.columns)}")
+    time, value = raw.columns[:2]
+    t = raw[time]
+    if pd.api.types.is_numeric_dtype(t) and t.between(1800, 2300).all():
+        year = np.floor(t.to_numpy(float)).astype(int)
+        month = np.rint((t.to_numpy(float) - year) * 12).astype(int) + 1
+        stamps = pd.to_datetime({"year": year, "month": month, "day": 1})
+    else:
+        stamps = pd.to_datetime(t.astype(str), errors="coerce", format="mixed")
+    if stamps.isna().any():
+        raise SalesnbError(f"{path}: column {time!r} has values that are not dates or decimal "
+                           f"years (e.g. {t[stamps.isna()].iloc[0]!r})")
+    df = pd.DataFrame({"period": stamps.dt.to_period("M").dt.start_time.astype("datetime64[ns]"),
+                       "series": str(value), "value": pd.to_numeric(raw[value], errors="coerce")})
+    return _widen(df.fillna({"value": 0.0}), "series", "value", "MS", None)
 
 
 def sales_series_sql(source: Any, *, freq: str = "MS", by: str | None = None,

@@ -19,11 +19,12 @@ from matplotlib.figure import Figure
 from . import forecast as fc
 from . import trends
 from .catalog import FORECAST_PANEL
+from .paths import resolve_path
 from .reporting import show
 from .widgets import Panel, panel
 
 __all__ = ["findings_markdown", "latest_growth", "coherent_forecasts", "forecast_table",
-           "plot_group_forecasts", "forecast_view", "forecast_panel", "won_series",
+           "plot_group_forecasts", "series_frame", "forecast_view", "forecast_panel", "won_series",
            "pipeline_view"]
 
 
@@ -80,7 +81,7 @@ def forecast_table(coherent: dict[str, pd.DataFrame], *, level: int = 80) -> pd.
     means[f"total high {level}%"] = total[f"upper_{level}"]
     means.index = means.index.strftime("%Y-%m")
     means.index.name = "month"
-    return means.round(0)
+    return means
 
 
 def plot_group_forecasts(series_frame: pd.DataFrame, coherent: dict[str, pd.DataFrame], *,
@@ -112,28 +113,46 @@ def plot_group_forecasts(series_frame: pd.DataFrame, coherent: dict[str, pd.Data
     return fig
 
 
+def series_frame(orders: pd.DataFrame, products: pd.DataFrame | None, by: str,
+                 series_file: str = "") -> pd.DataFrame:
+    """The monthly frame the report analyses: the orders by ``by``, or an external series.
+
+    With ``series_file`` (a CSV of one monthly series, see :func:`salesnb.forecast.read_series`)
+    that series is analysed instead of the orders, and ``by`` is ignored.
+    """
+    if series_file:
+        return fc.read_series(resolve_path(series_file))
+    return fc.sales_series(orders, freq="MS", by=by, products=products)
+
+
 def forecast_view(horizon: int, by: str, model: str, level: int, *, orders: pd.DataFrame,
-                  products: pd.DataFrame | None = None) -> tuple[Any, ...]:
+                  products: pd.DataFrame | None = None,
+                  series_file: str = "") -> tuple[Any, ...]:
     """The forecast panel's output: summary, charts and table for the chosen settings."""
-    frame = fc.sales_series(orders, freq="MS", by=by, products=products)
+    frame = series_frame(orders, products, by, series_file)
     coherent, used = coherent_forecasts(frame, horizon=horizon, model=model)
     total = coherent["total"]
     first, last = total.index[0], total.index[-1]
     models = ", ".join(f"{g}: {m}" for g, m in used.items())
+    digits = 0 if total["mean"].abs().max() >= 1000 else 2  # revenue, or a small index
+
+    def num(v: float) -> str:
+        return f"{v:,.{digits}f}"
+
     summary = Markdown(
-        f"**Forecast {first:%b %Y} – {last:%b %Y}: {total['mean'].sum():,.0f}** in total "
-        f"({level} % interval {total[f'lower_{level}'].sum():,.0f} – "
-        f"{total[f'upper_{level}'].sum():,.0f} if every month fell at its bound). "
-        f"Models by {by}: {models}.")
+        f"**Forecast {first:%b %Y} – {last:%b %Y}: {num(total['mean'].sum())}** in total "
+        f"({level} % interval {num(total[f'lower_{level}'].sum())} – "
+        f"{num(total[f'upper_{level}'].sum())} if every month fell at its bound). "
+        f"Models: {models}.")
     return (summary, plot_group_forecasts(frame, coherent, level=level),
-            show(forecast_table(coherent, level=level), index=True, precision=0))
+            show(forecast_table(coherent, level=level), index=True, precision=digits))
 
 
 def forecast_panel(orders: pd.DataFrame, products: pd.DataFrame | None,
-                   **values: Any) -> Panel | None:
+                   series_file: str = "", **values: Any) -> Panel | None:
     """The forecast report's widget panel: horizon, grouping, model and interval level."""
-    return panel(FORECAST_PANEL, partial(forecast_view, orders=orders, products=products),
-                 values)
+    fn = partial(forecast_view, orders=orders, products=products, series_file=series_file)
+    return panel(FORECAST_PANEL, fn, values)
 
 
 def won_series(opportunities: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
@@ -144,7 +163,8 @@ def won_series(opportunities: pd.DataFrame, *, as_of: dt.date) -> pd.Series:
     return monthly.asfreq("MS", fill_value=0.0).rename("won deals")
 
 
-def pipeline_view(orders: pd.DataFrame, opportunities: pd.DataFrame, *, as_of: str = "",
+def pipeline_view(orders: pd.DataFrame, opportunities: pd.DataFrame | None, *,
+                  as_of: str = "",
                   months: int = 3, weight: float = 0.5) -> tuple[Any, ...]:
     """Won-deal forecast against the weighted open pipeline, and their blend.
 
@@ -153,6 +173,8 @@ def pipeline_view(orders: pd.DataFrame, opportunities: pd.DataFrame, *, as_of: s
     win rate of its stage and places it in its expected close month. ``as_of`` empty means the
     last order date in the data (the pipeline as it stood then).
     """
+    if opportunities is None or opportunities.empty:
+        return (Markdown("*No opportunities in this data: the pipeline view needs them.*"),)
     day = dt.date.fromisoformat(as_of) if as_of else orders["order_date"].max().date()
     history = won_series(opportunities, as_of=day)
     stat = fc.forecast(history, horizon=months).frame

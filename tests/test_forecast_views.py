@@ -61,3 +61,29 @@ def test_pipeline_view_compares_like_with_like(data):
     assert won.sum() == pytest.approx(expected)
     fig, _table = pipeline_view(data.orders, opp, months=3, weight=0.5)
     assert "Won deals" in fig.axes[0].get_title()
+
+
+def test_the_report_runs_on_an_external_series(tmp_path):
+    from conftest import SHARED
+
+    from salesnb.runner import plan_runs, run_reports
+
+    path = SHARED / "series" / "shampoo_monthly.csv"
+    if not path.exists():
+        pytest.skip("shared/data is not beside this checkout")
+    frame = fc.read_series(path)
+    assert frame.shape == (36, 1) and frame.index[0] == pd.Timestamp("1991-01-01")
+    result = run_reports(plan_runs(["02_sales_forecast"], params={"series_file": str(path),
+                                                                  "horizon": "6"}),
+                         out=tmp_path / "out")
+    assert result.status == "ok", result.failure_message()
+    page = (result.run_dir / "02_sales_forecast.html").read_text(encoding="utf-8")
+    assert "Sales" in page and "pipeline view needs them" in page
+
+
+def test_read_series_decimal_years(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_text("time,value\n1982.25,1\n1982.3333333,2\n1982.5,4\n", encoding="utf-8")
+    frame = fc.read_series(f)
+    assert frame.index.tolist() == list(pd.date_range("1982-04-01", periods=4, freq="MS"))
+    assert frame["value"].tolist() == [1.0, 2.0, 0.0, 4.0]  # the missing month is zero
