@@ -11,37 +11,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from salesnb.generate import COLUMNS, END, START, TABLE_NAMES, generate, write_sample
+from salesnb.schema import TABLES
 
 SMALL = 0.05  # file round-trips
 MEDIUM = 0.25  # invariants and realism (about 35k order lines, well under a second)
 END_TS = pd.Timestamp(END)
 
-KEYS = {
-    "reps": ["rep_id"],
-    "customers": ["customer_id"],
-    "products": ["product_id"],
-    "orders": ["order_id", "line_no"],
-    "leads": ["lead_id"],
-    "opportunities": ["opportunity_id"],
-    "targets": ["rep_id", "period"],
-    "surveys": ["survey_id"],
-    "competitors": ["period", "region", "category", "competitor"],
-}
-FOREIGN_KEYS = [
-    ("orders", "customer_id", "customers", "customer_id"),
-    ("orders", "product_id", "products", "product_id"),
-    ("orders", "rep_id", "reps", "rep_id"),
-    ("customers", "owner_rep_id", "reps", "rep_id"),
-    ("leads", "assigned_rep_id", "reps", "rep_id"),
-    ("leads", "customer_id", "customers", "customer_id"),
-    ("opportunities", "customer_id", "customers", "customer_id"),
-    ("opportunities", "rep_id", "reps", "rep_id"),
-    ("opportunities", "lead_id", "leads", "lead_id"),
-    ("targets", "rep_id", "reps", "rep_id"),
-    ("surveys", "customer_id", "customers", "customer_id"),
-    ("surveys", "rep_id", "reps", "rep_id"),
-    ("reps", "manager_id", "reps", "rep_id"),
-]
+# Keys and references come from the data model, so the generator is held to what loading checks.
+KEYS = {name: list(spec.key) for name, spec in TABLES.items()}
+FOREIGN_KEYS = [(name, fk.column, fk.ref_table, fk.ref_column)
+                for name, spec in TABLES.items() for fk in spec.foreign_keys]
 FUNNEL = ["visit_date", "needs_date", "quote_date", "negotiation_date", "contract_date"]
 
 
