@@ -141,3 +141,25 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def shared_retail_mapping(tmp_path):
+    """The shared online-retail sample in a folder, with the YAML mapping that loads it."""
+    path = SHARED / "online_retail_sample" / "online_retail.csv"
+    if not path.exists():
+        pytest.skip("shared/data is not beside this checkout")
+    src = tmp_path / "retail"
+    src.mkdir()
+    (src / "online_retail.csv").write_bytes(path.read_bytes())
+    mapping = {
+        "na_values": ["NA"],
+        "date_formats": ["%m/%d/%y %H:%M", "%m/%d/%Y %H:%M"],
+        "tables": {"orders": {
+            "file": "online_retail.csv", "drop": ["X.1", "X"],
+            "columns": {"InvoiceNo": "order_id", "StockCode": "product_id",
+                        "Description": "description", "Quantity": "quantity",
+                        "InvoiceDate": "order_date", "UnitPrice": "unit_price",
+                        "CustomerID": "customer_id", "Country": "region"}}},
+    }
+    return src, mapping

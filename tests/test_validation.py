@@ -282,29 +282,6 @@ def test_online_retail_through_a_mapping(shared_retail_mapping):
     assert "X" not in d.orders.columns and "description" in d.orders.columns
 
 
-@pytest.fixture
-def shared_retail_mapping(tmp_path):
-    from conftest import SHARED
-
-    path = SHARED / "online_retail_sample" / "online_retail.csv"
-    if not path.exists():
-        pytest.skip("shared/data is not beside this checkout")
-    src = tmp_path / "retail"
-    src.mkdir()
-    (src / "online_retail.csv").write_bytes(path.read_bytes())
-    mapping = {
-        "na_values": ["NA"],
-        "date_formats": ["%m/%d/%y %H:%M", "%m/%d/%Y %H:%M"],
-        "tables": {"orders": {
-            "file": "online_retail.csv", "drop": ["X.1", "X"],
-            "columns": {"InvoiceNo": "order_id", "StockCode": "product_id",
-                        "Description": "description", "Quantity": "quantity",
-                        "InvoiceDate": "order_date", "UnitPrice": "unit_price",
-                        "CustomerID": "customer_id", "Country": "region"}}},
-    }
-    return src, mapping
-
-
 # --- the invariant: rows read == rows loaded + rows quarantined, per table -----------------
 
 _cell = st.one_of(st.just(""), st.just("-1"), st.just("abc"), st.just("2030-01-01"),
