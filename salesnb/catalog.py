@@ -9,7 +9,8 @@ from __future__ import annotations
 from .params import NotebookSpec, Param
 
 __all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
-           "NOTEBOOKS", "notebook_spec"]
+           "PRODUCT_PANEL", "NOTEBOOKS",
+           "notebook_spec"]
 
 #: Parameters every report has.
 SOURCE = Param("source", "str", "data",
@@ -47,6 +48,24 @@ LEAD_PANEL = (
     Param("fairness", "float", 0.2,
           "weight of spreading expected value in proportion to capacity (0: ignore)",
           minimum=0, maximum=1, step=0.05),
+)
+
+#: The product and region report's controls (region/category: "all" or a value in the data).
+PRODUCT_PANEL = (
+    Param("region", "str", "all", "region to analyse (all: every region)"),
+    Param("category", "str", "all", "product category to analyse (all: every category)"),
+    Param("base_start", "date", "",
+          "first day of the base period (empty: the current period a year earlier)",
+          allow_empty=True),
+    Param("base_end", "date", "",
+          "last day of the base period (empty: the current period a year earlier)",
+          allow_empty=True),
+    Param("current_start", "date", "",
+          "first day of the current period (empty: the last 12 complete months)",
+          allow_empty=True),
+    Param("current_end", "date", "",
+          "last day of the current period (empty: the last 12 complete months)",
+          allow_empty=True),
 )
 
 NOTEBOOKS: dict[str, NotebookSpec] = {
@@ -95,6 +114,23 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Param("pipeline_weight", "float", 0.5,
                       "weight of the weighted open pipeline in the blend (0: statistics only)",
                       minimum=0, maximum=1, step=0.05),
+            ),
+        ),
+        NotebookSpec(
+            "04_product_region",
+            "Products, regions and competitors",
+            "Which products and markets carry the business and where to act: revenue, "
+            "margin and growth per product and category, ABC classes, price/volume/mix, "
+            "discounts and price elasticity, region performance and coverage, market share "
+            "against competitors, and findings in words.",
+            COMMON + PRODUCT_PANEL + (
+                Param("abc_a", "float", 0.8, "cumulative revenue share ending class A",
+                      minimum=0.05, maximum=1, step=0.05),
+                Param("abc_b", "float", 0.95, "cumulative revenue share ending class B",
+                      minimum=0.05, maximum=1, step=0.05),
+                Param("margin_floor", "float", 20.0,
+                      "gross margin % under which a product is listed for re-pricing",
+                      minimum=0, maximum=100, step=1),
             ),
         ),
     )

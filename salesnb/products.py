@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -1022,6 +1023,8 @@ def plot_structure(shares: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, 100)
     ax.set_ylabel("share of revenue %")
     ax.margins(x=0)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     ax.set_title("Product structure: share of each group per period")
     return ax
