@@ -517,7 +517,7 @@ def quarterly_growth(orders: pd.DataFrame, products: pd.DataFrame | None = None,
         last = dates.max().normalize()
         q = pd.Period(last, "Q")
         if last < q.end_time.normalize():
-            q = q - 1 if (q - 1).start_time >= dates.min().normalize() else q
+            q = q - 1 if dates.min() <= (q - 1).end_time else q
     else:
         q = pd.Period(pd.Timestamp(quarter), "Q")
     window = ((q - 4).start_time.date(), q.end_time.date())

@@ -52,3 +52,11 @@ def test_data_quality_report_content(report_run):
     page = (report_run.run_dir / "00_data_quality.html").read_text(encoding="utf-8")
     assert "Every row passed every rule" in page
     assert "137,278" in page  # order lines read
+
+
+def test_product_region_report_content(report_run):
+    page = (report_run.run_dir / "04_product_region.html").read_text(encoding="utf-8")
+    assert "What drove the revenue change" in page
+    assert "Fastest growing products:" in page and "C-class products together make" in page
+    assert "Regions losing market share" in page  # from the competitor estimates
+    assert "too few price variations" not in page  # the sample supports an elasticity
