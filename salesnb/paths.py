@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import SourceError
 
-__all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "resolve_path"]
+__all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "ARTIFACTS_ENV",
+           "resolve_path", "artifact_path"]
 
 #: Root of a source checkout (the folder holding ``pyproject.toml``).
 PROJ_ROOT = Path(__file__).resolve().parents[1]
@@ -14,6 +16,19 @@ PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 OUTPUTS_DIR = PROJ_ROOT / "outputs"
+#: Environment variable the runner sets for its kernels: the run folder of the report.
+ARTIFACTS_ENV = "SALESNB_ARTIFACTS"
+
+
+def artifact_path(name: str) -> Path:
+    """Where a report writes a file it exports (e.g. a list for reps).
+
+    In a scheduled run it is the report's own run folder (so the file sits beside the HTML
+    and the index links it); elsewhere, ``outputs/`` of the project.
+    """
+    folder = Path(os.environ.get(ARTIFACTS_ENV) or OUTPUTS_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 def resolve_path(path: str | Path) -> Path:

@@ -90,4 +90,8 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
     styler = styler.format(lambda v: v.strftime("%Y-%m-%d") if pd.notna(v) else "",
                            subset=[c for c in frame.columns
                                    if pd.api.types.is_datetime64_any_dtype(frame[c])])
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])
+            or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if text:  # words read from the left; numbers stay right-aligned
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     return styler if index else styler.hide(axis="index")

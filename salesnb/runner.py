@@ -34,7 +34,7 @@ import yaml
 from .catalog import NOTEBOOKS, notebook_spec
 from .errors import SalesnbError
 from .params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
-from .paths import NOTEBOOKS_DIR, OUTPUTS_DIR, resolve_path
+from .paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR, resolve_path
 
 __all__ = ["NotebookRun", "RunResult", "plan_runs", "run_reports", "fingerprint",
            "DEFAULT_TIMEOUT"]
@@ -286,6 +286,8 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
     previous = os.environ.get("SALESNB_HEADLESS")
     os.environ["SALESNB_HEADLESS"] = "1"  # kernels inherit it: widget panels render statically
+    # Files a report exports (e.g. the action list for reps) go into its run folder.
+    os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
     try:
         pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
                             kernel_name="python3", cwd=job["cwd"],
@@ -308,6 +310,7 @@ def _execute(job: dict[str, Any]) -> dict[str, Any]:
         msg = str(exc).strip().splitlines()
         result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
     finally:
+        os.environ.pop(ARTIFACTS_ENV, None)
         if previous is None:
             os.environ.pop("SALESNB_HEADLESS", None)
         else:
@@ -352,6 +355,9 @@ def _point_latest(out: Path, run_id: str) -> None:
         (out / "LATEST").write_text(run_id + "\n", encoding="utf-8")
 
 
+#: Files a report may export into its run folder; the index links them.
+_DOWNLOADS = (".csv", ".xlsx")
+
 _INDEX = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
 <style>
@@ -370,7 +376,7 @@ data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
 </thead><tbody>
 {rows}
 </tbody></table>
-<p class="meta">Each report shows results only (no code). The executed notebooks and
+{downloads}<p class="meta">Each report shows results only (no code). The executed notebooks and
 <code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
 </body></html>
 """
@@ -386,7 +392,12 @@ def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
         rows.append(f"<tr><td>{link}</td><td>{html.escape(r.description)}{err}</td>"
                     f'<td class="{r.status}">{r.status}</td><td>{r.seconds:.1f} s</td></tr>')
     src = manifest.get("source") or {}
+    files = sorted(p.name for p in run_dir.iterdir() if p.suffix in _DOWNLOADS)
+    downloads = ("<p>Downloads: " + ", ".join(
+        f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files) + "</p>\n"
+        if files else "")
     (run_dir / "index.html").write_text(_INDEX.format(
+        downloads=downloads,
         run_id=html.escape(run_id),
         status_word={"ok": "all reports succeeded"}.get(manifest["status"],
                                                         manifest["status"]),
