@@ -9,7 +9,7 @@ from __future__ import annotations
 from .params import NotebookSpec, Param
 
 __all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
-           "PRODUCT_PANEL", "NOTEBOOKS",
+           "SEGMENT_PANEL", "PRODUCT_PANEL", "NOTEBOOKS",
            "notebook_spec"]
 
 #: Parameters every report has.
@@ -31,6 +31,14 @@ FORECAST_PANEL = (
     Param("model", "str", "auto", "forecasting model (auto: best in the backtest)",
           choices=("auto", "seasonal_naive", "drift", "ets", "regression")),
     Param("level", "int", 80, "interval level in percent", choices=(80, 95)),
+)
+
+#: The segmentation report's controls (the as-of date comes from COMMON).
+SEGMENT_PANEL = (
+    Param("bins", "int", 5, "score levels for recency, frequency and monetary (5: quintiles)",
+          minimum=3, maximum=10, step=1),
+    Param("k", "int", 0, "customer clusters (0: choose by silhouette)", minimum=0, maximum=10,
+          step=1),
 )
 
 #: The lead report's controls a manager moves in its widget panel.
@@ -114,6 +122,26 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Param("pipeline_weight", "float", 0.5,
                       "weight of the weighted open pipeline in the blend (0: statistics only)",
                       minimum=0, maximum=1, step=0.05),
+            ),
+        ),
+        NotebookSpec(
+            "03_customer_segmentation",
+            "Customer segmentation",
+            "Who are our customers and what should reps do with each: RFM segments, "
+            "clusters, customer types, satisfaction by segment and rep, how customers moved "
+            "between segments, and the action list for reps.",
+            COMMON + SEGMENT_PANEL + (
+                Param("compare_months", "int", 3,
+                      "months back for the segment migration", minimum=1, maximum=24, step=1),
+                Param("top_share", "float", 0.2,
+                      "share of customers by revenue that counts as high value",
+                      minimum=0.05, maximum=1, step=0.05),
+                Param("low_score", "float", 3.0,
+                      "recent mean survey score at or below which a customer is followed up",
+                      minimum=0, maximum=10, step=0.5),
+                Param("actions_file", "str", "actions_for_reps.xlsx",
+                      "file (.xlsx or .csv) the action list for reps is written to, beside the "
+                      "report (empty: not written)", allow_empty=True),
             ),
         ),
         NotebookSpec(

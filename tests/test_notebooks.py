@@ -54,6 +54,19 @@ def test_data_quality_report_content(report_run):
     assert "137,278" in page  # order lines read
 
 
+def test_segmentation_report_exports_the_action_list(report_run):
+    page = (report_run.run_dir / "03_customer_segmentation.html").read_text(encoding="utf-8")
+    assert "Champions" in page and "How customers moved between segments" in page
+    index = (report_run.run_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="actions_for_reps.xlsx"' in index
+    sheets = pd.read_excel(report_run.run_dir / "actions_for_reps.xlsx", sheet_name=None)
+    listed = sheets["all"]
+    customers = pd.read_csv(ROOT / "data" / "customers.csv")
+    assert set(listed["customer_id"]) <= set(customers["customer_id"])
+    assert not {"name", "email", "phone", "contact_name"} & set(listed.columns)
+    assert set(sheets) == {"all", *listed["action"].unique()}
+
+
 def test_product_region_report_content(report_run):
     page = (report_run.run_dir / "04_product_region.html").read_text(encoding="utf-8")
     assert "What drove the revenue change" in page
