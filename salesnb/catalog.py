@@ -152,9 +152,11 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             "discounts and price elasticity, region performance and coverage, market share "
             "against competitors, and findings in words.",
             COMMON + PRODUCT_PANEL + (
-                Param("abc_a", "float", 0.8, "cumulative revenue share ending class A",
+                Param("abc_a", "float", 0.8,
+                      "cumulative revenue share covered by A products (ABC classes)",
                       minimum=0.05, maximum=1, step=0.05),
-                Param("abc_b", "float", 0.95, "cumulative revenue share ending class B",
+                Param("abc_b", "float", 0.95,
+                      "cumulative revenue share covered by A and B products",
                       minimum=0.05, maximum=1, step=0.05),
                 Param("margin_floor", "float", 20.0,
                       "gross margin % under which a product is listed for re-pricing",
