@@ -148,9 +148,20 @@ def score(values: Any, bins: int = 5, *, higher_is_better: bool = True) -> np.nd
     if v.size == 0:
         return np.zeros(0, dtype=int)
     key = v if higher_is_better else -v
-    if np.all(key == key[0]):
+    lo, hi = key.min(), key.max()
+    if lo == hi:
         return np.full(v.size, (bins + 1) // 2, dtype=int)
-    worse = np.searchsorted(np.sort(key), key, side="left")
+    if hi - lo < 4 * v.size and np.array_equal(key, np.round(key)):
+        # whole numbers in a narrow range (days, order counts): count instead of sorting
+        slot = (key - lo).astype(np.int64)
+        counts = np.bincount(slot)
+        worse = (np.cumsum(counts) - counts)[slot]
+    else:  # sort once; a value's worse count is where its run of equal values starts
+        order = np.argsort(key)
+        ranked = key[order]
+        starts = np.r_[True, ranked[1:] != ranked[:-1]]
+        worse = np.empty(v.size, dtype=np.int64)
+        worse[order] = np.maximum.accumulate(np.where(starts, np.arange(v.size), 0))
     return (1 + (bins * worse) // v.size).astype(int)
 
 
@@ -166,8 +177,9 @@ def quintile_equivalent(scores: Any, bins: int) -> np.ndarray:
     ``bins=5`` this is the identity, and the lowest and highest scores always map to 1 and 5.
     """
     _check_bins(bins)
-    s = np.asarray(scores, dtype=float)
-    return np.clip(np.ceil((s - 0.5) * 5 / bins - 1e-9), 1, 5).astype(int)
+    levels = np.arange(bins + 1, dtype=float)
+    table = np.clip(np.ceil((levels - 0.5) * 5 / bins - 1e-9), 1, 5).astype(int)
+    return table[np.asarray(scores, dtype=np.int64)]
 
 
 def segment_of(r: Any, fm: Any, bins: int = 5) -> np.ndarray:
@@ -206,48 +218,62 @@ def _as_day(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
+_DB: duckdb.DuckDBPyConnection | None = None
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """The module's in-memory DuckDB database, started once (its thread pool stays warm)."""
+    global _DB
+    if _DB is None:
+        _DB = duckdb.connect()
+    return _DB
+
+
 def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
                order: str | None, as_of: dt.date | None
                ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Per customer: first/last purchase, positive orders, net revenue (inside DuckDB)."""
+    """Per customer: first/last purchase, positive orders, net revenue (inside DuckDB).
+
+    A first, cheap scan counts the lines left out; the aggregate then runs on the lines
+    that count. (Counting inside the aggregate was measured slower: its wide sums fetch
+    slowly.)
+    """
     cols = [customer, date, amount] + ([order] if order else [])
     frame = orders[list(dict.fromkeys(cols))]
-    con = duckdb.connect()
+    q = '"{}"'.format
+    c, d, a = q(customer), q(date), q(amount)
+    k = q(order) if order else f"CAST({d} AS DATE)"
+    # compared as a timestamp: no cast of every line (dates and timestamps both compare)
+    late = f"{d} >= TIMESTAMP '{as_of}'" if as_of else "false"
+    con = _database().cursor()  # a fresh connection to a shared, warm in-memory database
     try:
-        con.register("o", frame)
-        q = '"{}"'.format
-        cut = f" AND CAST({q(date)} AS DATE) < DATE '{as_of}'" if as_of else ""
-        order_key = f"CAST({q(order)} AS VARCHAR)" if order else f"CAST({q(date)} AS DATE)"
+        con.register("frame", frame)
         counts = con.sql(
-            f"SELECT count(*), count(*) FILTER (WHERE {q(customer)} IS NULL), "
-            f"count(*) FILTER (WHERE {q(customer)} IS NOT NULL AND ({q(date)} IS NULL OR "
-            f"{q(amount)} IS NULL)), "
-            + (f"count(*) FILTER (WHERE CAST({q(date)} AS DATE) >= DATE '{as_of}')"
-               if as_of else "0")
-            + " FROM o").fetchall()[0]
+            f"SELECT count(*), count(*) FILTER (WHERE {c} IS NULL), "
+            f"count(*) FILTER (WHERE {c} IS NOT NULL AND ({d} IS NULL OR {a} IS NULL)), "
+            f"count(*) FILTER (WHERE {c} IS NOT NULL AND {a} IS NOT NULL AND {late}), "
+            f"CAST(max({d}) FILTER (WHERE {c} IS NOT NULL AND {a} IS NOT NULL AND NOT ({late}))"
+            f" AS DATE) FROM frame").fetchall()[0]
         sql = f"""
-            WITH lines AS (
-                SELECT CAST({q(customer)} AS VARCHAR) AS c, CAST({q(date)} AS DATE) AS d,
-                       {order_key} AS k, CAST({q(amount)} AS DOUBLE) AS a
-                FROM o
-                WHERE {q(customer)} IS NOT NULL AND {q(date)} IS NOT NULL
-                  AND {q(amount)} IS NOT NULL{cut}
-            ), per_order AS (
-                SELECT c, k, min(d) AS d, sum(a) AS a FROM lines GROUP BY c, k
+            WITH per_order AS (
+                SELECT CAST({c} AS VARCHAR) AS c, min({d}) AS d, sum(CAST({a} AS DOUBLE)) AS a
+                FROM frame
+                WHERE {c} IS NOT NULL AND {d} IS NOT NULL AND {a} IS NOT NULL
+                  AND NOT ({late})
+                GROUP BY {c}, {k}
             )
-            SELECT c AS customer, min(d) FILTER (WHERE a > 0) AS first_purchase,
-                   max(d) FILTER (WHERE a > 0) AS last_purchase,
-                   count(*) FILTER (WHERE a > 0) AS frequency, sum(a) AS monetary,
-                   max(d) AS last_activity
+            SELECT c AS customer,
+                   CAST(min(d) FILTER (WHERE a > 0) AS DATE) AS first_purchase,
+                   CAST(max(d) FILTER (WHERE a > 0) AS DATE) AS last_purchase,
+                   count(*) FILTER (WHERE a > 0) AS frequency, sum(a) AS monetary
             FROM per_order GROUP BY c ORDER BY c
         """
-        table = con.sql(sql).to_arrow_table()
+        agg = con.sql(sql).to_arrow_table().to_pandas(date_as_object=False)
     finally:
         con.close()
-    agg = table.to_pandas(date_as_object=False)
     excluded = {"no customer id": int(counts[1]), "no date or amount": int(counts[2]),
-                "on or after as_of": int(counts[3])}
-    excluded["lines read"] = int(counts[0])
+                "on or after as_of": int(counts[3]), "lines read": int(counts[0])}
+    agg.attrs["last_line"] = counts[4]  # the last day with a line that counts
     return agg, excluded
 
 
@@ -275,11 +301,12 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
         Indexed by customer id (named after ``customer``), sorted by it: ``first_purchase``,
         ``last_purchase``, ``recency`` (days), ``frequency`` (distinct orders with a positive
         net amount), ``monetary`` (net revenue), scores ``r``, ``f``, ``m``, ``fm``, the code
-        ``rfm`` (e.g. ``"545"``) and ``segment``. Customers whose orders net to no purchase
-        (only returns) get segment :data:`NO_PURCHASE` and no scores. ``attrs["excluded"]``
-        counts the lines left out and why (no customer id: counted apart, never merged into
-        one customer; no date or amount; on or after ``as_of``), ``attrs["as_of"]`` is the
-        day used, ``attrs["bins"]`` the score levels.
+        ``rfm`` (e.g. ``"545"``; ``"10-9-10"`` with 10 levels) and ``segment``. Customers whose
+        orders net to no purchase (only returns) get segment :data:`NO_PURCHASE` and no
+        scores. ``attrs["excluded"]`` counts the lines left out and why (no customer id:
+        counted apart, never merged into one customer; no date or amount; on or after
+        ``as_of``), ``attrs["as_of"]`` is the day used (ISO text, so the table saves to
+        Parquet), ``attrs["bins"]`` the score levels.
 
     Raises
     ------
@@ -298,29 +325,47 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
         raise SegmentError(f"rfm: no order line with a customer id, a date and an amount"
                            f"{f' before {day}' if day else ''} ({reasons}).")
     if day is None:
-        day = pd.Timestamp(agg["last_activity"].max()).date() + dt.timedelta(days=1)
-    agg = agg.drop(columns="last_activity").set_index("customer")
-    agg.index.name = customer
-    for c in ("first_purchase", "last_purchase"):
-        agg[c] = pd.to_datetime(agg[c]).astype("datetime64[ns]")
-    agg["frequency"] = agg["frequency"].astype("int64")
-    agg["recency"] = (pd.Timestamp(day) - agg["last_purchase"]).dt.days.astype("Int64")
-    bought = agg["frequency"] > 0
-    scored = agg[bought]
-    r = score(scored["recency"].to_numpy(dtype=float), bins, higher_is_better=False)
-    f = score(scored["frequency"].to_numpy(dtype=float), bins)
-    m = score(scored["monetary"].to_numpy(dtype=float), bins)
-    fm = (f + m + 1) // 2
-    for name, values in (("r", r), ("f", f), ("m", m), ("fm", fm)):
-        agg[name] = pd.Series(pd.array(values, dtype="Int64"), index=scored.index)
-    agg["rfm"] = pd.Series([f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-                           index=scored.index, dtype="str")
-    seg = pd.Series(NO_PURCHASE, index=agg.index, dtype="str")
-    seg[bought] = segment_of(r, fm, bins)
-    agg["segment"] = pd.Categorical(seg, categories=[*SEGMENTS, NO_PURCHASE], ordered=True)
-    out = agg[["first_purchase", "last_purchase", "recency", "frequency", "monetary", "r", "f",
-               "m", "fm", "rfm", "segment"]]
-    out.attrs.update(excluded=excluded, as_of=day, bins=bins)
+        day = agg.attrs["last_line"] + dt.timedelta(days=1)
+    index = pd.Index(agg["customer"], name=customer)  # keeps the Arrow-backed text
+    last = agg["last_purchase"].to_numpy()
+    freq = agg["frequency"].to_numpy(dtype="int64")
+    money = agg["monetary"].to_numpy(dtype=float)
+    recency = (np.datetime64(day, "D") - last).astype("timedelta64[D]").astype(float)
+    bought = freq > 0
+    n = len(agg)
+    scores = {}
+    for name, values, better in (("r", recency, False), ("f", freq, True),
+                                 ("m", money, True)):
+        full = np.zeros(n, dtype=np.int64)
+        full[bought] = score(values[bought], bins, higher_is_better=better)
+        scores[name] = full
+    scores["fm"] = (scores["f"] + scores["m"] + 1) // 2
+    r, f, m = scores["r"], scores["f"], scores["m"]
+    # The code "545" as a categorical: at most bins**3 distinct texts, built once each.
+    base, sep = bins + 1, "-" if bins > 9 else ""
+    packed = (r * base + f) * base + m  # 0 for customers without scores
+    used = np.flatnonzero(np.bincount(packed[bought], minlength=base ** 3))
+    slot = np.full(base ** 3, -1)
+    slot[used] = np.arange(used.size)
+    code = np.where(bought, slot[packed], -1)
+    texts = [f"{v // base // base}{sep}{v // base % base}{sep}{v % base}" for v in used]
+    names = [*SEGMENTS, NO_PURCHASE]
+    grid = np.full((6, 6), len(SEGMENTS), dtype=np.int8)
+    for (i, j), seg in SEGMENT_GRID.items():
+        grid[i, j] = names.index(seg)
+    seg_codes = np.full(n, len(SEGMENTS), dtype=np.int8)
+    seg_codes[bought] = grid[quintile_equivalent(r[bought], bins),
+                             quintile_equivalent(scores["fm"][bought], bins)]
+    out = pd.DataFrame({
+        "first_purchase": agg["first_purchase"].to_numpy(),
+        "last_purchase": last,
+        "recency": pd.arrays.IntegerArray(np.nan_to_num(recency).astype("int64"), ~bought),
+        "frequency": freq, "monetary": money,
+        **{k: pd.arrays.IntegerArray(v, ~bought) for k, v in scores.items()},
+        "rfm": pd.Categorical.from_codes(code, categories=texts),
+        "segment": pd.Categorical.from_codes(seg_codes, categories=names, ordered=True),
+    }, index=index)
+    out.attrs.update(excluded=excluded, as_of=day.isoformat(), bins=bins)  # JSON-safe
     return out
 
 
@@ -425,8 +470,8 @@ class Clustering:
     silhouette : pandas.Series
         Mean silhouette per k tried (only the chosen k when k was given).
     transforms : dict
-        How each feature was prepared ("log1p" for skewed non-negative features, else
-        "none"), before standard scaling.
+        How each feature was prepared ("log1p" for skewed features, "signed log1p" when
+        they have negative values, else "none"), before standard scaling.
     note : str
         How k was chosen, in words.
     """
@@ -447,8 +492,9 @@ def _prepare(frame: pd.DataFrame, features: Sequence[str]) -> tuple[np.ndarray, 
     for f in features:
         x = frame[f].to_numpy(dtype=float)
         skew = float(pd.Series(x).skew()) if x.size > 2 else 0.0
-        if np.nanmin(x) >= 0 and abs(skew) > 1:
-            x, transforms[f] = np.log1p(x), "log1p"
+        if abs(skew) > 1:  # a log scale, keeping the sign of net negative values
+            transforms[f] = "log1p" if np.nanmin(x) >= 0 else "signed log1p"
+            x = np.sign(x) * np.log1p(np.abs(x))
         else:
             transforms[f] = "none"
         cols.append(x)
@@ -470,8 +516,9 @@ def cluster(table: pd.DataFrame, *, k: int | str = "auto",
         silhouette (how much closer customers are to their own cluster than to the next).
         ``k=0`` means "auto" too.
     features : sequence of str
-        Numeric columns to cluster on. Features with a skew above 1 and no negative values
-        are log-transformed first; all are then standardised.
+        Numeric columns to cluster on. Features with a skew above 1 are put on a log scale
+        first (``sign(x) * log1p(|x|)``, so net negative values keep their sign); all are
+        then standardised.
     value : str, default="monetary"
         Column that orders the clusters: cluster 1 has the highest mean value.
     k_range : (int, int), default=(2, 8)
@@ -662,7 +709,8 @@ def customer_types(orders: pd.DataFrame, customers: pd.DataFrame, *,
                            np.where(out["revenue"] > 0, "new: no revenue in the previous period",
                                     "no revenue in either period"))
     out = out.sort_values("revenue", ascending=False)
-    out.attrs.update(period=(mid.date(), end.date()), previous=(start.date(), mid.date()))
+    out.attrs.update(period=(mid.date().isoformat(), end.date().isoformat()),
+                     previous=(start.date().isoformat(), mid.date().isoformat()))
     return out[["customers", "customers %", "active customers", "revenue", "revenue %",
                 "orders per customer", "avg order value", "previous revenue", "growth %",
                 "note"]]
@@ -850,7 +898,7 @@ def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins:
     if months < 1:
         raise SegmentError(f"months={months!r}: compare with at least one month earlier.")
     now = rfm(orders, as_of=as_of, bins=bins, **columns)
-    day = now.attrs["as_of"]
+    day = dt.date.fromisoformat(now.attrs["as_of"])
     previous = (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
     try:
         then = rfm(orders, as_of=previous, bins=bins, **columns)["segment"]

@@ -69,7 +69,7 @@ def test_rfm_defaults_and_foreign_column_names(small):
     renamed = small.rename(columns={"order_id": "InvoiceNo", "customer_id": "Cust",
                                     "order_date": "When", "revenue": "Net"})
     t = sg.rfm(renamed, customer="Cust", date="When", amount="Net", order="InvoiceNo")
-    assert t.attrs["as_of"] == dt.date(2025, 4, 2)  # the day after the last order
+    assert t.attrs["as_of"] == "2025-04-02"  # the day after the last order
     assert t.index.name == "Cust"
     assert t.loc["C", "monetary"] == pytest.approx(510.0) and t.loc["C", "recency"] == 1
     by_day = sg.rfm(renamed, customer="Cust", date="When", amount="Net", order=None)
@@ -172,6 +172,9 @@ def test_cluster_logs_skewed_features_only():
                          index=[f"C{i}" for i in range(400)])
     res = sg.cluster(frame, k=2, features=["monetary", "tenure"])
     assert res.transforms == {"monetary": "log1p", "tenure": "none"}
+    frame.iloc[:5, 0] = -frame.iloc[:5, 0]  # net returns: still on a (signed) log scale
+    res = sg.cluster(frame, k=2, features=["monetary", "tenure"])
+    assert res.transforms["monetary"] == "signed log1p" and res.labels.notna().all()
 
 
 def test_cluster_is_stable_under_row_order():
@@ -307,6 +310,11 @@ def test_rfm_on_the_sample_is_consistent(sample_orders):
     assert t["frequency"].sum() == sample_orders["order_id"].nunique()
     assert t["monetary"].sum() == pytest.approx(sample_orders["revenue"].sum())
     assert t["segment"].notna().all()
+    codes = t["r"].astype(str) + t["f"].astype(str) + t["m"].astype(str)
+    assert (t["rfm"].astype(str) == codes).all() and "555" in set(t["rfm"].astype(str))
+    ten = sn.segments.rfm(sample_orders, bins=10)
+    top = ten[ten["r"] == 10].iloc[0]
+    assert ten.loc[top.name, "rfm"] == f"10-{top['f']}-{top['m']}"
     grid = sg.rfm_grid(t)
     assert grid.to_numpy().sum() == len(t) and grid.shape == (5, 5)
 
@@ -343,6 +351,13 @@ def test_rfm_on_the_raw_foreign_table(shared_retail_mapping):
     assert t["monetary"].sum() == pytest.approx(kept["amount"].sum())
     assert t["frequency"].sum() == kept["InvoiceNo"].nunique()
     assert sg.segment_summary(t)["customers"].sum() == len(t)
+
+
+def test_rfm_table_saves_to_parquet(small, tmp_path):
+    t = sg.rfm(small, as_of="2025-03-31")
+    t.to_parquet(tmp_path / "rfm.parquet")
+    back = pd.read_parquet(tmp_path / "rfm.parquet")
+    assert back.attrs["as_of"] == "2025-03-31" and back["monetary"].equals(t["monetary"])
 
 
 def test_analysis_modules_are_attributes_of_the_package():
