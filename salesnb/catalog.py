@@ -9,7 +9,8 @@ from __future__ import annotations
 from .params import NotebookSpec, Param
 
 __all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
-           "SEGMENT_PANEL", "PRODUCT_PANEL", "NOTEBOOKS",
+           "SEGMENT_PANEL", "PRODUCT_PANEL",
+           "ASSESSMENT_PANEL", "NOTEBOOKS",
            "notebook_spec"]
 
 #: Parameters every report has.
@@ -39,6 +40,38 @@ SEGMENT_PANEL = (
           minimum=3, maximum=10, step=1),
     Param("k", "int", 0, "customer clusters (0: choose by silhouette)", minimum=0, maximum=10,
           step=1),
+)
+
+#: The rep-assessment report's controls: KPI weights (summing to 1) and the bonus tiers.
+ASSESSMENT_PANEL = (
+    Param("w_attainment", "float", 0.4, "weight of revenue attainment", minimum=0, maximum=1,
+          step=0.05),
+    Param("w_win_rate", "float", 0.15, "weight of the opportunity win rate", minimum=0,
+          maximum=1, step=0.05),
+    Param("w_lead_conversion", "float", 0.1, "weight of lead conversion", minimum=0,
+          maximum=1, step=0.05),
+    Param("w_satisfaction", "float", 0.2, "weight of customer satisfaction", minimum=0,
+          maximum=1, step=0.05),
+    Param("w_new_customers", "float", 0.1, "weight of new customers won", minimum=0,
+          maximum=1, step=0.05),
+    Param("w_activity", "float", 0.05, "weight of activity (customer visits)", minimum=0,
+          maximum=1, step=0.05),
+    Param("tier1_from", "float", 0.8, "attainment where the first bonus tier starts",
+          minimum=0, maximum=3, step=0.05),
+    Param("tier1_rate", "float", 1.0, "first tier: bonus in % of revenue", minimum=0,
+          maximum=20, step=0.25),
+    Param("tier2_from", "float", 1.0, "attainment where the second tier starts", minimum=0,
+          maximum=3, step=0.05),
+    Param("tier2_rate", "float", 2.0, "second tier: bonus in % of revenue", minimum=0,
+          maximum=20, step=0.25),
+    Param("tier3_from", "float", 1.2, "attainment where the accelerator starts", minimum=0,
+          maximum=3, step=0.05),
+    Param("tier3_rate", "float", 3.0, "accelerator: bonus in % of revenue", minimum=0,
+          maximum=20, step=0.25),
+    Param("cap", "float", 60000.0, "most a rep can earn in the period (0: no cap)",
+          minimum=0),
+    Param("min_satisfaction", "float", 3.0, "satisfaction below which no bonus is paid "
+          "(0: no gate)", minimum=0, maximum=10, step=0.1),
 )
 
 #: The lead report's controls a manager moves in its widget panel.
@@ -161,6 +194,26 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 Param("margin_floor", "float", 20.0,
                       "gross margin % under which a product is listed for re-pricing",
                       minimum=0, maximum=100, step=1),
+            ),
+        ),
+        NotebookSpec(
+            "05_rep_assessment",
+            "Rep assessment and bonuses",
+            "How every rep performed against the KPIs set from the targets, a fair ranking "
+            "with its uncertainty, trends, the org roll-up for managers and the director, "
+            "bonus payouts with the rule behind each, promotion candidates and training "
+            "needs.",
+            COMMON + ASSESSMENT_PANEL + (
+                Param("period", "str", "",
+                      "period assessed: 2025Q4, 2025-12 or 2025 (empty: the last complete "
+                      "quarter)", allow_empty=True),
+                Param("plan_file", "str", "",
+                      "YAML bonus plan to use instead of the tier controls (empty: controls)",
+                      allow_empty=True),
+                Param("budget", "float", 1800000.0, "bonus budget for the period", minimum=0),
+                Param("payouts_file", "str", "bonus_payouts.xlsx",
+                      "Excel file the payouts are written to, beside the report (empty: none)",
+                      allow_empty=True),
             ),
         ),
     )

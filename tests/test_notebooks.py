@@ -73,3 +73,15 @@ def test_product_region_report_content(report_run):
     assert "Fastest growing products:" in page and "C-class products together make" in page
     assert "Regions losing market share" in page  # from the competitor estimates
     assert "too few price variations" not in page  # the sample supports an elasticity
+
+
+def test_assessment_report_pays_with_an_audit_trail(report_run):
+    page = (report_run.run_dir / "05_rep_assessment.html").read_text(encoding="utf-8")
+    assert "Likely rank" in page or "likely rank" in page
+    assert "reaches the" in page and "Promotion and training" in page
+    index = (report_run.run_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="bonus_payouts.xlsx"' in index
+    pay = pd.read_excel(report_run.run_dir / "bonus_payouts.xlsx")
+    reps = pd.read_csv(ROOT / "data" / "reps.csv")
+    assert set(pay["rep_id"]) <= set(reps["rep_id"]) and pay["rule"].notna().all()
+    assert not {"name", "email"} & set(pay.columns)
