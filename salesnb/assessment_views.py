@@ -135,7 +135,9 @@ def plot_ranks(card: A.Scorecard, ax: Any = None) -> Figure:
     ax.set(title=f"Rank with its uncertainty, {card.period} (1 = best)", xlabel="rank",
            ylabel="")
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
+    # fixed margins: tight_layout would cost more than the rest of a widget redraw
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.1, right=0.98, top=1 - 0.45 / height, bottom=0.6 / height)
     return fig
 
 
