@@ -273,3 +273,10 @@ def test_assessment_view_and_panel(sample, monkeypatch):
     monkeypatch.setenv(HEADLESS_ENV, "1")
     assert av.assessment_panel(card, teams, **weights, **_TIER_VALUES) is None
     assert isinstance(av.headline(card, A.bonus(card.table, A.DEFAULT_PLAN)), Markdown)
+
+
+def test_the_shipped_plan_is_the_default_plan():
+    from conftest import ROOT
+
+    plan = A.load_plan(ROOT / "data" / "bonus_plan.yaml")
+    assert plan == A.check_plan(A.DEFAULT_PLAN)
