@@ -89,6 +89,8 @@ LEAD_PANEL = (
     Param("fairness", "float", 0.2,
           "weight of spreading expected value in proportion to capacity (0: ignore)",
           minimum=0, maximum=1, step=0.05),
+    Param("regions", "str", (), "regions whose open leads are assigned (empty: all regions)",
+          allow_empty=True, multiple=True),
 )
 
 #: The product and region report's controls (region/category: "all" or a value in the data).

@@ -6,7 +6,9 @@ Thin compositions of :mod:`salesnb.leads` and :mod:`salesnb.assign` for the
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -17,7 +19,7 @@ from matplotlib.figure import Figure
 
 from .assign import assign, expertise_from_customers, plot_loads
 from .catalog import LEAD_PANEL
-from .leads import Comparison, LeadModel, LeadScoringError, plot_calibration, plot_gains, tier_of
+from .leads import Comparison, LeadModel, plot_calibration, plot_gains, tier_of
 from .reporting import parse_as_of, show
 from .widgets import Panel, panel
 
@@ -116,14 +118,15 @@ def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.
 
 
 def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
-                    fairness: float, min_tier: str, *, scored: pd.DataFrame,
-                    reps: pd.DataFrame, expertise: pd.DataFrame | None = None,
+                    fairness: float, min_tier: str, regions: Sequence[str] = (), *,
+                    scored: pd.DataFrame, reps: pd.DataFrame,
+                    expertise: pd.DataFrame | None = None,
                     rows: int = 15) -> tuple[Any, ...]:
     """Re-tier scored open leads and propose an assignment (a dry run).
 
     The widget panel of the lead report calls this on every change; it returns what to
     display: a summary, the rep-load chart, the proposed assignments, and the leads left
-    without a rep.
+    without a rep. It only re-tiers and re-solves: the leads were scored once, before.
 
     Parameters
     ----------
@@ -135,18 +138,29 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
         Weight of spreading expected value in proportion to capacity (0 = ignore).
     min_tier : {"A", "B", "C", "D"}
         Lowest tier assigned to a rep; lower tiers go to marketing nurture.
+    regions : sequence of str, default=()
+        Only the open leads of these regions are assigned (empty: every region), e.g. a
+        regional manager's own.
     scored : pandas.DataFrame
         Open leads from :meth:`LeadModel.score` joined with their region and industry.
     reps, expertise : pandas.DataFrame
         The reps, and their industry expertise (:func:`salesnb.assign.expertise_from_customers`).
     rows : int, default=15
         Assignment rows shown.
+
+    Raises
+    ------
+    salesnb.leads.LeadScoringError
+        When the tier thresholds are not in order (A >= B >= C); the panel shows the message
+        and keeps the last assignment.
     """
     start = time.perf_counter()
-    try:
-        tiers = tier_of(scored["probability"], (tier_a, tier_b, tier_c))
-    except LeadScoringError as exc:
-        return (Markdown(f"**{exc}**"),)
+    tiers = tier_of(scored["probability"], (tier_a, tier_b, tier_c))
+    scope = ""
+    if regions:
+        in_scope = scored["region"].isin(list(regions)).to_numpy()
+        scored, tiers = scored[in_scope], tiers[in_scope]
+        scope = f" in {', '.join(regions)}"
     keep = tiers.isin(TIERS[: TIERS.index(min_tier) + 1])
     result = assign(scored[keep], reps, capacity=capacity, expertise=expertise,
                     fairness=fairness, only_open=False)
@@ -154,7 +168,7 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
     in_terr = 100 * a["in_territory"].mean() if len(a) else 0.0
     tier_counts = tiers.value_counts().reindex(list(TIERS), fill_value=0)
     summary = Markdown(
-        f"**{len(a):,} of {int(keep.sum()):,} leads in tiers A–{min_tier} assigned** to "
+        f"**{len(a):,} of {int(keep.sum()):,} leads{scope} in tiers A–{min_tier} assigned** to "
         f"{int((loads['assigned'] > 0).sum())} reps ({in_terr:.0f} % in the lead's own region), "
         f"{len(result.unassigned):,} left unassigned; {int((~keep).sum()):,} leads below tier "
         f"{min_tier} go to nurture. Tiers: "
@@ -172,7 +186,9 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
 
 def assignment_panel(scored: pd.DataFrame, reps: pd.DataFrame, customers: pd.DataFrame | None,
                      **values: Any) -> Panel | None:
-    """The lead report's widget panel: tiers, minimum tier, capacity and fairness.
+    """The lead report's widget panel: tiers, minimum tier, capacity, fairness and regions.
+
+    The regions control becomes a multi-select of the regions of the open leads.
 
     Parameters
     ----------
@@ -189,5 +205,9 @@ def assignment_panel(scored: pd.DataFrame, reps: pd.DataFrame, customers: pd.Dat
         None in a headless run, where the output for ``values`` is shown statically.
     """
     expertise = expertise_from_customers(customers) if customers is not None else None
+    known = tuple(sorted(scored["region"].dropna().astype(str).unique())) \
+        if "region" in scored.columns else ()
+    params = [dataclasses.replace(p, choices=known) if p.name == "regions" and known else p
+              for p in LEAD_PANEL]
     fn = partial(assignment_view, scored=scored, reps=reps, expertise=expertise)
-    return panel(LEAD_PANEL, fn, values)
+    return panel(params, fn, values)

@@ -8,7 +8,7 @@ range or choices, help). The same schema
 * validates values from ``-p NAME VALUE`` flags or a YAML file before any kernel starts
   (:func:`validate_params`): an unknown name, a wrong type or a value out of range is an error
   naming the parameter and what is allowed, where papermill only warns;
-* will build the widget panels of the managers' app.
+* builds the widget panels of the managers' app (:mod:`salesnb.widgets`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,7 +64,11 @@ class Param:
     step : float, optional
         Suggested increment for sliders (UI hint only).
     allow_empty : bool, default=False
-        For ``str``/``date``: the empty text is allowed.
+        For ``str``/``date``: the empty text is allowed. For ``multiple``: the empty list is
+        allowed (reports read it as "all").
+    multiple : bool, default=False
+        The value is a list of values of ``type`` (a multi-select in the app; a
+        comma-separated text on the command line). The default is a tuple.
     """
 
     name: str
@@ -76,9 +80,14 @@ class Param:
     choices: tuple[Any, ...] | None = None
     step: float | None = None
     allow_empty: bool = False
+    multiple: bool = False
 
     def allowed(self) -> str:
         """Describe the allowed values, for error messages and help."""
+        if self.multiple:
+            one = replace(self, multiple=False, allow_empty=False).allowed()
+            empty = " (empty: all)" if self.allow_empty else ""
+            return f"a list (comma-separated) of {one}{empty}"
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         parts = [{"str": "a text", "int": "a whole number", "float": "a number",
@@ -128,15 +137,16 @@ class NotebookSpec:
                              f"{known}")
 
     def defaults(self) -> dict[str, Any]:
-        """Return ``{name: default}`` for every parameter."""
-        return {p.name: p.default for p in self.params}
+        """Return ``{name: default}`` for every parameter (lists for ``multiple`` ones)."""
+        return {p.name: list(p.default) if p.multiple else p.default for p in self.params}
 
 
 def coerce(param: Param, value: Any, *, where: str = "") -> Any:
     """Check ``value`` against ``param`` and return it in the parameter's type.
 
     Texts (from the command line) are parsed; other values (from YAML or Python) must already
-    have the right type (an ``int`` is accepted for a ``float``).
+    have the right type (an ``int`` is accepted for a ``float``). A ``multiple`` parameter
+    takes a list or tuple, or a comma-separated text, and returns a list without repeats.
 
     Raises
     ------
@@ -144,6 +154,8 @@ def coerce(param: Param, value: Any, *, where: str = "") -> Any:
         Naming the parameter, the value and the allowed values.
     """
     label = f"{where}: " if where else ""
+    if param.multiple:
+        return _coerce_many(param, value, where)
 
     def fail(reason: str = "") -> ParameterError:
         extra = f" ({reason})" if reason else ""
@@ -192,6 +204,27 @@ def coerce(param: Param, value: Any, *, where: str = "") -> Any:
     return v
 
 
+def _coerce_many(param: Param, value: Any, where: str) -> list[Any]:
+    """Coerce a list value of a ``multiple`` parameter (see :func:`coerce`)."""
+    label = f"{where}: " if where else ""
+    items = value
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(items, (list, tuple)):
+        raise ParameterError(f"{label}parameter {param.name}={value!r} is not allowed; "
+                             f"expected {param.allowed()}")
+    if not items and not param.allow_empty:
+        raise ParameterError(f"{label}parameter {param.name} is empty; expected "
+                             f"{param.allowed()}")
+    one = replace(param, multiple=False)
+    out: list[Any] = []
+    for item in items:
+        v = coerce(one, item, where=where)
+        if v not in out:
+            out.append(v)
+    return out
+
+
 def validate_params(spec: NotebookSpec, values: dict[str, Any]) -> dict[str, Any]:
     """Validate ``values`` for ``spec`` and return the complete parameter set.
 
@@ -228,7 +261,8 @@ def parameters_cell_source(spec: NotebookSpec) -> str:
     Each line is ``name: type = default  # help`` (papermill reads the type hint and comment).
     """
     hints = {"str": "str", "int": "int", "float": "float", "bool": "bool", "date": "str"}
-    lines = [f"{p.name}: {hints[p.type]} = {_literal(p.default)}  # {p.help}"
+    lines = [f"{p.name}: list = {json.dumps(list(p.default), ensure_ascii=False)}  # {p.help}"
+             if p.multiple else f"{p.name}: {hints[p.type]} = {_literal(p.default)}  # {p.help}"
              for p in spec.params]
     return "\n".join(lines)
 
@@ -271,6 +305,10 @@ def spec_from_notebook(path: str | Path) -> NotebookSpec:
     types = {bool: "bool", int: "int", float: "float", str: "str"}
     params = []
     for name, default in read_parameters_cell(path).items():
+        if isinstance(default, list) and all(isinstance(v, str) for v in default):
+            params.append(Param(name, "str", tuple(default), "", allow_empty=True,
+                                multiple=True))
+            continue
         kind = types.get(type(default))
         if kind is None:
             raise SalesnbError(f"{path}: parameter {name} has a default of type "

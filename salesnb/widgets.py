@@ -1,23 +1,28 @@
 """Widget panels built from the parameter schema: change a control, see the result at once.
 
 A panel only wires controls (one per :class:`~salesnb.params.Param`) to a pure function and
-redraws that function's output; it holds no analysis. In a headless run (``salesnb run`` sets
-``SALESNB_HEADLESS=1`` for its kernels) a panel renders the function's output for the current
-values as static output and creates no widgets, so a scheduled run can never wait on one.
+redraws that function's output; it holds no analysis. The controls come from the same
+:class:`~salesnb.params.Param` schema as the notebook's ``parameters`` cell and the command
+line, so a parameter added to the schema shows up in all three. In a headless run
+(``salesnb run`` sets ``SALESNB_HEADLESS=1`` for its kernels) a panel renders the function's
+output for the current values as static output and creates no widgets, so a scheduled run can
+never wait on one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
-from IPython.display import display
+from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
+from .errors import SalesnbError
 from .params import Param, coerce
 
 __all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "display_all", "Panel",
@@ -36,12 +41,20 @@ def control(param: Param, value: Any = None) -> w.Widget:
     """Build the ipywidgets control for one parameter.
 
     Numbers with both bounds become sliders (updating on release), other numbers number boxes,
-    choices a dropdown, booleans a checkbox, dates a date picker, texts a text box. The help
-    text is the tooltip.
+    choices a dropdown, several of the choices (``multiple``) a multi-select, booleans a
+    checkbox, dates a date picker, texts a text box (checked when the user presses Enter or
+    leaves it). The help text is the tooltip.
     """
     value = param.default if value is None else value
     common = {"description": param.name.replace("_", " "), "tooltip": param.help,
               "style": {"description_width": "initial"}}
+    if param.multiple:
+        if param.choices:
+            chosen = tuple(v for v in value if v in param.choices)
+            return w.SelectMultiple(options=list(param.choices), value=chosen,
+                                    rows=min(len(param.choices), 6), **common)
+        return w.Text(value=", ".join(str(v) for v in value), continuous_update=False,
+                      placeholder="comma-separated", **common)
     if param.choices:
         return w.Dropdown(options=list(param.choices), value=value, **common)
     if param.type == "bool":
@@ -61,14 +74,23 @@ def control(param: Param, value: Any = None) -> w.Widget:
     if param.type == "date":
         day = dt.date.fromisoformat(value) if value else None
         return w.DatePicker(value=day, **common)
-    return w.Text(value=value, **common)
+    return w.Text(value=value, continuous_update=False, **common)
 
 
 def control_value(param: Param, widget: w.Widget) -> Any:
-    """Read a control back as a schema-valid parameter value."""
+    """Read a control back as a schema-valid parameter value.
+
+    Raises
+    ------
+    salesnb.params.ParameterError
+        When the control holds a value the schema does not allow (e.g. an empty date where
+        one is required, or a text that is not one of the allowed values).
+    """
     value = widget.value
-    if param.type == "date":
+    if param.type == "date" and not param.multiple:
         value = value.isoformat() if value else ""
+    elif isinstance(value, tuple):
+        value = list(value)
     return coerce(param, value)
 
 
@@ -85,8 +107,17 @@ def display_all(result: Any) -> None:
             display(item)
 
 
+def _message(text: str) -> str:
+    return f"<span class='salesnb-message' style='color:#b21f2d'>{html.escape(text)}</span>"
+
+
 class Panel:
     """Controls wired to a function; every change calls it and redraws its output.
+
+    An invalid value in a control (or a combination the function rejects with a
+    :class:`~salesnb.errors.SalesnbError`) shows the message beside the control (or above the
+    output) and keeps the last good output on screen; nothing is recomputed until the values
+    are valid again.
 
     Parameters
     ----------
@@ -97,6 +128,21 @@ class Panel:
         DataFrame, a Styler, a Figure, Markdown, or a tuple of those).
     values : mapping, optional
         Starting values (e.g. the notebook's parameters); defaults otherwise.
+
+    Attributes
+    ----------
+    controls : dict of str to ipywidgets.Widget
+        One control per parameter.
+    messages : dict of str to ipywidgets.HTML
+        The message beside each control (empty while its value is valid).
+    error : ipywidgets.HTML
+        A message about the values together, from the function.
+    output : ipywidgets.Output
+        Where the function's result is drawn.
+    last_good : dict or None
+        The values of the output on screen.
+    calls : int
+        Times the output was redrawn.
     """
 
     def __init__(self, params: Sequence[Param], fn: Callable[..., Any],
@@ -105,31 +151,67 @@ class Panel:
         self.fn = fn
         start = dict(values or {})
         self.controls = {p.name: control(p, start.get(p.name)) for p in self.params}
+        self.messages = {p.name: w.HTML() for p in self.params}
         self.output = w.Output()
+        self.output.add_class("salesnb-panel-output")
         self.error = w.HTML()
-        for c in self.controls.values():
+        self.error.add_class("salesnb-panel-error")
+        boxes = []
+        for name, c in self.controls.items():
             c.observe(self._on_change, names="value")
-        self.widget = w.VBox([w.HBox(list(self.controls.values()),
-                                     layout=w.Layout(flex_flow="row wrap")),
+            c.add_class(f"salesnb-control-{name}")
+            self.messages[name].add_class(f"salesnb-message-{name}")
+            boxes.append(w.HBox([c, self.messages[name]],
+                                layout=w.Layout(align_items="center", margin="0 1em 0 0")))
+        self.widget = w.VBox([w.HBox(boxes, layout=w.Layout(flex_flow="row wrap")),
                               self.error, self.output])
+        self.widget.add_class("salesnb-panel")
+        self.last_good: dict[str, Any] | None = None
         self.calls = 0
         self.refresh()
 
     def values(self) -> dict[str, Any]:
-        """Current, validated values of every control."""
+        """Current, validated values of every control.
+
+        Raises
+        ------
+        salesnb.params.ParameterError
+            For the first control with an invalid value.
+        """
         return {p.name: control_value(p, self.controls[p.name]) for p in self.params}
 
+    def _checked(self) -> dict[str, Any] | None:
+        """Validate every control, set the messages beside them; None if any is invalid."""
+        values: dict[str, Any] = {}
+        ok = True
+        for p in self.params:
+            try:
+                values[p.name] = control_value(p, self.controls[p.name])
+            except SalesnbError as exc:
+                self.messages[p.name].value = _message(str(exc))
+                ok = False
+            else:
+                self.messages[p.name].value = ""
+        return values if ok else None
+
     def refresh(self) -> None:
-        """Call the function with the current values and redraw its output."""
+        """Call the function with the current values and redraw its output.
+
+        With an invalid value the message is shown and the last good output stays.
+        """
+        values = self._checked()
+        if values is None:
+            return
         try:
-            values = self.values()
-        except Exception as exc:  # an invalid entry: say so, keep the last good output
-            self.error.value = f"<span style='color:#b21f2d'>{exc}</span>"
+            result = self.fn(**values)
+        except SalesnbError as exc:  # a combination the analysis rejects
+            self.error.value = _message(str(exc))
             return
         self.error.value = ""
         with self.output:
             self.output.clear_output(wait=True)
-            display_all(self.fn(**values))
+            display_all(result)
+        self.last_good = values
         self.calls += 1
 
     def _on_change(self, _change: Mapping[str, Any]) -> None:
@@ -160,6 +242,10 @@ def panel(params: Sequence[Param], fn: Callable[..., Any],
     """
     if headless():
         start = {p.name: coerce(p, (values or {}).get(p.name, p.default)) for p in params}
-        display_all(fn(**start))
+        try:
+            result = fn(**start)
+        except SalesnbError as exc:  # e.g. tier thresholds in the wrong order
+            result = Markdown(f"**{exc}**")
+        display_all(result)
         return None
     return Panel(params, fn, values)

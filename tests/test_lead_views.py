@@ -7,6 +7,7 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import leads
+from salesnb.leads import LeadScoringError
 from salesnb.lead_views import (
     assignment_panel,
     assignment_view,
@@ -54,8 +55,17 @@ def test_assignment_view_respects_tiers_and_capacity(sample):
     n_ab = int((scored["probability"] >= 0.3).sum())
     assert isinstance(summary, Markdown) and "leads in tiers A–B assigned" in summary.data
     assert f"of {n_ab:,} leads" in summary.data
-    bad = assignment_view(0.2, 0.3, 0.15, 3, 0.0, "C", scored=scored, reps=d.reps)
-    assert "A >= B >= C" in bad[0].data
+    with pytest.raises(LeadScoringError, match="A >= B >= C"):
+        assignment_view(0.2, 0.3, 0.15, 3, 0.0, "C", scored=scored, reps=d.reps)
+
+
+def test_assignment_view_limits_to_regions(sample):
+    d, _, scored = sample
+    region = sorted(scored["region"].unique())[0]
+    summary, _, _, _ = assignment_view(0.5, 0.3, 0.15, 50, 0.0, "D", [region],
+                                       scored=scored, reps=d.reps, rows=10_000)
+    n_region = int((scored["region"] == region).sum())
+    assert f"of {n_region:,} leads in {region} in tiers A–D" in summary.data
 
 
 def test_assignment_panel_interactive_and_headless(sample, monkeypatch):
@@ -65,5 +75,12 @@ def test_assignment_panel_interactive_and_headless(sample, monkeypatch):
     assert isinstance(p, Panel) and p.values()["capacity"] == 10
     p.controls["capacity"].value = 5
     assert p.calls == 2
+    assert p.controls["regions"].options == tuple(sorted(scored["region"].unique()))
+    p.controls["regions"].value = p.controls["regions"].options[:1]
+    assert p.calls == 3 and p.last_good["regions"] == list(p.controls["regions"].options[:1])
+    p.controls["tier_a"].value = 0.1  # below tier B: refused, last assignment kept
+    assert p.calls == 3 and "A &gt;= B &gt;= C" in p.error.value
+    p.controls["tier_a"].value = 0.6
+    assert p.calls == 4 and p.error.value == ""
     monkeypatch.setenv(HEADLESS_ENV, "1")
     assert assignment_panel(scored, d.reps, None, fairness=0.0) is None

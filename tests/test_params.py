@@ -52,6 +52,32 @@ def test_coerce_rejects_with_a_clear_message(name, given, fragment):
     assert f"parameter {name}=" in msg and fragment in msg and msg.startswith("t: ")
 
 
+MANY = Param("regions", "str", (), "regions (empty: all)", choices=("North", "South", "East"),
+             allow_empty=True, multiple=True)
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("North,South", ["North", "South"]), (" South , North ,South", ["South", "North"]),
+    (["East"], ["East"]), (("North", "East"), ["North", "East"]), ("", []), ((), []),
+])
+def test_multiple_values_from_text_or_lists(given, expected):
+    assert coerce(MANY, given) == expected
+
+
+def test_multiple_values_are_checked_one_by_one():
+    with pytest.raises(ParameterError, match=r"regions='West'.*one of 'North', 'South'"):
+        coerce(MANY, "North,West", where="t")
+    with pytest.raises(ParameterError, match="empty"):
+        coerce(Param("r", "str", ("a",), "", choices=("a",), multiple=True), [])
+    with pytest.raises(ParameterError, match="a list"):
+        coerce(MANY, 3)
+    assert "a list (comma-separated) of one of 'North'" in MANY.allowed()
+    spec = NotebookSpec("m", "M", "", (MANY,))
+    assert parameters_cell_source(spec) == "regions: list = []  # regions (empty: all)"
+    assert validate_params(spec, {"regions": "East"}) == {"regions": ["East"]}
+    assert spec.defaults() == {"regions": []}
+
+
 def test_validate_params_fills_defaults_and_rejects_unknown():
     assert validate_params(SPEC, {"n": "5"}) == {"n": 5, "w": 0.5, "flag": False, "day": "",
                                                  "region": "all"}
@@ -68,7 +94,7 @@ def test_notebook_parameters_cell_matches_schema(name):
     assert "".join(cell["source"]) == parameters_cell_source(spec)
     assert read_parameters_cell(path) == spec.defaults()
     for p in spec.params:  # defaults themselves pass the schema
-        assert coerce(p, p.default) == p.default
+        assert coerce(p, p.default) == spec.defaults()[p.name]
 
 
 def test_every_notebook_is_in_the_catalog():

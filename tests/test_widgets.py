@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ipywidgets as w
 import pandas as pd
 import pytest
 
+from salesnb.errors import SalesnbError
 from salesnb.params import Param
 from salesnb.widgets import HEADLESS_ENV, Panel, control, control_value, panel
 
@@ -55,3 +58,60 @@ def test_headless_panel_validates_values(monkeypatch):
     monkeypatch.setenv(HEADLESS_ENV, "1")
     with pytest.raises(Exception, match="capacity"):
         panel(PARAMS[:2], lambda threshold, capacity: None, values={"capacity": 0})
+
+
+def test_multiple_choice_becomes_a_multi_select():
+    many = Param("regions", "str", (), "regions", choices=("North", "South"), allow_empty=True,
+                 multiple=True)
+    c = control(many, ["South"])
+    assert isinstance(c, w.SelectMultiple) and c.value == ("South",)
+    assert control_value(many, c) == ["South"]
+    free = Param("tags", "str", ("a",), "tags", multiple=True)
+    t = control(free)
+    assert isinstance(t, w.Text) and t.value == "a" and control_value(free, t) == ["a"]
+
+
+def test_invalid_input_shows_beside_the_control_and_keeps_the_last_result(monkeypatch):
+    monkeypatch.delenv(HEADLESS_ENV, raising=False)
+    params = [Param("code", "str", "ok", "a code", choices=None),
+              Param("day", "date", "2025-01-01", "a day"),
+              Param("n", "int", 2, "n", minimum=1, maximum=9)]
+    shown = []
+
+    def fn(code, day, n):
+        if code == "boom":
+            raise SalesnbError("code boom does not go with n")
+        shown.append((code, day, n))
+        return pd.DataFrame({"n": [n]})
+
+    p = Panel(params, fn)
+    cleared = []  # the output area is only cleared to draw a new result
+    p.output.clear_output = lambda wait=False: cleared.append(wait)
+    p.controls["code"].value = ""  # required text emptied
+    assert "code" in p.messages["code"].value and "empty" in p.messages["code"].value
+    assert p.calls == 1 and p.last_good == {"code": "ok", "day": "2025-01-01", "n": 2}
+    assert cleared == []  # the last good table is still on screen
+    p.controls["day"].value = None  # a required date cleared: two messages now
+    assert p.messages["day"].value and p.messages["code"].value and p.calls == 1
+    p.controls["code"].value = "x"
+    assert p.messages["code"].value == "" and p.messages["day"].value and p.calls == 1
+    p.controls["day"].value = dt.date(2025, 2, 1)
+    assert p.calls == 2 and p.messages["day"].value == "" and shown[-1] == ("x", "2025-02-01", 2)
+    assert cleared == [True]
+    p.controls["code"].value = "boom"  # the function refuses the combination
+    assert "does not go with n" in p.error.value and p.calls == 2
+    assert p.last_good["code"] == "x" and cleared == [True]
+    p.controls["code"].value = "fine"
+    assert p.error.value == "" and p.calls == 3
+
+
+def test_headless_panel_shows_a_refused_combination(monkeypatch):
+    monkeypatch.setenv(HEADLESS_ENV, "1")
+
+    def fn(threshold, capacity):
+        raise SalesnbError("capacity too small for this threshold")
+
+    shown = []
+    monkeypatch.setattr("salesnb.widgets.display", shown.append)
+    assert panel(PARAMS[:2], fn) is None
+    assert "capacity too small" in shown[0].data
