@@ -176,15 +176,17 @@ def assessment_view(*, card: A.Scorecard, teams: pd.DataFrame | None = None,
     Returns
     -------
     tuple
-        A summary, the rank chart, the scorecard, the payout summary and the payouts; or
-        one message when the weights or the plan are invalid.
+        A summary, the rank chart, the scorecard, the payout summary and the payouts.
+
+    Raises
+    ------
+    AssessmentError
+        Weights that do not add up to 1, or an invalid plan (the panel shows the message and
+        keeps the last good result).
     """
     start = time.perf_counter()
-    try:
-        fresh = card.rescore(weights_from(**values))
-        plan = report_plan("", budget, **values)
-    except A.AssessmentError as exc:
-        return (Markdown(f"**Not recomputed: {exc}**"),)
+    fresh = card.rescore(weights_from(**values))  # AssessmentError: the panel shows it and
+    plan = report_plan("", budget, **values)  # keeps the last good result
     pay = A.bonus(fresh.table, plan, teams=teams)
     ms = 1000 * (time.perf_counter() - start)
     top = fresh.table.head(3)

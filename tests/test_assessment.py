@@ -260,16 +260,21 @@ def test_assessment_view_and_panel(sample, monkeypatch):
     weights = {f"w_{k}": v for k, v in A.DEFAULT_WEIGHTS.items()}
     out = av.assessment_view(card=card, teams=teams, **weights, **_TIER_VALUES)
     assert len(out) == 5 and "top 3" in out[0].data
-    bad = av.assessment_view(card=card, teams=teams, **{**weights, "w_activity": 0.3},
-                             **_TIER_VALUES)
-    assert len(bad) == 1 and "sum to 1.250" in bad[0].data
-    gap = av.assessment_view(card=card, **weights, **{**_TIER_VALUES, "tier2_from": 0.8})
-    assert "overlapping" in gap[0].data
+    with pytest.raises(A.AssessmentError, match="sum to 1.250"):
+        av.assessment_view(card=card, teams=teams, **{**weights, "w_activity": 0.3},
+                           **_TIER_VALUES)
+    with pytest.raises(A.AssessmentError, match="overlapping"):
+        av.assessment_view(card=card, **weights, **{**_TIER_VALUES, "tier2_from": 0.8})
     monkeypatch.delenv(HEADLESS_ENV, raising=False)
     p = av.assessment_panel(card, teams, **weights, **_TIER_VALUES)
     assert isinstance(p, Panel)
     p.controls["tier3_rate"].value = 5.0
     assert p.calls == 2
+    shown = p.output.outputs
+    p.controls["w_activity"].value = 0.3  # weights now sum to 1.25: message, last result kept
+    assert p.calls == 2 and "sum to 1.250" in p.error.value and p.output.outputs == shown
+    p.controls["w_activity"].value = 0.05
+    assert p.calls == 3 and "sum to" not in p.error.value
     monkeypatch.setenv(HEADLESS_ENV, "1")
     assert av.assessment_panel(card, teams, **weights, **_TIER_VALUES) is None
     assert isinstance(av.headline(card, A.bonus(card.table, A.DEFAULT_PLAN)), Markdown)
