@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(BIN)/ruff check salesnb tests benchmarks
 	$(BIN)/python -m pytest -n 2
 
+## app: serve the reports as the managers' app at http://127.0.0.1:8866/ (Ctrl-C stops it)
+app: $(STAMP)
+	$(BIN)/salesnb app
+
 ## validate: check the embedded dataset (exit 0 clean, 1 quarantined, 2 unusable)
 validate: $(STAMP)
 	$(BIN)/salesnb validate data
@@ -40,4 +44,4 @@ bench: $(STAMP)
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  make /'
 
-.PHONY: install reports test validate sample bench help
+.PHONY: install reports app test validate sample bench help

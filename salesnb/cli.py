@@ -1,4 +1,4 @@
-"""The ``salesnb`` command: ``sample``, ``validate``, ``run`` and ``list``."""
+"""The ``salesnb`` command: ``sample``, ``validate``, ``run``, ``list`` and ``app``."""
 
 from __future__ import annotations
 
@@ -29,6 +29,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be from 1 to 65535")
     return value
 
 
@@ -80,6 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
     sub.add_parser("list", help="list report notebooks and their parameters")
+
+    a = sub.add_parser(
+        "app", help="serve the reports as the managers' app (Voila, code hidden)",
+        description="Serve the report notebooks as a web app for managers: a landing page "
+                    "listing the analyses, each page showing results and controls, no code. "
+                    "Runs until Ctrl-C.")
+    a.add_argument("--port", type=_port, default=None,
+                   help="port to listen on (default: 8866)")
+    a.add_argument("--ip", default=None,
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    a.add_argument("--open", action="store_true", dest="open_browser",
+                   help="open the landing page in a web browser")
     return parser
 
 
@@ -110,6 +132,13 @@ def _cmd_list(_args: argparse.Namespace) -> int:
         for p in spec.params:
             print(f"    {p.name} = {p.default!r}  ({p.allowed()}) {p.help}")
     return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from .app import DEFAULT_IP, DEFAULT_PORT, serve
+
+    return serve(port=args.port or DEFAULT_PORT, ip=args.ip or DEFAULT_IP,
+                 open_browser=args.open_browser)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -159,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"sample": _cmd_sample, "validate": _cmd_validate, "run": _cmd_run,
-                   "list": _cmd_list}[args.command]
+                   "list": _cmd_list, "app": _cmd_app}[args.command]
         return command(args)
     except SalesnbError as exc:
         print(f"salesnb {args.command}: error: {exc}", file=sys.stderr)

@@ -19,14 +19,16 @@ from typing import Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.pylabtools import print_figure
 from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from .errors import SalesnbError
 from .params import Param, coerce
 
-__all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "display_all", "Panel",
-           "panel"]
+__all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "display_all",
+           "output_items", "Panel", "panel"]
 
 #: Environment variable the runner sets for its kernels.
 HEADLESS_ENV = "SALESNB_HEADLESS"
@@ -105,6 +107,28 @@ def display_all(result: Any) -> None:
             plt.close(item)
         else:
             display(item)
+
+
+def output_items(result: Any) -> tuple[dict[str, Any], ...]:
+    """Turn what a view function returned into output-area items (display_data bundles).
+
+    Figures become PNG images (and are closed); everything else is formatted by IPython's
+    display formatter, as ``display`` would.
+    """
+    fmt = InteractiveShell.instance().display_formatter.format
+    items = result if isinstance(result, tuple) else (result,)
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Figure):
+            png = print_figure(item, "png", bbox_inches="tight", base64=True)
+            data, metadata = {"image/png": png, "text/plain": repr(item)}, {}
+            plt.close(item)
+        else:
+            data, metadata = fmt(item)
+        out.append({"output_type": "display_data", "data": data, "metadata": metadata})
+    return tuple(out)
 
 
 def _message(text: str) -> str:
@@ -208,9 +232,11 @@ class Panel:
             self.error.value = _message(str(exc))
             return
         self.error.value = ""
-        with self.output:
-            self.output.clear_output(wait=True)
-            display_all(result)
+        # One update of the output area, set from the kernel side. Not `with self.output:`
+        # (capturing): while Voila executes the notebook, nbclient answers a capturing Output
+        # widget on the shell channel it is waiting on, which can hang the page for good
+        # (jupyter/nbclient#312). Setting the outputs also swaps old for new without flicker.
+        self.output.outputs = output_items(result)
         self.last_good = values
         self.calls += 1
 

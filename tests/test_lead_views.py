@@ -7,7 +7,6 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import leads
-from salesnb.leads import LeadScoringError
 from salesnb.lead_views import (
     assignment_panel,
     assignment_view,
@@ -16,6 +15,7 @@ from salesnb.lead_views import (
     model_summary,
     score_open,
 )
+from salesnb.leads import LeadScoringError
 from salesnb.widgets import HEADLESS_ENV, Panel
 
 

@@ -85,22 +85,23 @@ def test_invalid_input_shows_beside_the_control_and_keeps_the_last_result(monkey
         return pd.DataFrame({"n": [n]})
 
     p = Panel(params, fn)
-    cleared = []  # the output area is only cleared to draw a new result
-    p.output.clear_output = lambda wait=False: cleared.append(wait)
+    first = p.output.outputs
+    assert len(first) == 1 and "text/html" in first[0]["data"]
     p.controls["code"].value = ""  # required text emptied
     assert "code" in p.messages["code"].value and "empty" in p.messages["code"].value
     assert p.calls == 1 and p.last_good == {"code": "ok", "day": "2025-01-01", "n": 2}
-    assert cleared == []  # the last good table is still on screen
+    assert p.output.outputs is first  # the last good table is still on screen
     p.controls["day"].value = None  # a required date cleared: two messages now
     assert p.messages["day"].value and p.messages["code"].value and p.calls == 1
     p.controls["code"].value = "x"
     assert p.messages["code"].value == "" and p.messages["day"].value and p.calls == 1
     p.controls["day"].value = dt.date(2025, 2, 1)
     assert p.calls == 2 and p.messages["day"].value == "" and shown[-1] == ("x", "2025-02-01", 2)
-    assert cleared == [True]
+    assert p.output.outputs is not first
+    second = p.output.outputs
     p.controls["code"].value = "boom"  # the function refuses the combination
     assert "does not go with n" in p.error.value and p.calls == 2
-    assert p.last_good["code"] == "x" and cleared == [True]
+    assert p.last_good["code"] == "x" and p.output.outputs is second
     p.controls["code"].value = "fine"
     assert p.error.value == "" and p.calls == 3
 

@@ -1,0 +1,103 @@
+"""The managers' app without a browser: template, Voilà arguments, command line, start/stop."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from pathlib import Path
+
+import jinja2
+import pytest
+from conftest import ROOT
+
+from salesnb import app
+from salesnb.catalog import NOTEBOOKS
+from salesnb.cli import main
+
+
+def test_analyses_follow_the_catalog_and_the_files(tmp_path):
+    assert [s.name for s in app.analyses(ROOT / "notebooks")] == [
+        n for n in sorted(NOTEBOOKS) if (ROOT / "notebooks" / f"{n}.ipynb").exists()]
+    (tmp_path / "01_lead_scoring.ipynb").write_text("{}")
+    (tmp_path / "not_in_catalog.ipynb").write_text("{}")
+    assert [s.name for s in app.analyses(tmp_path)] == ["01_lead_scoring"]
+
+
+def test_template_lists_every_analysis_with_title_and_description(tmp_path):
+    specs = app.analyses()
+    folder = app.write_template(tmp_path, specs)
+    assert folder == tmp_path / "voila" / "templates" / "salesnb"
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder))
+    page = env.get_template("tree.html").render(base_url="/base/")
+    for spec in specs:
+        assert f'href="/base/voila/render/{spec.name}.ipynb"' in page
+        assert spec.title in page
+        assert spec.description.replace("'", "&#x27;")[:60] in page
+    index = (folder / "index.html.j2").read_text(encoding="utf-8")
+    assert "__SALESNB_TITLES__" not in index and '"01_lead_scoring": "Lead scoring' in index
+    assert "cdn.jsdelivr" not in index  # works on an intranet without internet access
+    env.parse(index)  # valid Jinja
+
+
+def test_template_keeps_braces_in_descriptions_out_of_jinja(tmp_path):
+    spec = NOTEBOOKS["00_data_quality"]
+    odd = type(spec)(spec.name, "Odd {{ title }}", "Uses {% raw %} & <b>", spec.params)
+    folder = app.write_template(tmp_path, [odd])
+    page = jinja2.Environment(loader=jinja2.FileSystemLoader(folder)).get_template(
+        "tree.html").render(base_url="/")
+    assert "Odd &#123;&#123; title &#125;&#125;" in page and "&lt;b&gt;" in page
+
+
+def test_voila_arguments_hide_code_and_bind_locally():
+    argv = app.voila_argv("nb", port=9999)
+    assert argv[0] == "nb" and "--port=9999" in argv and "--Voila.ip=127.0.0.1" in argv
+    assert "--VoilaConfiguration.strip_sources=True" in argv
+    assert "--VoilaConfiguration.show_tracebacks=False" in argv
+    assert "--Voila.port_retries=0" in argv and "--template=salesnb" in argv
+    assert "--Voila.open_browser=False" in argv
+
+
+def test_app_refuses_a_taken_port(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "x"])
+def test_app_port_must_be_a_port(port):
+    with pytest.raises(SystemExit) as err:
+        main(["app", "--port", port])
+    assert err.value.code == 2
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.slow
+def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
+    with app.AppProcess(log=tmp_path / "app.log") as server:
+        landing = urllib.request.urlopen(server.url, timeout=30).read().decode()
+        assert "Lead scoring and assignment" in landing
+        with urllib.request.urlopen(server.url + app.page_path("00_data_quality"),
+                                    timeout=120) as resp:
+            page = resp.read().decode()
+        assert "Data quality" in page and "report_data(" not in page
+        assert "import salesnb" not in page
+        assert "There was an error when executing cell" not in page
+        kernels = _children(server.proc.pid)
+        assert kernels, "the page should have started a kernel"
+    assert server.returncode == 0, (tmp_path / "app.log").read_text()[-2000:]
+    assert not any(Path(f"/proc/{k}").exists() for k in kernels)  # Voila stopped them
