@@ -1,0 +1,162 @@
+"""The managers' app in a real browser: Debian's Chromium driven by Playwright.
+
+Starts ``salesnb app`` on a free port, opens the landing page and the lead-scoring and
+rep-assessment pages, changes a control and checks the panel's table or chart changed.
+Screenshots go to ``outputs/test-artifacts/browser/`` (kept after the run); the app's log goes
+there too. No browser is downloaded: the test drives ``/usr/bin/chromium`` (``.ci/run``
+installs it). Without Chromium or Playwright the test is skipped, unless
+``SALESNB_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from salesnb.app import AppProcess, page_path
+from salesnb.catalog import NOTEBOOKS
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "outputs" / "test-artifacts" / "browser"
+REQUIRED = os.environ.get("SALESNB_REQUIRE_BROWSER") == "1"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: page -> (control, new value, what to compare): a control every manager would move.
+CHANGES = {
+    "01_lead_scoring": ("min_tier", "A", "table"),
+    "05_rep_assessment": ("tier2_rate", "3.5", "table"),
+}
+
+
+def _unavailable() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _unavailable()
+    if reason:
+        if REQUIRED:
+            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    app = AppProcess(log=ARTIFACTS / f"app-{os.getpid()}.log", ready_timeout=120)
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(180_000)  # two workers and notebook tests share two cores in CI
+    external = []
+    pg.on("request", lambda r: external.append(r.url)
+          if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    pg.external_requests = external
+    yield pg
+    context.close()
+
+
+def open_analysis(page, server, name: str) -> None:
+    """Open an analysis page and wait until its cells and its panel are rendered."""
+    page.goto(server.url + page_path(name), wait_until="commit")
+    page.wait_for_selector("#loading", state="attached")
+    page.wait_for_selector("#rendered_cells", state="visible")
+    page.wait_for_selector(".salesnb-panel-output table, .salesnb-panel-output img")
+
+
+def change_control(page, name: str, value: str) -> None:
+    """Set a control the way a person does: pick from a drop-down, or type a slider value."""
+    box = page.locator(f".salesnb-control-{name}")
+    select = box.locator("select")
+    if select.count():
+        select.select_option(value)
+    else:
+        readout = box.locator(".widget-readout")
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+
+
+def test_landing_page_lists_the_analyses(server, page):
+    page.goto(server.url)
+    items = page.locator("ul.salesnb-analyses li")
+    names = [n for n in sorted(NOTEBOOKS) if (ROOT / "notebooks" / f"{n}.ipynb").exists()]
+    assert items.count() == len(names)
+    for name in names:
+        assert page.locator(f"#analysis-{name} h2").inner_text() == NOTEBOOKS[name].title
+    page.screenshot(path=str(ARTIFACTS / "landing.png"), full_page=True)
+    page.locator("#analysis-01_lead_scoring a").click()
+    page.wait_for_selector("#loading", state="attached")  # the loading panel shows first
+    assert "Preparing" in page.locator("#loading h2").inner_text()
+    assert page.external_requests == []  # nothing fetched from the internet
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_control_change_updates_the_panel(server, page, name):
+    if not (ROOT / "notebooks" / f"{name}.ipynb").exists() or name not in NOTEBOOKS:
+        pytest.skip("notebook not yet in the catalog")
+    control, value, _ = CHANGES[name]
+    open_analysis(page, server, name)
+    assert page.title() == NOTEBOOKS[name].title
+    body = page.locator("#rendered_cells").inner_text()
+    assert "import salesnb" not in body and "report_data(" not in body  # no code
+    assert "There was an error when executing cell" not in body
+    output = page.locator(".salesnb-panel-output").first
+    before_tables = output.locator("table").all_inner_texts()
+    before_images = output.locator("img").evaluate_all("els => els.map(e => e.src)")
+    page.screenshot(path=str(ARTIFACTS / f"{name}-before.png"), full_page=True)
+
+    before_html = output.inner_html()
+    change_control(page, control, value)
+    page.wait_for_function(
+        "before => document.querySelector('.salesnb-panel-output').innerHTML !== before",
+        arg=before_html)
+    after_tables = output.locator("table").all_inner_texts()
+    after_images = output.locator("img").evaluate_all("els => els.map(e => e.src)")
+    assert after_tables != before_tables or after_images != before_images
+    assert after_tables and after_tables != before_tables  # the table itself changed
+    assert page.locator(f".salesnb-message-{control}").inner_text() == ""
+    output.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"{name}-after.png"), full_page=True)
+    assert page.external_requests == []
+
+
+def test_invalid_input_is_shown_and_the_result_kept(server, page):
+    name = "05_rep_assessment"
+    if not (ROOT / "notebooks" / f"{name}.ipynb").exists() or name not in NOTEBOOKS:
+        pytest.skip("notebook not yet in the catalog")
+    open_analysis(page, server, name)
+    output = page.locator(".salesnb-panel-output").first
+    before = output.inner_html()
+    change_control(page, "w_attainment", "0.9")  # the weights no longer add up to 1
+    error = page.locator(".salesnb-panel-error")
+    error.locator(".salesnb-message").wait_for()
+    assert re.search(r"weight", error.inner_text(), re.IGNORECASE)
+    assert output.inner_html() == before  # the last good result stays
+    page.screenshot(path=str(ARTIFACTS / f"{name}-invalid.png"), full_page=True)
