@@ -7,7 +7,8 @@ Thin compositions of :mod:`salesnb.forecast` and :mod:`salesnb.trends` for the
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -24,8 +25,8 @@ from .reporting import show
 from .widgets import Panel, panel
 
 __all__ = ["findings_markdown", "latest_growth", "coherent_forecasts", "forecast_table",
-           "plot_group_forecasts", "series_frame", "forecast_view", "forecast_panel", "won_series",
-           "pipeline_view"]
+           "plot_group_forecasts", "series_frame", "forecast_cache", "forecast_view",
+           "forecast_panel", "won_series", "pipeline_view"]
 
 
 def findings_markdown(series_frame: pd.DataFrame, *, label: str = "Revenue") -> Markdown:
@@ -125,12 +126,43 @@ def series_frame(orders: pd.DataFrame, products: pd.DataFrame | None, by: str,
     return fc.sales_series(orders, freq="MS", by=by, products=products)
 
 
+Fitted = tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, str]]
+
+
+def forecast_cache(orders: pd.DataFrame, products: pd.DataFrame | None = None,
+                   series_file: str = "", *,
+                   maxsize: int = 32) -> Callable[[str, int, str], Fitted]:
+    """A cached ``(by, horizon, model) -> (series frame, coherent forecasts, models used)``.
+
+    The monthly series are built once per grouping and the models fitted once per setting,
+    so the panel answers the interval level at once and a setting seen before without
+    refitting. Callers must not modify the returned frames.
+    """
+
+    @lru_cache(maxsize=4)
+    def frame_of(by: str) -> pd.DataFrame:
+        return series_frame(orders, products, by, series_file)
+
+    @lru_cache(maxsize=maxsize)
+    def fitted(by: str, horizon: int, model: str) -> Fitted:
+        frame = frame_of(by)
+        coherent, used = coherent_forecasts(frame, horizon=horizon, model=model)
+        return frame, coherent, used
+
+    return fitted
+
+
 def forecast_view(horizon: int, by: str, model: str, level: int, *, orders: pd.DataFrame,
-                  products: pd.DataFrame | None = None,
-                  series_file: str = "") -> tuple[Any, ...]:
-    """The forecast panel's output: summary, charts and table for the chosen settings."""
-    frame = series_frame(orders, products, by, series_file)
-    coherent, used = coherent_forecasts(frame, horizon=horizon, model=model)
+                  products: pd.DataFrame | None = None, series_file: str = "",
+                  fitted: Callable[[str, int, str], Fitted] | None = None) -> tuple[Any, ...]:
+    """The forecast panel's output: summary, charts and table for the chosen settings.
+
+    ``fitted`` is a :func:`forecast_cache` (the panel passes one); without it every call
+    builds the series and fits the models again.
+    """
+    if fitted is None:
+        fitted = forecast_cache(orders, products, series_file)
+    frame, coherent, used = fitted(by, horizon, model)
     total = coherent["total"]
     first, last = total.index[0], total.index[-1]
     models = ", ".join(f"{g}: {m}" for g, m in used.items())
@@ -150,8 +182,13 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *, orders: pd.D
 
 def forecast_panel(orders: pd.DataFrame, products: pd.DataFrame | None,
                    series_file: str = "", **values: Any) -> Panel | None:
-    """The forecast report's widget panel: horizon, grouping, model and interval level."""
-    fn = partial(forecast_view, orders=orders, products=products, series_file=series_file)
+    """The forecast report's widget panel: horizon, grouping, model and interval level.
+
+    Series and fitted models are cached (:func:`forecast_cache`): changing the interval level
+    only redraws, and each (grouping, horizon, model) is fitted once.
+    """
+    fn = partial(forecast_view, orders=orders, products=products, series_file=series_file,
+                 fitted=forecast_cache(orders, products, series_file))
     return panel(FORECAST_PANEL, fn, values)
 
 
