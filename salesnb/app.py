@@ -4,8 +4,10 @@
 (``salesnb/voila_template``): a landing page listing the analyses of the catalog with their
 titles and descriptions, and one page per analysis that shows only results and the widget
 panels, with a loading panel naming the analysis and its progress while its kernel starts.
-Every page runs its notebook top to bottom with the default parameters in a kernel of its own;
-the panels then recompute only what their controls change.
+Every page runs its notebook top to bottom with the default parameters in a kernel of its own
+(the loaded, validated data is cached on disk in ``outputs/.app-cache``, keyed by the source
+files, so only the first page after an export changes pays for loading); the panels then
+recompute only what their controls change.
 
 The server listens on 127.0.0.1 unless told otherwise: the reports contain company data, so
 serving them to a network is a deliberate choice (``--ip 0.0.0.0`` behind the company's
@@ -33,7 +35,8 @@ from types import TracebackType
 from .catalog import NOTEBOOKS
 from .errors import SalesnbError
 from .params import NotebookSpec
-from .paths import ARTIFACTS_ENV, NOTEBOOKS_DIR
+from .paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
+from .reporting import DATA_CACHE_ENV
 from .widgets import HEADLESS_ENV
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "AppError",
@@ -170,6 +173,8 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
             p for p in (tmp, os.environ.get("JUPYTER_PATH", "")) if p)
         for name in (HEADLESS_ENV, ARTIFACTS_ENV):  # kernels are interactive, not a run
             os.environ.pop(name, None)
+        # pages after the first skip loading and validating until an export changes
+        os.environ.setdefault(DATA_CACHE_ENV, str(OUTPUTS_DIR / ".app-cache"))
         from voila.app import Voila
 
         sys.stderr.write(f"salesnb app: {len(specs)} analyses at http://{ip}:{port}/ "

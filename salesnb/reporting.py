@@ -7,6 +7,11 @@ from ``notebooks/`` while people pass paths relative to wherever they are.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
@@ -15,7 +20,10 @@ import seaborn as sns
 from .data import SalesData, load
 from .paths import resolve_path
 
-__all__ = ["parse_as_of", "report_data", "setup", "show"]
+__all__ = ["DATA_CACHE_ENV", "parse_as_of", "report_data", "setup", "show"]
+
+#: Environment variable naming a folder where :func:`report_data` keeps loaded datasets.
+DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
 
 
 def parse_as_of(as_of: str | dt.date | None) -> dt.date:
@@ -45,10 +53,58 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     Returns
     -------
     SalesData
+
+    Notes
+    -----
+    When ``SALESNB_DATA_CACHE`` names a folder (``salesnb app`` sets it), the loaded and
+    validated data is kept there, keyed by the source files' names, sizes and modification
+    times, the mapping, the as-of day, the tables and ``show_pii``: every page of the app
+    after the first skips loading and validation until an export changes.
     """
-    data = load(resolve_path(source), resolve_path(mapping) if mapping else None,
-                tables=tables, as_of=parse_as_of(as_of))
-    return data if show_pii else data.without_pii()
+    src = resolve_path(source)
+    map_path = resolve_path(mapping) if mapping else None
+    day = parse_as_of(as_of)
+    cache_dir = os.environ.get(DATA_CACHE_ENV)
+    key = _cache_key(src, map_path, day, tables, show_pii) if cache_dir else None
+    if key:
+        cached = Path(cache_dir) / f"{key}.pickle"  # type: ignore[arg-type]
+        try:
+            with cached.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # not cached yet (or from another version): load and validate
+    data = load(src, map_path, tables=tables, as_of=day)
+    data = data if show_pii else data.without_pii()
+    if key:
+        _write_atomic(Path(cache_dir) / f"{key}.pickle", pickle.dumps(data, protocol=5))  # type: ignore[arg-type]
+    return data
+
+
+def _cache_key(source: Path, mapping: Path | None, day: dt.date, tables: list[str] | None,
+               show_pii: bool) -> str:
+    """Fingerprint of everything a loaded report dataset depends on."""
+    from . import __version__
+
+    files = sorted(source.rglob("*")) if source.is_dir() else [source]
+    if mapping is not None:
+        files.append(mapping)
+    parts = [__version__, str(source), str(day), repr(sorted(tables or [])), str(show_pii)]
+    for f in files:
+        if f.is_file():
+            st = f.stat()
+            parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def setup() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -152,6 +153,10 @@ class Panel:
         DataFrame, a Styler, a Figure, Markdown, or a tuple of those).
     values : mapping, optional
         Starting values (e.g. the notebook's parameters); defaults otherwise.
+    memo : int, default=32
+        Outputs of this many recent settings are kept, so going back to a setting seen
+        before redraws at once without calling ``fn`` (which must be a pure function of the
+        values, as views are). 0 turns this off.
 
     Attributes
     ----------
@@ -167,12 +172,17 @@ class Panel:
         The values of the output on screen.
     calls : int
         Times the output was redrawn.
+    computed : int
+        Times ``fn`` was called (redraws of a remembered setting do not count).
     """
 
     def __init__(self, params: Sequence[Param], fn: Callable[..., Any],
-                 values: Mapping[str, Any] | None = None) -> None:
+                 values: Mapping[str, Any] | None = None, *, memo: int = 32) -> None:
         self.params = list(params)
         self.fn = fn
+        self.memo = memo
+        self._memo: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], ...]] = OrderedDict()
+        self.computed = 0
         start = dict(values or {})
         self.controls = {p.name: control(p, start.get(p.name)) for p in self.params}
         self.messages = {p.name: w.HTML() for p in self.params}
@@ -226,17 +236,28 @@ class Panel:
         values = self._checked()
         if values is None:
             return
-        try:
-            result = self.fn(**values)
-        except SalesnbError as exc:  # a combination the analysis rejects
-            self.error.value = _message(str(exc))
-            return
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items())
+        items = self._memo.get(key)
+        if items is None:
+            try:
+                result = self.fn(**values)
+            except SalesnbError as exc:  # a combination the analysis rejects
+                self.error.value = _message(str(exc))
+                return
+            self.computed += 1
+            items = output_items(result)
+            if self.memo > 0:
+                self._memo[key] = items
+                while len(self._memo) > self.memo:
+                    self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
         self.error.value = ""
         # One update of the output area, set from the kernel side. Not `with self.output:`
         # (capturing): while Voila executes the notebook, nbclient answers a capturing Output
         # widget on the shell channel it is waiting on, which can hang the page for good
         # (jupyter/nbclient#312). Setting the outputs also swaps old for new without flicker.
-        self.output.outputs = output_items(result)
+        self.output.outputs = items
         self.last_good = values
         self.calls += 1
 

@@ -101,3 +101,26 @@ def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
         assert kernels, "the page should have started a kernel"
     assert server.returncode == 0, (tmp_path / "app.log").read_text()[-2000:]
     assert not any(Path(f"/proc/{k}").exists() for k in kernels)  # Voila stopped them
+
+
+def test_report_data_cache_follows_the_files(tmp_path, monkeypatch):
+    from salesnb import reporting
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in (ROOT / "data").glob("*.csv"):
+        (src / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setenv(reporting.DATA_CACHE_ENV, str(tmp_path / "cache"))
+    loads = []
+    real = reporting.load
+    monkeypatch.setattr(reporting, "load", lambda *a, **k: loads.append(a) or real(*a, **k))
+    first = reporting.report_data(str(src), as_of="2026-01-01", tables=["reps"])
+    again = reporting.report_data(str(src), as_of="2026-01-01", tables=["reps"])
+    assert len(loads) == 1 and again.reps.equals(first.reps)
+    assert "email" not in again.reps.columns  # personal data left out before caching
+    reporting.report_data(str(src), as_of="2026-01-02", tables=["reps"])  # another day
+    assert len(loads) == 2
+    reps = src / "reps.csv"
+    reps.write_text(reps.read_text().replace("North", "Nord", 1))  # the export changed
+    changed = reporting.report_data(str(src), as_of="2026-01-01", tables=["reps"])
+    assert len(loads) == 3 and (changed.reps["region"] == "Nord").any()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,24 @@ def test_invalid_input_is_shown_and_the_result_kept(server, page):
     assert re.search(r"weight", error.inner_text(), re.IGNORECASE)
     assert output.inner_html() == before  # the last good result stays
     page.screenshot(path=str(ARTIFACTS / f"{name}-invalid.png"), full_page=True)
+
+    # opened directly (no landing page first): closing the tab still stops its kernel
+    kernels = _children(server.proc.pid)
+    page.close(run_before_unload=True)  # as closing a tab does
+    deadline = time.monotonic() + 30
+    while _children(server.proc.pid) >= kernels and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(_children(server.proc.pid)) < len(kernels)
+
+
+def _children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (the app's kernels)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(stat.parent.name))
+    return out

@@ -116,3 +116,21 @@ def test_headless_panel_shows_a_refused_combination(monkeypatch):
     monkeypatch.setattr("salesnb.widgets.display", shown.append)
     assert panel(PARAMS[:2], fn) is None
     assert "capacity too small" in shown[0].data
+
+
+def test_panel_remembers_recent_settings(monkeypatch):
+    monkeypatch.delenv(HEADLESS_ENV, raising=False)
+    seen = []
+
+    def fn(threshold, capacity):
+        seen.append(capacity)
+        return pd.DataFrame({"capacity": [capacity]})
+
+    p = Panel(PARAMS[:2], fn, memo=2)
+    first = p.output.outputs
+    for value in (30, 20, 30, 40, 20):  # 20 fell out of the two remembered settings
+        p.controls["capacity"].value = value
+    assert seen == [20, 30, 40, 20] and p.calls == 6 and p.computed == 4
+    p.controls["capacity"].value = 40
+    assert p.computed == 4 and "40" in p.output.outputs[0]["data"]["text/plain"]
+    assert first[0]["data"] == Panel(PARAMS[:2], fn, memo=0).output.outputs[0]["data"]
