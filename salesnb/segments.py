@@ -545,6 +545,7 @@ def cluster(table: pd.DataFrame, *, k: int | str = "auto",
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
+    from threadpoolctl import threadpool_limits
 
     features = list(features)
     _need(table, {f: f for f in [*features, value]}, "cluster")
@@ -574,15 +575,18 @@ def cluster(table: pd.DataFrame, *, k: int | str = "auto",
     scores: dict[int, float] = {}
     fits: dict[int, np.ndarray] = {}
     sample = min(silhouette_sample, len(frame))
-    for kk in ks:
-        if kk == 1:
-            fits[kk], scores[kk] = np.zeros(len(frame), dtype=int), float("nan")
-            continue
-        km = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(x)
-        fits[kk] = km.labels_
-        scores[kk] = (float(silhouette_score(x, km.labels_, sample_size=sample,
-                                             random_state=seed))
-                      if 1 < len(np.unique(km.labels_)) < len(frame) else float("nan"))
+    # One thread for a customer table of ordinary size: measured 1.1 s against 1.8-6 s with
+    # OpenMP threads on a busy two-core machine (thread start-up and contention dominate).
+    with threadpool_limits(1 if len(frame) < 50_000 else None):
+        for kk in ks:
+            if kk == 1:
+                fits[kk], scores[kk] = np.zeros(len(frame), dtype=int), float("nan")
+                continue
+            km = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(x)
+            fits[kk] = km.labels_
+            scores[kk] = (float(silhouette_score(x, km.labels_, sample_size=sample,
+                                                 random_state=seed))
+                          if 1 < len(np.unique(km.labels_)) < len(frame) else float("nan"))
     if not ks:  # one customer, all alike, or too few to compare two k
         best, fits[1], scores[1] = 1, np.zeros(len(frame), dtype=int), float("nan")
         note = (f"All {len(frame)} customer(s) have the same profile: one cluster."
