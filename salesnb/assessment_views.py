@@ -218,9 +218,14 @@ def assessment_panel(card: A.Scorecard, teams: pd.DataFrame | None = None,
 
 
 def payout_note(payouts: pd.DataFrame, file_name: str) -> Markdown:
-    """Write the payouts to Excel beside the report and say where."""
+    """Write the payouts to Excel beside a scheduled report and say where."""
     if not file_name:
         return Markdown("No payout file written (`payouts_file` is empty).")
-    path = A.export_payouts(payouts, artifact_path(file_name))
+    target = artifact_path(file_name)
+    if target is None:
+        return Markdown(f"A scheduled run writes the payouts beside its report as "
+                        f"`{file_name}`; here, `assessment.export_payouts(payouts, "
+                        f"\"{file_name}\")` writes them.")
+    path = A.export_payouts(payouts, target)
     return Markdown(f"Payouts with their audit lines are in [{path.name}]({path.name}) beside "
                     "this report (one row per person, the rule that produced each amount).")

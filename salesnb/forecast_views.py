@@ -94,7 +94,10 @@ def plot_group_forecasts(series_frame: pd.DataFrame, coherent: dict[str, pd.Data
     hist["total"] = hist.sum(axis=1)
     cols = 2
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.6 * rows), squeeze=False,
+                             sharex=True)
+    locator = mdates.MonthLocator(bymonth=(1, 7))  # one locator and formatter for all axes
+    formatter = mdates.DateFormatter("%Y-%m")
     for ax, name in zip(axes.ravel(), names, strict=False):
         h = hist[name].tail(history)
         f = coherent[name]
@@ -103,14 +106,17 @@ def plot_group_forecasts(series_frame: pd.DataFrame, coherent: dict[str, pd.Data
         ax.fill_between(f.index, f[f"lower_{level}"], f[f"upper_{level}"], color="#2c7fb8",
                         alpha=0.2, lw=0)
         ax.set_title(name, fontsize=10)
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(formatter)
+        ax.tick_params(labelsize=8, labelbottom=True)
     for ax in axes.ravel()[len(names):]:
         ax.set_axis_off()
     fig.suptitle(f"Forecast with {level} % interval (groups add up to the total)",
                  fontweight="bold")
-    fig.tight_layout()
+    # Fixed spacing: tight_layout measured ~40 % of a redraw when only the level changes.
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.7 / height, bottom=0.35 / height,
+                        hspace=0.55, wspace=0.18)
     return fig
 
 

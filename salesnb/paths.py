@@ -20,15 +20,18 @@ OUTPUTS_DIR = PROJ_ROOT / "outputs"
 ARTIFACTS_ENV = "SALESNB_ARTIFACTS"
 
 
-def artifact_path(name: str) -> Path:
-    """Where a report writes a file it exports (e.g. a list for reps).
+def artifact_path(name: str) -> Path | None:
+    """Where a report writes a file it exports (e.g. a list for reps), or None.
 
     In a scheduled run it is the report's own run folder (so the file sits beside the HTML
-    and the index links it); elsewhere, ``outputs/`` of the project.
+    and the index links it). Elsewhere (JupyterLab, the managers' app) it is None: opening a
+    page must not write files; the notebook says how to export instead.
     """
-    folder = Path(os.environ.get(ARTIFACTS_ENV) or OUTPUTS_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    folder = os.environ.get(ARTIFACTS_ENV)
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / name
 
 
 def resolve_path(path: str | Path) -> Path:

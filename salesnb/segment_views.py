@@ -162,7 +162,7 @@ def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFr
 
 
 def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
-    """Write the action list for reps beside the report and say where it is.
+    """Write the action list for reps beside a scheduled report and say where it is.
 
     Parameters
     ----------
@@ -175,7 +175,12 @@ def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
     tally = ", ".join(f"{a} {n:,}" for a, n in counts.items())
     if not file_name:
         return Markdown(f"Actions: {tally}. (No file written: `actions_file` is empty.)")
-    path = sg.export_actions(action_list, artifact_path(file_name))
+    target = artifact_path(file_name)
+    if target is None:
+        return Markdown(f"Actions: {tally}. A scheduled run writes the list for reps beside its "
+                        f"report as `{file_name}`; here, "
+                        f"`segments.export_actions(actions, \"{file_name}\")` writes it.")
+    path = sg.export_actions(action_list, target)
     return Markdown(f"Actions: {tally}. The list for reps (customer ids, no personal data; one "
                     f"sheet per action in Excel) is written to [{path.name}]({path.name}) "
                     "beside this report.")

@@ -64,6 +64,9 @@ def test_export_goes_beside_the_report(orders, tmp_path, monkeypatch):
     assert (tmp_path / "list.csv").exists() and "list.csv" in note.data
     assert len(pd.read_csv(tmp_path / "list.csv")) == len(acts)
     assert "No file written" in sv.export_note(acts, "").data
+    monkeypatch.delenv(ARTIFACTS_ENV)  # JupyterLab or the app: opening a page writes nothing
+    note = sv.export_note(acts, "other.xlsx")
+    assert "export_actions" in note.data and not (tmp_path / "other.xlsx").exists()
 
 
 def test_panels_recompute_on_a_control_change(orders, monkeypatch):
