@@ -23,7 +23,7 @@ from . import assessment as A
 from .catalog import ASSESSMENT_PANEL
 from .paths import artifact_path
 from .reporting import show
-from .widgets import Panel, panel
+from .widgets import FIXED_LAYOUT, Panel, panel
 
 __all__ = ["weights_from", "plan_from", "report_plan", "teams_of", "recent_periods",
            "headline", "scorecard_columns", "plot_ranks", "plot_trend", "assessment_view",
@@ -138,6 +138,7 @@ def plot_ranks(card: A.Scorecard, ax: Any = None) -> Figure:
     # fixed margins: tight_layout would cost more than the rest of a widget redraw
     height = fig.get_figheight()
     fig.subplots_adjust(left=0.1, right=0.98, top=1 - 0.45 / height, bottom=0.6 / height)
+    setattr(fig, FIXED_LAYOUT, True)  # drawn once in a panel
     return fig
 
 

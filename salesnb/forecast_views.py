@@ -22,7 +22,7 @@ from . import trends
 from .catalog import FORECAST_PANEL
 from .paths import resolve_path
 from .reporting import show
-from .widgets import Panel, panel
+from .widgets import FIXED_LAYOUT, Panel, panel
 
 __all__ = ["findings_markdown", "latest_growth", "coherent_forecasts", "forecast_table",
            "plot_group_forecasts", "series_frame", "forecast_cache", "forecast_view",
@@ -117,6 +117,7 @@ def plot_group_forecasts(series_frame: pd.DataFrame, coherent: dict[str, pd.Data
     height = fig.get_figheight()
     fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.7 / height, bottom=0.35 / height,
                         hspace=0.55, wspace=0.18)
+    setattr(fig, FIXED_LAYOUT, True)  # drawn once in a panel
     return fig
 
 

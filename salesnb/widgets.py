@@ -110,6 +110,11 @@ def display_all(result: Any) -> None:
             display(item)
 
 
+#: Attribute a plotting function sets to True on a figure whose layout already fits inside
+#: it (fixed margins), so panels render it without measuring a tight bounding box first.
+FIXED_LAYOUT = "salesnb_fixed_layout"
+
+
 def output_items(result: Any) -> tuple[dict[str, Any], ...]:
     """Turn what a view function returned into output-area items (display_data bundles).
 
@@ -123,7 +128,10 @@ def output_items(result: Any) -> tuple[dict[str, Any], ...]:
         if item is None:
             continue
         if isinstance(item, Figure):
-            png = print_figure(item, "png", bbox_inches="tight", base64=True)
+            # "tight" draws the figure twice to measure it; a figure laid out to fit (see
+            # FIXED_LAYOUT) is drawn once, which halves the redraw of a large chart.
+            bbox = None if getattr(item, FIXED_LAYOUT, False) else "tight"
+            png = print_figure(item, "png", bbox_inches=bbox, base64=True)
             data, metadata = {"image/png": png, "text/plain": repr(item)}, {}
             plt.close(item)
         else:
