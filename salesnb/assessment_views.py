@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 
 from . import assessment as A
 from .catalog import ASSESSMENT_PANEL
-from .paths import artifact_path
-from .reporting import show
+from .reporting import export_note, show
 from .widgets import FIXED_LAYOUT, Panel, panel
 
 __all__ = ["weights_from", "plan_from", "report_plan", "teams_of", "recent_periods",
@@ -220,13 +219,8 @@ def assessment_panel(card: A.Scorecard, teams: pd.DataFrame | None = None,
 
 def payout_note(payouts: pd.DataFrame, file_name: str) -> Markdown:
     """Write the payouts to Excel beside a scheduled report and say where."""
-    if not file_name:
-        return Markdown("No payout file written (`payouts_file` is empty).")
-    target = artifact_path(file_name)
-    if target is None:
-        return Markdown(f"A scheduled run writes the payouts beside its report as "
-                        f"`{file_name}`; here, `assessment.export_payouts(payouts, "
-                        f"\"{file_name}\")` writes them.")
-    path = A.export_payouts(payouts, target)
-    return Markdown(f"Payouts with their audit lines are in [{path.name}]({path.name}) beside "
-                    "this report (one row per person, the rule that produced each amount).")
+    return Markdown(export_note(
+        file_name, partial(A.export_payouts, payouts),
+        what="the payouts with their audit lines (one row per person, the rule behind each "
+             "amount)",
+        how=f'assessment.export_payouts(payouts, "{file_name}")', param="payouts_file"))

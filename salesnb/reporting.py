@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib as mpl
@@ -20,7 +21,7 @@ import seaborn as sns
 from .data import SalesData, load
 from .paths import resolve_path
 
-__all__ = ["DATA_CACHE_ENV", "parse_as_of", "report_data", "setup", "show"]
+__all__ = ["DATA_CACHE_ENV", "parse_as_of", "report_data", "setup", "show", "export_note"]
 
 #: Environment variable naming a folder where :func:`report_data` keeps loaded datasets.
 DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
@@ -151,3 +152,39 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
     if text:  # words read from the left; numbers stay right-aligned
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
     return styler if index else styler.hide(axis="index")
+
+
+def export_note(file_name: str, write: Callable[[Path], Path], *, what: str, how: str,
+                param: str) -> str:
+    """Write a report's export beside a scheduled run's HTML and say so, in Markdown.
+
+    Parameters
+    ----------
+    file_name : str
+        File name from the report's parameters; empty writes nothing.
+    write : callable
+        Writes the export to the path it is given and returns it.
+    what : str
+        What the file holds, e.g. "the list for reps (customer ids only)".
+    how : str
+        The call that writes it by hand, shown where nothing is written.
+    param : str
+        The parameter that names the file (mentioned when it is empty).
+
+    Returns
+    -------
+    str
+        The sentence for the report. Outside a scheduled run (JupyterLab, the managers'
+        app) nothing is written: opening a page must not create files.
+    """
+    from .paths import artifact_path
+
+    if not file_name:
+        return f"No file written (`{param}` is empty)."
+    target = artifact_path(file_name)
+    if target is None:
+        return (f"A scheduled run writes {what} beside its report as `{file_name}`; here, "
+                f"`{how}` writes it.")
+    path = write(target)
+    return (f"{what[0].upper()}{what[1:]} is written to [{path.name}]({path.name}) beside "
+            "this report.")

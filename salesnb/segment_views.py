@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from . import segments as sg
 from .catalog import AS_OF, SEGMENT_PANEL
-from .paths import artifact_path
+from .reporting import export_note as _export
 from .reporting import show
 from .widgets import Panel, panel
 
@@ -173,14 +173,9 @@ def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
     """
     counts = action_list["action"].value_counts()
     tally = ", ".join(f"{a} {n:,}" for a, n in counts.items())
-    if not file_name:
-        return Markdown(f"Actions: {tally}. (No file written: `actions_file` is empty.)")
-    target = artifact_path(file_name)
-    if target is None:
-        return Markdown(f"Actions: {tally}. A scheduled run writes the list for reps beside its "
-                        f"report as `{file_name}`; here, "
-                        f"`segments.export_actions(actions, \"{file_name}\")` writes it.")
-    path = sg.export_actions(action_list, target)
-    return Markdown(f"Actions: {tally}. The list for reps (customer ids, no personal data; one "
-                    f"sheet per action in Excel) is written to [{path.name}]({path.name}) "
-                    "beside this report.")
+    note = _export(file_name, partial(sg.export_actions, action_list),
+                       what="the list for reps (customer ids, no personal data; one sheet per "
+                            "action in Excel)",
+                       how=f'segments.export_actions(actions, "{file_name}")',
+                       param="actions_file")
+    return Markdown(f"Actions: {tally}. {note}")
