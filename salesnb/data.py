@@ -153,6 +153,21 @@ class SalesData:
         return f"SalesData({self.source}: {', '.join(parts)}; quarantined={q:,})"
 
 
+_DB: duckdb.DuckDBPyConnection | None = None
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A fresh connection to the package's shared in-memory DuckDB database.
+
+    The database starts once per process, so its thread pool stays warm between analyses;
+    each caller gets its own connection (registered frames are private to it) and closes it.
+    """
+    global _DB
+    if _DB is None:
+        _DB = duckdb.connect()
+    return _DB.cursor()
+
+
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     """Convert a fetched Arrow table (several times faster and leaner than DuckDB's ``.df()``).
 

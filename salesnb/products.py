@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from .data import connection
 from .errors import SalesnbError
 
 __all__ = [
@@ -160,12 +161,6 @@ def default_periods(orders: pd.DataFrame, *, date: str = "order_date",
     return ((base_start.date(), base_end.date()), (cur_start.date(), end.date()))
 
 
-def _connect() -> Any:
-    import duckdb
-
-    return duckdb.connect()
-
-
 # --------------------------------------------------------------------------- aggregate
 
 
@@ -273,7 +268,7 @@ def _aggregate_duckdb(orders: pd.DataFrame, keys: list[str], freq: str | None,
                       unit_cost: str | None, customer: str | None, rep: str | None,
                       bands: Mapping[str, Sequence[float]],
                       from_products: list[str]) -> pd.DataFrame:
-    con = _connect()
+    con = connection()
     used = {c for c in [date if (freq or period) else None, quantity, revenue, price, customer,
                         rep, *bands, *[k for k in keys if k not in from_products],
                         product if products is not None else None] if c is not None}

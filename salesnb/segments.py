@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from .data import connection
 from .errors import SalesnbError
 
 __all__ = [
@@ -218,17 +218,6 @@ def _as_day(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
-_DB: duckdb.DuckDBPyConnection | None = None
-
-
-def _database() -> duckdb.DuckDBPyConnection:
-    """The module's in-memory DuckDB database, started once (its thread pool stays warm)."""
-    global _DB
-    if _DB is None:
-        _DB = duckdb.connect()
-    return _DB
-
-
 def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
                order: str | None, as_of: dt.date | None
                ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -245,7 +234,7 @@ def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
     k = q(order) if order else f"CAST({d} AS DATE)"
     # compared as a timestamp: no cast of every line (dates and timestamps both compare)
     late = f"{d} >= TIMESTAMP '{as_of}'" if as_of else "false"
-    con = _database().cursor()  # a fresh connection to a shared, warm in-memory database
+    con = connection()  # shared, warm in-memory database
     try:
         con.register("frame", frame)
         counts = con.sql(
