@@ -225,15 +225,15 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
     both = perf[(perf["base_revenue"] > 0) & (perf["revenue"] > 0)]
     grow = both.sort_values("growth_pct", ascending=False).head(top)
     grow = grow[grow["growth_pct"] > 0]
+    def growth(rows: pd.DataFrame) -> str:
+        return ", ".join(f"{_name(products, r.product_id)} {r.growth_pct:+.0f} % "
+                         f"(to {_money(r.revenue)})" for r in rows.itertuples())
+
     if len(grow):
-        out.append("Fastest growing products: " + ", ".join(
-            f"{_name(products, r.product_id)} {r.growth_pct:+.0f} % "
-            f"(to {_money(r.revenue)})" for r in grow.itertuples()) + ".")
+        out.append(f"Fastest growing products: {growth(grow)}.")
     fall = both[both["growth_pct"] < 0].sort_values("growth_pct").head(top)
     if len(fall):
-        out.append("Declining products: " + ", ".join(
-            f"{_name(products, r.product_id)} {r.growth_pct:+.0f} % "
-            f"(to {_money(r.revenue)})" for r in fall.itertuples()) + ".")
+        out.append(f"Declining products: {growth(fall)}.")
     else:
         out.append("No product sold less than in the base period.")
     new = perf[(perf["base_revenue"] <= 0) & (perf["revenue"] > 0)]

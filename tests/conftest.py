@@ -163,3 +163,16 @@ def shared_retail_mapping(tmp_path):
                         "CustomerID": "customer_id", "Country": "region"}}},
     }
     return src, mapping
+
+
+def child_pids(pid: int, *, live_only: bool = True) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc); zombies left out when ``live_only``."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and not (live_only and fields[0] == "Z"):
+            out.add(int(stat.parent.name))
+    return out

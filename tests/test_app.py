@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import ROOT
+from conftest import ROOT, child_pids
 
 from salesnb import app
 from salesnb.catalog import NOTEBOOKS
@@ -73,19 +73,6 @@ def test_app_port_must_be_a_port(port):
     assert err.value.code == 2
 
 
-def _children(pid: int) -> set[int]:
-    """Process ids whose parent is ``pid`` (Linux /proc)."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
-
-
 @pytest.mark.slow
 def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
     with app.AppProcess(log=tmp_path / "app.log") as server:
@@ -97,7 +84,7 @@ def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
         assert "Data quality" in page and "report_data(" not in page
         assert "import salesnb" not in page
         assert "There was an error when executing cell" not in page
-        kernels = _children(server.proc.pid)
+        kernels = child_pids(server.proc.pid, live_only=False)
         assert kernels, "the page should have started a kernel"
     assert server.returncode == 0, (tmp_path / "app.log").read_text()[-2000:]
     assert not any(Path(f"/proc/{k}").exists() for k in kernels)  # Voila stopped them

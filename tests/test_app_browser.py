@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, child_pids
 
 from salesnb.app import AppProcess, page_path
 from salesnb.catalog import NOTEBOOKS
@@ -163,22 +163,9 @@ def test_invalid_input_is_shown_and_the_result_kept(server, page):
     page.screenshot(path=str(ARTIFACTS / f"{name}-invalid.png"), full_page=True)
 
     # opened directly (no landing page first): closing the tab still stops its kernel
-    kernels = _children(server.proc.pid)
+    kernels = child_pids(server.proc.pid)
     page.close(run_before_unload=True)  # as closing a tab does
     deadline = time.monotonic() + 30
-    while _children(server.proc.pid) >= kernels and time.monotonic() < deadline:
+    while child_pids(server.proc.pid) >= kernels and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert len(_children(server.proc.pid)) < len(kernels)
-
-
-def _children(pid: int) -> set[int]:
-    """Live child processes of ``pid`` (the app's kernels)."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.add(int(stat.parent.name))
-    return out
+    assert len(child_pids(server.proc.pid)) < len(kernels)
