@@ -315,8 +315,9 @@ def rollup(blocks: pd.DataFrame, reps: pd.DataFrame, *, level: str = "manager") 
     summed = part.groupby(key).sum()
     summed.index = summed.index.set_names([f"{level}_id", "period"])
     people = part.groupby(key).size()
-    out = pd.concat([summed, ratios(summed).drop(columns=list(set(summed.columns) & set(
-        ratios(summed).columns)))], axis=1)
+    kpi = ratios(summed)
+    out = pd.concat([summed, kpi.drop(columns=kpi.columns.intersection(summed.columns))],
+                    axis=1)
     out["people"] = people.to_numpy()
     return out
 
@@ -596,7 +597,7 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
     est, samples = {}, {}
     rev, tgt = at["revenue"].to_numpy(), at["target"].to_numpy()
     has_t = tgt > 0
-    order_mean, order_se = _se(rev, at["order_sq"].to_numpy(), at["orders"].to_numpy())
+    _, order_se = _se(rev, at["order_sq"].to_numpy(), at["orders"].to_numpy())
     att = np.where(has_t, rev / np.where(has_t, tgt, 1), np.nan)
     att_se = np.where(has_t, order_se * at["orders"].to_numpy() / np.where(has_t, tgt, 1),
                       np.nan)
