@@ -82,7 +82,7 @@ def baseline_lead_updates(values: list[str]) -> list[float]:
     os.environ.pop("SALESNB_HEADLESS", None)
     import salesnb as sn
     from salesnb import leads
-    from salesnb.lead_views import assignment_panel, score_open
+    from salesnb.leads.views import assignment_panel, score_open
 
     d = sn.load("data")
     scored = score_open(leads.train(d.leads), d.leads)
@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from salesnb.app import AppProcess, page_path
+    from salesnb.app.server import AppProcess, page_path
 
     start = time.perf_counter()
     with AppProcess(ready_timeout=120) as app, sync_playwright() as pw:

@@ -96,7 +96,7 @@ def _widget(changes: int) -> dict[str, float]:
 
     import salesnb as sn
     from salesnb import assessment as A
-    from salesnb import assessment_views as av
+    from salesnb.assessment import views as av
 
     d = sn.load("data")
     blocks = A.counts(d)

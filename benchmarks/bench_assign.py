@@ -24,7 +24,7 @@ import sys
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np, pandas as pd
-from salesnb.assign import assign
+from salesnb.leads.assignment import assign
 ratio, fairness = float(sys.argv[1]), float(sys.argv[2])
 rng = np.random.default_rng(0)
 n, R = 10_000, 50

@@ -40,7 +40,7 @@ for _ in range(n_series):
     series.append(pd.Series(y, index=idx))
 
 def ours(chunk, clear):
-    from salesnb import forecast as F
+    from salesnb.forecast import models as F
     out = []
     for s in chunk:
         fc = F.forecast(s, horizon=H, model="auto")
@@ -52,7 +52,7 @@ def ours(chunk, clear):
 
 def baseline(chunk):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
-    from salesnb.forecast import _origins
+    from salesnb.forecast.models import _origins
     def fit(y):
         seasonal = len(y) >= 26
         with warnings.catch_warnings():

@@ -40,7 +40,7 @@ for nb in sys.argv[1:]:
 
 
 def _notebooks(work: Path) -> list[Path]:
-    from salesnb.catalog import NOTEBOOKS
+    from salesnb.report.catalog import NOTEBOOKS
 
     folder = work / "runner_nbs"
     shutil.rmtree(folder, ignore_errors=True)

@@ -28,7 +28,7 @@ def main() -> None:
     os.environ.pop("SALESNB_HEADLESS", None)
     import salesnb as sn
     from salesnb import leads
-    from salesnb.lead_views import assignment_panel, score_open
+    from salesnb.leads.views import assignment_panel, score_open
 
     d = sn.load("data")
     scored = score_open(leads.train(d.leads), d.leads)

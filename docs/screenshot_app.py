@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from salesnb.app import AppProcess, page_path
+from salesnb.app.server import AppProcess, page_path
 
 OUT = Path(__file__).with_name("app-lead-scoring.png")
 

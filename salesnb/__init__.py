@@ -3,28 +3,56 @@
 >>> import salesnb as sn
 >>> d = sn.load("data")          # doctest: +SKIP
 >>> d.summary()                  # doctest: +SKIP
+>>> sn.segments.rfm(d.orders)    # doctest: +SKIP
+
+One subpackage per domain (``data``, ``leads``, ``forecast``, ``segments``, ``products``,
+``assessment``, ``report``, ``app``), plus ``quality`` (the data-quality report) and
+``core`` (the helpers every domain shares). Everything is imported on first use, so
+``import salesnb`` stays light. A few modules keep the short names the README uses:
+``sn.assign`` (``salesnb.leads.assignment``), ``sn.trends`` (``salesnb.forecast.trends``),
+``sn.regions`` (``salesnb.products.regions``), ``sn.schema``, ``sn.generate``,
+``sn.reporting`` and ``sn.widgets``.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
 
-from .data import SalesData, ValidationReport, load, query, validate
-from .errors import MappingError, SalesnbError, SourceError, TableError
-from .schema import TABLES
+import lazy_loader as _lazy
 
-#: Analysis modules reachable as ``sn.<name>`` without importing them up front (PEP 562).
-_SUBMODULES = ("quality", "leads", "assign", "forecast", "trends", "segments", "products",
-               "regions", "assessment", "reporting", "widgets", "generate", "schema")
+from salesnb.errors import MappingError, SalesnbError, SourceError, TableError
+
+#: Short names for modules that live inside a domain subpackage.
+_ALIASES: dict[str, str] = {
+    "assign": "salesnb.leads.assignment",
+    "trends": "salesnb.forecast.trends",
+    "regions": "salesnb.products.regions",
+    "schema": "salesnb.data.schema",
+    "generate": "salesnb.data.sample",
+    "reporting": "salesnb.report.reporting",
+    "widgets": "salesnb.report.widgets",
+}
+
+_getattr, _dir, _names = _lazy.attach(
+    __name__,
+    submodules=["core", "data", "quality", "leads", "forecast", "segments", "products",
+                "assessment", "report", "app", "cli"],
+    submod_attrs={"data": ["SalesData", "ValidationReport", "load", "query", "validate",
+                           "TABLES"]},
+)
 
 
 def __getattr__(name: str) -> object:
-    """Import an analysis module on first use: ``sn.segments.rfm(...)``."""
-    if name in _SUBMODULES:
-        import importlib
+    """Import a domain module or a public name on first use (PEP 562)."""
+    if name in _ALIASES:
+        return importlib.import_module(_ALIASES[name])
+    return _getattr(name)
 
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """The public names, for tab completion."""
+    return sorted({*_dir(), *_ALIASES, *__all__})
 
 
 try:

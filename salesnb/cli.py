@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SalesnbError
+from salesnb.errors import SalesnbError
 
 __all__ = ["main"]
 
@@ -106,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .paths import OUTPUTS_DIR
-    from .runner import DEFAULT_TIMEOUT, plan_runs, run_reports
+    from salesnb.paths import OUTPUTS_DIR
+    from salesnb.report.runner import DEFAULT_TIMEOUT, plan_runs, run_reports
 
     if args.jobs < 1:
         raise SalesnbError("--jobs must be at least 1")
@@ -125,7 +125,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(_args: argparse.Namespace) -> int:
-    from .catalog import NOTEBOOKS
+    from salesnb.report.catalog import NOTEBOOKS
 
     for spec in NOTEBOOKS.values():
         print(f"{spec.name}  {spec.title}: {spec.description}")
@@ -135,14 +135,14 @@ def _cmd_list(_args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from .app import DEFAULT_IP, DEFAULT_PORT, serve
+    from salesnb.app.server import DEFAULT_IP, DEFAULT_PORT, serve
 
     return serve(port=args.port or DEFAULT_PORT, ip=args.ip or DEFAULT_IP,
                  open_browser=args.open_browser)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from .generate import DEFAULT_SEED, write_sample
+    from salesnb.data.sample import DEFAULT_SEED, write_sample
 
     fmt = args.format or ("parquet" if args.scale > 5 else "csv")
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -154,7 +154,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .data import validate
+    from salesnb.data.loader import validate
 
     report = validate(args.source, args.mapping, as_of=args.as_of)
     counts = report.counts

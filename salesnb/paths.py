@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import SourceError
+from salesnb.errors import SourceError
 
 __all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "ARTIFACTS_ENV",
            "resolve_path", "artifact_path"]

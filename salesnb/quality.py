@@ -14,9 +14,9 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .data import SalesData, ValidationReport
-from .schema import MAIN_DATE, PII_COLUMNS, TABLES
-from .validation import RULES
+from salesnb.data.loader import SalesData, ValidationReport
+from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
+from salesnb.data.validation import RULES
 
 __all__ = [
     "PII_MASK",

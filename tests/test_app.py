@@ -10,9 +10,9 @@ import jinja2
 import pytest
 from conftest import ROOT, child_pids
 
-from salesnb import app
-from salesnb.catalog import NOTEBOOKS
+from salesnb.app import server as app
 from salesnb.cli import main
+from salesnb.report.catalog import NOTEBOOKS
 
 
 def test_analyses_follow_the_catalog_and_the_files(tmp_path):
@@ -91,7 +91,7 @@ def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
 
 
 def test_report_data_cache_follows_the_files(tmp_path, monkeypatch):
-    from salesnb import reporting
+    from salesnb.report import reporting as reporting
 
     src = tmp_path / "src"
     src.mkdir()

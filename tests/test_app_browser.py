@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, child_pids
 
-from salesnb.app import AppProcess, page_path
-from salesnb.catalog import NOTEBOOKS
+from salesnb.app.server import AppProcess, page_path
+from salesnb.report.catalog import NOTEBOOKS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "outputs" / "test-artifacts" / "browser"

@@ -9,7 +9,8 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import assessment as A
-from salesnb import assessment_views as av
+from salesnb.assessment import scoring
+from salesnb.assessment import views as av
 
 TIERS = [{"from": 0.0, "rate": 0.0}, {"from": 0.8, "rate": 0.02}, {"from": 1.0, "rate": 0.04}]
 
@@ -175,7 +176,7 @@ def test_shrinkage_moves_small_samples_more():
     rng = np.random.default_rng(0)
     n = np.array([2, 5, 10, 40, 200, 20, 30, 15])
     x = np.array([2, 5, 9, 30, 120, 9, 12, 6])
-    raw, post, draws = A._shrink_rate(x, n, 200, rng)
+    raw, post, draws = scoring._shrink_rate(x, n, 200, rng)
     pooled = x.sum() / n.sum()
     pull = 1 - (post - pooled) / (raw - pooled)  # share of the way moved to the pooled rate
     order = np.argsort(n)
@@ -184,7 +185,7 @@ def test_shrinkage_moves_small_samples_more():
     assert draws[:, 0].std() > draws[:, 4].std()  # and a wider interval
     est = np.array([1.5, 1.5, 0.9, 1.1, 1.0])
     se = np.array([0.5, 0.05, 0.1, 0.1, 0.1])
-    _, shrunk, _ = A._shrink_mean(est, se, 0, rng)
+    _, shrunk, _ = scoring._shrink_mean(est, se, 0, rng)
     assert abs(shrunk[0] - est[0]) > abs(shrunk[1] - est[1])
 
 
@@ -252,7 +253,7 @@ _TIER_VALUES = dict(tier1_from=0.8, tier1_rate=1.0, tier2_from=1.0, tier2_rate=2
 
 
 def test_assessment_view_and_panel(sample, monkeypatch):
-    from salesnb.widgets import HEADLESS_ENV, Panel
+    from salesnb.report.widgets import HEADLESS_ENV, Panel
 
     d, b = sample
     card = A.scorecard(d, period="2025Q4", blocks=b)

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesnb as sn
-from salesnb.assign import (
+from salesnb.errors import SalesnbError
+from salesnb.leads.assignment import (
     Assignment,
     AssignmentError,
     assign,
     expertise_from_customers,
     plot_loads,
 )
-from salesnb.errors import SalesnbError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -293,7 +293,7 @@ def medium_case(seed, n_leads=80, n_reps=8, cap_ratio=1.2, distinct=True):
 
 def lp_route(monkeypatch, *args, **kwargs):
     """The former LP route (column generation + MILP repair), as a reference."""
-    import salesnb.assign as mod
+    import salesnb.leads.assignment as mod
     with monkeypatch.context() as mp:
         mp.setattr(mod, "_solve_flow", lambda pb: mod._solve_lp(pb, 60.0))
         mp.setattr(mod, "_solve_lagrange", mod._solve_lp)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from salesnb.errors import SalesnbError
-from salesnb.forecast import (
+from salesnb.forecast.models import (
     MODELS,
     Forecast,
     backtest,
@@ -292,7 +292,7 @@ def test_regression_uses_a_lag_of_the_series():
                                           ("W", "rep_id")])
 def test_sales_series_pushed_down_to_duckdb_matches_pandas(freq, by):
     import salesnb as sn
-    from salesnb.forecast import sales_series_sql
+    from salesnb.forecast.models import sales_series_sql
 
     d = sn.load("data", tables=["reps", "products", "customers", "orders"])
     expected = sales_series(d.orders, freq=freq, by=by, products=d.products)

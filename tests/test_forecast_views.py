@@ -9,7 +9,7 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import forecast as fc
-from salesnb.forecast_views import (
+from salesnb.forecast.views import (
     coherent_forecasts,
     findings_markdown,
     forecast_table,
@@ -66,7 +66,7 @@ def test_pipeline_view_compares_like_with_like(data):
 def test_the_report_runs_on_an_external_series(tmp_path):
     from conftest import SHARED
 
-    from salesnb.runner import plan_runs, run_reports
+    from salesnb.report.runner import plan_runs, run_reports
 
     path = SHARED / "series" / "shampoo_monthly.csv"
     if not path.exists():

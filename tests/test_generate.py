@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from salesnb.generate import COLUMNS, END, START, TABLE_NAMES, generate, write_sample
-from salesnb.schema import TABLES
+from salesnb.data.sample import COLUMNS, END, START, TABLE_NAMES, generate, write_sample
+from salesnb.data.schema import TABLES
 
 SMALL = 0.05  # file round-trips
 MEDIUM = 0.25  # invariants and realism (about 35k order lines, well under a second)
@@ -67,7 +68,7 @@ def test_same_seed_gives_identical_parquet(tmp_path: Path) -> None:
 
 def test_chunking_does_not_change_files(tmp_path: Path, small_csv,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import salesnb.generate as gen
+    import salesnb.data.sample as gen
 
     monkeypatch.setattr(gen, "_CHUNK_ROWS", 37)  # many slices per table
     first, _ = small_csv
@@ -132,7 +133,7 @@ def test_parquet_matches_csv(tmp_path: Path, small_csv) -> None:
 
 
 def test_columns_match_package_schema() -> None:
-    schema = pytest.importorskip("salesnb.schema")
+    schema = importlib.import_module("salesnb.data.schema")
     for table in TABLE_NAMES:
         spec = schema.TABLES[table]
         assert [c for c, _ in COLUMNS[table]] == spec.column_names, table

@@ -7,7 +7,8 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import leads
-from salesnb.lead_views import (
+from salesnb.leads.model import LeadScoringError
+from salesnb.leads.views import (
     assignment_panel,
     assignment_view,
     baseline_verdict,
@@ -15,8 +16,7 @@ from salesnb.lead_views import (
     model_summary,
     score_open,
 )
-from salesnb.leads import LeadScoringError
-from salesnb.widgets import HEADLESS_ENV, Panel
+from salesnb.report.widgets import HEADLESS_ENV, Panel
 
 
 @pytest.fixture(scope="module")

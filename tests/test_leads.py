@@ -12,6 +12,7 @@ import pytest
 import salesnb as sn
 from salesnb import leads as L
 from salesnb.errors import SalesnbError
+from salesnb.leads import model
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank_marketing" / "bank.csv"
@@ -146,12 +147,12 @@ def test_rule_score_points_and_monotone_in_needs(sample_leads: pd.DataFrame) -> 
 
 
 def test_target_mapping(syn: pd.DataFrame) -> None:
-    y = L._target_vector(pd.Series(["YES", "no", None, "Yes"]), "y", None)
+    y = model._target_vector(pd.Series(["YES", "no", None, "Yes"]), "y", None)
     assert y.iloc[[0, 1, 3]].tolist() == [1.0, 0.0, 1.0] and np.isnan(y.iloc[2])
-    s = L._target_vector(pd.Series(["converted", "lost", "open"], dtype="str"), "status", None)
+    s = model._target_vector(pd.Series(["converted", "lost", "open"], dtype="str"), "status", None)
     assert s.iloc[:2].tolist() == [1.0, 0.0] and np.isnan(s.iloc[2])
-    assert L._target_vector(pd.Series([True, False]), "t", None).tolist() == [1.0, 0.0]
-    assert L._target_vector(pd.Series([1, 0, 1]), "t", None).tolist() == [1.0, 0.0, 1.0]
+    assert model._target_vector(pd.Series([True, False]), "t", None).tolist() == [1.0, 0.0]
+    assert model._target_vector(pd.Series([1, 0, 1]), "t", None).tolist() == [1.0, 0.0, 1.0]
     custom = syn.assign(won=np.where(syn["won"] == "Yes", "signed", "dropped"))
     with pytest.raises(L.LeadScoringError, match="positive="):
         L.train(custom, target="won")

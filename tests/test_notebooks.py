@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from salesnb.catalog import NOTEBOOKS
-from salesnb.runner import plan_runs, run_reports
+from salesnb.report.catalog import NOTEBOOKS
+from salesnb.report.runner import plan_runs, run_reports
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ import pytest
 
 import salesnb as sn
 from salesnb import leads
-from salesnb.forecast_views import forecast_panel
-from salesnb.lead_views import assignment_panel, score_open
-from salesnb.product_views import explore_panel
-from salesnb.segment_views import cluster_panel, rfm_cache, segment_panel
-from salesnb.widgets import HEADLESS_ENV
+from salesnb.forecast.views import forecast_panel
+from salesnb.leads.views import assignment_panel, score_open
+from salesnb.products.views import explore_panel
+from salesnb.report.widgets import HEADLESS_ENV
+from salesnb.segments.views import cluster_panel, rfm_cache, segment_panel
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,9 @@ def no_loading(monkeypatch):
         raise AssertionError("a control change loaded data or retrained a model")
 
     monkeypatch.delenv(HEADLESS_ENV, raising=False)
-    for target in ("salesnb.data.load", "salesnb.reporting.load", "salesnb.leads.train",
-                   "salesnb.leads.LeadModel.score", "salesnb.data.SalesData.without_pii"):
+    for target in ("salesnb.data.loader.load", "salesnb.report.reporting.load",
+                   "salesnb.leads.model.train", "salesnb.leads.model.LeadModel.score",
+                   "salesnb.data.loader.SalesData.without_pii"):
         monkeypatch.setattr(target, refuse)
 
 
@@ -50,8 +51,8 @@ def test_lead_panel_reassigns_without_rescoring(d, monkeypatch):
     monkeypatch.delenv(HEADLESS_ENV, raising=False)
     scored = score_open(leads.train(d.leads), d.leads)
     panel_ = assignment_panel(scored, d.reps, d.customers)
-    monkeypatch.setattr("salesnb.leads.LeadModel.score", None)  # scoring again would fail
-    solves = counting(monkeypatch, "salesnb.lead_views.assign")
+    monkeypatch.setattr("salesnb.leads.model.LeadModel.score", None)  # scoring again would fail
+    solves = counting(monkeypatch, "salesnb.leads.views.assign")
     for value in (5, 10, 20):
         panel_.controls["capacity"].value = value
     panel_.controls["min_tier"].value = "B"
@@ -59,8 +60,8 @@ def test_lead_panel_reassigns_without_rescoring(d, monkeypatch):
 
 
 def test_forecast_panel_fits_each_setting_once(d, monkeypatch, no_loading):
-    fits = counting(monkeypatch, "salesnb.forecast_views.coherent_forecasts")
-    series = counting(monkeypatch, "salesnb.forecast.sales_series")
+    fits = counting(monkeypatch, "salesnb.forecast.views.coherent_forecasts")
+    series = counting(monkeypatch, "salesnb.forecast.models.sales_series")
     p = forecast_panel(d.orders, d.products, horizon=3, model="seasonal_naive")
     assert len(fits) == 1 and len(series) == 1
     p.controls["level"].value = 95  # the interval level: a redraw, no refit
@@ -75,7 +76,7 @@ def test_forecast_panel_fits_each_setting_once(d, monkeypatch, no_loading):
 
 
 def test_segment_panels_reuse_rfm_tables(d, monkeypatch, no_loading):
-    rfms = counting(monkeypatch, "salesnb.segments.rfm")
+    rfms = counting(monkeypatch, "salesnb.segments.scoring.rfm")
     table_of = rfm_cache(d.orders)
     seg = segment_panel(d.orders, table_of, as_of="2025-12-31", bins=5)
     clu = cluster_panel(d.orders, table_of, bins=5, as_of="2025-12-31", k=3)

@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import ROOT
 
-from salesnb.catalog import NOTEBOOKS, notebook_spec
-from salesnb.params import (
+from salesnb.report.catalog import NOTEBOOKS, notebook_spec
+from salesnb.report.params import (
     NotebookSpec,
     Param,
     ParameterError,

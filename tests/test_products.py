@@ -8,10 +8,10 @@ import pytest
 from conftest import AS_OF, ROOT
 
 import salesnb as sn
-from salesnb import product_views as pv
 from salesnb import products as pr
-from salesnb import regions as rg
 from salesnb.errors import SalesnbError
+from salesnb.products import regions as rg
+from salesnb.products import views as pv
 
 ENGINES = ["duckdb", "pandas"]
 BASE = ("2024-01-01", "2024-12-31")

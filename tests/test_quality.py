@@ -9,7 +9,7 @@ from conftest import AS_OF
 
 import salesnb as sn
 from salesnb import quality as q
-from salesnb.data import ValidationReport
+from salesnb.data.loader import ValidationReport
 
 
 def _dirty(tiny, write):

@@ -16,8 +16,8 @@ from conftest import ROOT
 
 from salesnb.cli import main
 from salesnb.errors import SalesnbError, SourceError
-from salesnb.params import ParameterError
-from salesnb.runner import fingerprint, plan_runs, run_reports
+from salesnb.report.params import ParameterError
+from salesnb.report.runner import fingerprint, plan_runs, run_reports
 
 
 def _notebook(path: Path, params: str, *body: str) -> Path:

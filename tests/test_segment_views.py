@@ -8,9 +8,9 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 import salesnb as sn
-from salesnb import segment_views as sv
 from salesnb import segments as sg
 from salesnb.paths import ARTIFACTS_ENV
+from salesnb.segments import views as sv
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_export_goes_beside_the_report(orders, tmp_path, monkeypatch):
 
 
 def test_panels_recompute_on_a_control_change(orders, monkeypatch):
-    from salesnb.widgets import HEADLESS_ENV, Panel
+    from salesnb.report.widgets import HEADLESS_ENV, Panel
 
     monkeypatch.delenv(HEADLESS_ENV, raising=False)
     table_of = sv.rfm_cache(orders)

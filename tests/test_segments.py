@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import salesnb as sn
 from salesnb import segments as sg
-from salesnb.schema import PII_COLUMNS
+from salesnb.data.schema import PII_COLUMNS
 
 
 def _orders(rows: list[tuple]) -> pd.DataFrame:

@@ -8,8 +8,8 @@ import pytest
 from conftest import ROOT
 
 import salesnb as sn
-from salesnb import trends as t
 from salesnb.errors import SalesnbError
+from salesnb.forecast import trends as t
 
 IDX = pd.date_range("2023-01-01", periods=36, freq="MS")
 

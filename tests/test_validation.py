@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import salesnb as sn
+from salesnb.data.validation import RULES
 from salesnb.errors import MappingError, SourceError, TableError
-from salesnb.validation import RULES
 
 
 def test_tiny_dataset_is_clean(tiny, write):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from salesnb.errors import SalesnbError
-from salesnb.params import Param
-from salesnb.widgets import HEADLESS_ENV, Panel, control, control_value, panel
+from salesnb.report.params import Param
+from salesnb.report.widgets import HEADLESS_ENV, Panel, control, control_value, panel
 
 PARAMS = [
     Param("threshold", "float", 0.5, "cut-off", minimum=0, maximum=1, step=0.05),
@@ -113,7 +113,7 @@ def test_headless_panel_shows_a_refused_combination(monkeypatch):
         raise SalesnbError("capacity too small for this threshold")
 
     shown = []
-    monkeypatch.setattr("salesnb.widgets.display", shown.append)
+    monkeypatch.setattr("salesnb.report.widgets.display", shown.append)
     assert panel(PARAMS[:2], fn) is None
     assert "capacity too small" in shown[0].data
 

@@ -1,0 +1,267 @@
+"""The managers' app: the report notebooks served by Voilà, code hidden, behind a landing page.
+
+``salesnb app`` starts Voilà on ``notebooks/`` with the ``salesnb`` template
+(``salesnb/voila_template``): a landing page listing the analyses of the catalog with their
+titles and descriptions, and one page per analysis that shows only results and the widget
+panels, with a loading panel naming the analysis and its progress while its kernel starts.
+Every page runs its notebook top to bottom with the default parameters in a kernel of its own
+(the loaded, validated data is cached on disk in ``outputs/.app-cache``, keyed by the source
+files, so only the first page after an export changes pays for loading); the panels then
+recompute only what their controls change.
+
+The server listens on 127.0.0.1 unless told otherwise: the reports contain company data, so
+serving them to a network is a deliberate choice (``--ip 0.0.0.0`` behind the company's
+authentication).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from salesnb.errors import SalesnbError
+from salesnb.paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
+from salesnb.report.catalog import NOTEBOOKS
+from salesnb.report.params import NotebookSpec
+from salesnb.report.reporting import DATA_CACHE_ENV
+from salesnb.report.widgets import HEADLESS_ENV
+
+__all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "AppError",
+           "analyses", "page_path", "write_template", "voila_argv", "free_port", "serve",
+           "AppProcess"]
+
+DEFAULT_PORT = 8866
+DEFAULT_IP = "127.0.0.1"
+#: Name of the Voilà template written by :func:`write_template`.
+TEMPLATE = "salesnb"
+#: A kernel whose page was closed is stopped after this many idle seconds (Voilà's own
+#: shutdown request on closing a tab is refused by its XSRF check, voila issue #1458).
+IDLE_KERNEL_SECONDS = 600
+_TEMPLATE_FILES = Path(__file__).with_name("voila_template")
+
+
+class AppError(SalesnbError):
+    """The app cannot start (e.g. its port is taken) or did not become ready."""
+
+
+def analyses(notebooks_dir: str | Path = NOTEBOOKS_DIR) -> list[NotebookSpec]:
+    """The catalog's analyses whose notebook is in ``notebooks_dir``, in catalog order."""
+    folder = Path(notebooks_dir)
+    return [spec for name, spec in sorted(NOTEBOOKS.items())
+            if (folder / f"{name}.ipynb").is_file()]
+
+
+def page_path(name: str) -> str:
+    """URL path (under the app's base URL) of an analysis page, e.g. ``voila/render/x.ipynb``."""
+    return f"voila/render/{name}.ipynb"
+
+
+def _no_jinja(text: str) -> str:
+    """HTML-escape ``text`` and keep Jinja from reading braces in it."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def _landing_items(specs: Sequence[NotebookSpec]) -> str:
+    items = []
+    for spec in specs:
+        items.append(
+            f'      <li id="analysis-{spec.name}"><a href="{{{{ base_url }}}}'
+            f'{page_path(spec.name)}">\n'
+            f"        <h2>{_no_jinja(spec.title)}</h2>\n"
+            f"        <p>{_no_jinja(spec.description)}</p>\n"
+            f"      </a></li>")
+    return "\n".join(items)
+
+
+def write_template(root: str | Path, specs: Sequence[NotebookSpec]) -> Path:
+    """Write the ``salesnb`` Voilà template under ``root`` (a Jupyter data folder).
+
+    The landing page lists ``specs``; analysis pages take their title from them.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Folder to put on ``JUPYTER_PATH``; the template goes to
+        ``root/voila/templates/salesnb``.
+    specs : sequence of NotebookSpec
+        The analyses to list.
+
+    Returns
+    -------
+    pathlib.Path
+        The template folder.
+    """
+    folder = Path(root) / "voila" / "templates" / TEMPLATE
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_TEMPLATE_FILES / "conf.json", folder / "conf.json")
+    titles = json.dumps({s.name: s.title for s in specs}, ensure_ascii=True)
+    index = (_TEMPLATE_FILES / "index.html.j2").read_text(encoding="utf-8")
+    (folder / "index.html.j2").write_text(index.replace("__SALESNB_TITLES__", titles),
+                                          encoding="utf-8")
+    tree = (_TEMPLATE_FILES / "tree.html").read_text(encoding="utf-8")
+    (folder / "tree.html").write_text(
+        tree.replace("<!-- salesnb:analyses -->", _landing_items(specs)), encoding="utf-8")
+    return folder
+
+
+def voila_argv(notebooks_dir: str | Path, *, port: int = DEFAULT_PORT,
+               ip: str = DEFAULT_IP, open_browser: bool = False) -> list[str]:
+    """Voilà's command-line arguments for the app (without the program name)."""
+    return [
+        str(notebooks_dir),
+        f"--port={port}",
+        "--Voila.port_retries=0",  # the port asked for, or a clear failure
+        f"--Voila.ip={ip}",
+        f"--Voila.open_browser={open_browser}",
+        f"--template={TEMPLATE}",
+        "--theme=light",
+        "--VoilaConfiguration.classic_tree=True",  # the landing page is our tree.html
+        "--VoilaConfiguration.strip_sources=True",  # no code on the pages
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+    ]
+
+
+def free_port(ip: str = DEFAULT_IP) -> int:
+    """A TCP port that is free on ``ip`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((ip, 0))
+        return int(s.getsockname()[1])
+
+
+def _check_port(ip: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((ip, port))
+        except OSError as exc:
+            raise AppError(f"cannot listen on {ip}:{port} ({exc.strerror}); another program "
+                           f"uses the port: pass another one with --port") from None
+
+
+def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
+          notebooks_dir: str | Path = NOTEBOOKS_DIR, open_browser: bool = False) -> int:
+    """Run the app in this process until Ctrl-C or SIGTERM; return the exit status.
+
+    Voilà stops every kernel it started before this returns.
+
+    Raises
+    ------
+    AppError
+        When the port is taken or no analysis notebook is found.
+    """
+    specs = analyses(notebooks_dir)
+    if not specs:
+        raise AppError(f"no analysis notebook of the catalog in {notebooks_dir}")
+    _check_port(ip, port)
+    with tempfile.TemporaryDirectory(prefix="salesnb-app-") as tmp:
+        write_template(tmp, specs)
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (tmp, os.environ.get("JUPYTER_PATH", "")) if p)
+        for name in (HEADLESS_ENV, ARTIFACTS_ENV):  # kernels are interactive, not a run
+            os.environ.pop(name, None)
+        # pages after the first skip loading and validating until an export changes
+        os.environ.setdefault(DATA_CACHE_ENV, str(OUTPUTS_DIR / ".app-cache"))
+        from voila.app import Voila
+
+        sys.stderr.write(f"salesnb app: {len(specs)} analyses at http://{ip}:{port}/ "
+                         f"(Ctrl-C stops the app)\n")
+        sys.stderr.flush()
+        try:
+            Voila.launch_instance(argv=voila_argv(notebooks_dir, port=port, ip=ip,
+                                                  open_browser=open_browser))
+        except SystemExit as exc:  # Voilà exits on a fatal start-up error
+            if exc.code not in (0, None):
+                raise AppError(f"Voilà could not start (exit status {exc.code})") from None
+        finally:
+            Voila.clear_instance()
+    return 0
+
+
+class AppProcess:
+    """``salesnb app`` in a child process, for tests, benchmarks and screenshots.
+
+    Use as a context manager: entering starts the app on a free port and waits until it
+    answers; leaving stops it with SIGTERM (Voilà then stops its kernels), killing it only if
+    it does not stop within ``stop_timeout`` seconds.
+
+    Parameters
+    ----------
+    port : int, optional
+        Port to use (default: a free one).
+    ready_timeout : float, default=60
+        Seconds to wait for the landing page.
+    stop_timeout : float, default=30
+        Seconds to wait for a clean stop.
+    log : str or pathlib.Path, optional
+        File receiving the app's output (default: discarded).
+    """
+
+    def __init__(self, port: int | None = None, *, ready_timeout: float = 60,
+                 stop_timeout: float = 30, log: str | Path | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://{DEFAULT_IP}:{self.port}/"
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self.log = Path(log) if log else None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.returncode: int | None = None
+
+    def start(self) -> AppProcess:
+        """Start the app and wait until its landing page answers."""
+        out = self.log.open("wb") if self.log else subprocess.DEVNULL
+        env = {k: v for k, v in os.environ.items() if k not in (HEADLESS_ENV, ARTIFACTS_ENV)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "salesnb.cli", "app", "--port", str(self.port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+        if self.log:
+            out.close()  # type: ignore[union-attr]
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AppError(f"salesnb app exited with status {self.proc.returncode} "
+                               f"before it was ready (log: {self.log or 'discarded'})")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise AppError(f"salesnb app did not answer at {self.url} within "
+                       f"{self.ready_timeout:g} s")
+
+    def stop(self) -> int | None:
+        """Stop the app (SIGTERM, then SIGKILL after ``stop_timeout``); return its status."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.returncode = None if self.proc is None else self.proc.returncode
+            return self.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def __enter__(self) -> AppProcess:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Helpers every domain shares, one home and one contract each."""

@@ -1,0 +1,35 @@
+"""The data foundation.
+
+Schema, column mappings, sources, validation with quarantine, loading, the sample generator.
+
+Public names are importable from here (``from salesnb.data import ...``); each module is
+imported on first use (lazy_loader), so importing the package stays light.
+"""
+
+import lazy_loader as _lazy
+
+_EXPORTS: dict[str, list[str]] = {
+    'loader': [
+        'SalesData', 'ValidationReport', 'load', 'query', 'validate',
+    ],
+    'schema': [
+        'Column', 'ForeignKey', 'TableSpec', 'TABLES', 'TABLE_ORDER', 'PII_COLUMNS',
+        'REGION_KEY', 'table_spec', 'data_dictionary', 'MAIN_DATE',
+    ],
+    'mapping': [
+        'TableMapping', 'Mapping', 'load_mapping', 'normalise_name',
+    ],
+    'sources': [
+        'Source', 'FolderSource', 'DuckDBSource', 'open_source', 'detect_encoding',
+        'EXTENSIONS',
+    ],
+    'sample': [
+        'DEFAULT_SEED', 'START', 'END', 'TABLE_NAMES', 'COLUMNS', 'generate', 'write_sample',
+    ],
+}
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=['loader', 'mapping', 'sample', 'schema', 'sources', 'validation'],
+    submod_attrs=_EXPORTS,
+)

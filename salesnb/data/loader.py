@@ -1,0 +1,356 @@
+"""``SalesData`` and the two entry points: :func:`load` and :func:`validate`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from salesnb.data.mapping import Mapping, load_mapping
+from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
+from salesnb.data.sources import Source, _q, open_source
+from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
+from salesnb.errors import SalesnbError, TableError
+
+__all__ = ["SalesData", "ValidationReport", "load", "query", "validate"]
+
+SourceLike = str | Path | Source
+MappingLike = str | Path | dict[str, Any] | Mapping | None
+
+
+@dataclass
+class ValidationReport:
+    """What validation found, table by table.
+
+    Attributes
+    ----------
+    source : str
+        The source validated.
+    counts : pandas.DataFrame
+        One row per table: file, rows_read, rows_loaded, rows_quarantined.
+    quarantine : pandas.DataFrame
+        One row per broken rule per row: table, file, row, column, rule, value, message.
+    errors : dict of str to str
+        Tables that could not be used at all, with the reason.
+    skipped : dict of str to list of str
+        Checks that could not run per table (e.g. referenced table absent).
+    """
+
+    source: str
+    counts: pd.DataFrame
+    quarantine: pd.DataFrame
+    errors: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when clean, 1 when rows were quarantined, 2 when a table is unusable."""
+        if self.errors:
+            return 2
+        return 1 if int(self.counts["rows_quarantined"].sum()) else 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every table loaded without quarantine."""
+        return self.exit_code == 0
+
+    def by_rule(self) -> pd.DataFrame:
+        """Quarantine counts per table, rule and column (rows may break several rules)."""
+        if self.quarantine.empty:
+            return pd.DataFrame(columns=["table", "rule", "column", "rows"])
+        return (self.quarantine.groupby(["table", "rule", "column"], sort=True)["row"]
+                .nunique().rename("rows").reset_index())
+
+
+@dataclass
+class SalesData:
+    """The nine salesnb tables, loaded and validated, as pandas DataFrames.
+
+    Tables are attributes (``d.orders``) and items (``d["orders"]``). Tables the source did not
+    hold are absent: accessing one raises a clear error.
+
+    Attributes
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The loaded (clean) rows per table.
+    report : ValidationReport
+        Counts, quarantined rows and skipped checks.
+    source : str
+        Where the data came from.
+    as_of : datetime.date
+        The as-of date used to reject future dates.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    report: ValidationReport
+    source: str
+    as_of: dt.date
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in TABLES:
+            tables = self.__dict__.get("tables", {})
+            if name in tables:
+                return tables[name]
+            raise AttributeError(f"table {name!r} is not in this data (source "
+                                 f"{self.__dict__.get('source')}); tables loaded: "
+                                 f"{', '.join(tables) or 'none'}")
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return getattr(self, name)
+        except AttributeError as exc:
+            raise KeyError(str(exc)) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """Quarantined rows, one row per broken rule (see :class:`ValidationReport`)."""
+        return self.report.quarantine
+
+    def summary(self) -> pd.DataFrame:
+        """One row per table: rows read, loaded, quarantined, columns and date span.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by table name.
+        """
+        rows = []
+        counts = self.report.counts.set_index("table")
+        for name, frame in self.tables.items():
+            first = last = None
+            if MAIN_DATE.get(name) in frame.columns:
+                main = frame[MAIN_DATE[name]]
+                first, last = main.min(), main.max()
+            rows.append({
+                "table": name,
+                "rows_read": int(counts.loc[name, "rows_read"]),
+                "rows_loaded": len(frame),
+                "rows_quarantined": int(counts.loc[name, "rows_quarantined"]),
+                "columns": frame.shape[1],
+                "first_date": first,
+                "last_date": last,
+            })
+        return pd.DataFrame(rows).set_index("table")
+
+    def without_pii(self) -> SalesData:
+        """Return a copy with personal-data columns (names, e-mails, phones) removed."""
+        tables = {n: f.drop(columns=[c for c in PII_COLUMNS.get(n, []) if c in f.columns])
+                  for n, f in self.tables.items()}
+        return SalesData(tables, self.report, self.source, self.as_of)
+
+    def __repr__(self) -> str:
+        parts = [f"{n}={len(f):,}" for n, f in self.tables.items()]
+        q = int(self.report.counts["rows_quarantined"].sum())
+        return f"SalesData({self.source}: {', '.join(parts)}; quarantined={q:,})"
+
+
+_DB: duckdb.DuckDBPyConnection | None = None
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A fresh connection to the package's shared in-memory DuckDB database.
+
+    The database starts once per process, so its thread pool stays warm between analyses;
+    each caller gets its own connection (registered frames are private to it) and closes it.
+    """
+    global _DB
+    if _DB is None:
+        _DB = duckdb.connect()
+    return _DB.cursor()
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert a fetched Arrow table (several times faster and leaner than DuckDB's ``.df()``).
+
+    Dates become ``datetime64``, whole numbers the nullable ``Int64`` (so a missing value
+    does not turn a count into a float), text the pandas string dtype.
+    """
+    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True,
+                           types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
+         as_of: dt.date | None, *, strict: bool, memory_limit: str | None,
+         fetch: bool = True, sql: str | None = None
+         ) -> tuple[dict[str, pd.DataFrame], ValidationReport, str, dt.date]:
+    """Validate (and, when ``strict``, fail on unusable tables); return clean frames.
+
+    With ``sql``, nothing is fetched but the result of ``sql`` (``{table}`` placeholders name
+    the clean tables inside DuckDB), returned under the key ``"query"``.
+    """
+    as_of = as_of or dt.date.today()
+    mp = load_mapping(mapping)
+    src = open_source(source, mp)
+    wanted = list(tables) if tables is not None else [t for t in TABLE_ORDER
+                                                       if t in src.available()]
+    unknown = [t for t in wanted if t not in TABLES]
+    if unknown:
+        raise SalesnbError(f"unknown table(s) {unknown}; salesnb tables are: "
+                           f"{', '.join(TABLES)}")
+    if not wanted:
+        raise TableError("(all)", src.location, "no salesnb table found",
+                         f"the folder needs files named after the tables ({', '.join(TABLES)}) "
+                         "with .csv, .parquet or .xlsx, or a mapping naming the files")
+    order = [t for t in TABLE_ORDER if t in wanted]
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    # large_string is what pandas' text dtype holds: no conversion on fetch
+    con.execute("SET arrow_large_buffer_size = true")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    results: dict[str, TableResult] = {}
+    errors: dict[str, str] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    try:
+        for t in order:
+            try:
+                res = validate_table(con, src, TABLES[t], as_of=as_of,
+                                     loaded={k: r.clean_view for k, r in results.items()})
+            except TableError as exc:
+                if strict:
+                    raise
+                errors[t] = str(exc)
+                continue
+            results[t] = res
+        if sql is not None:
+            views = {t: _q(r.clean_view) for t, r in results.items()}
+            missing = [t for t in TABLES if "{" + t + "}" in sql and t not in views]
+            if missing:
+                raise TableError(missing[0], src.location, "table needed by the query is not "
+                                 "loaded", "add the table to the source")
+            frames["query"] = _to_pandas(con.sql(sql.format(**views)).to_arrow_table())
+            fetch = False
+        for t, res in results.items():
+            table = (con.sql(f"SELECT * FROM {_q(res.clean_view)}").to_arrow_table()
+                     if fetch else None)
+            release(con, t)  # free DuckDB's copy before pandas makes its own
+            if table is not None:
+                frames[t] = _to_pandas(table)
+    finally:
+        con.close()
+        src.close()
+    counts = pd.DataFrame(
+        [{"table": t, "file": r.file, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
+          "rows_quarantined": r.rows_quarantined} for t, r in results.items()],
+        columns=["table", "file", "rows_read", "rows_loaded", "rows_quarantined"])
+    parts = [r.quarantine for r in results.values() if not r.quarantine.empty]
+    quarantine = (pd.concat(parts, ignore_index=True) if parts
+                  else pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    report = ValidationReport(src.location, counts, quarantine, errors,
+                              {t: r.skipped for t, r in results.items() if r.skipped})
+    return frames, report, src.location, as_of
+
+
+def load(
+    source: SourceLike = "data",
+    mapping: MappingLike = None,
+    *,
+    tables: list[str] | None = None,
+    as_of: dt.date | None = None,
+    memory_limit: str | None = None,
+) -> SalesData:
+    """Load and validate salesnb tables from a source.
+
+    Parameters
+    ----------
+    source : path or Source, default="data"
+        A folder of CSV / Parquet / Excel files named after the tables, or a ``.duckdb`` file.
+    mapping : path, dict or Mapping, optional
+        Column renames and value recodes for real exports (see :mod:`salesnb.mapping`).
+    tables : list of str, optional
+        Tables to load; each must exist. Default: every salesnb table the source holds.
+    as_of : datetime.date, optional
+        Dates after this are quarantined. Default: today.
+    memory_limit : str, optional
+        DuckDB memory limit (e.g. ``"2GB"``); DuckDB spills to disk past it.
+
+    Returns
+    -------
+    SalesData
+        Clean tables; quarantined rows are in ``.quarantine`` and counts in ``.report``.
+
+    Raises
+    ------
+    TableError
+        A requested table is missing or unusable (e.g. a required column is absent).
+    SourceError, MappingError
+        The source or the mapping cannot be used.
+
+    Examples
+    --------
+    >>> import salesnb as sn
+    >>> d = sn.load("data")                                    # doctest: +SKIP
+    >>> d.orders.groupby("region")["revenue"].sum()            # doctest: +SKIP
+    """
+    frames, report, location, as_of = _run(source, mapping, tables, as_of, strict=True,
+                                           memory_limit=memory_limit)
+    return SalesData(frames, report, location, as_of)
+
+
+def query(
+    source: SourceLike,
+    sql: str,
+    mapping: MappingLike = None,
+    *,
+    tables: list[str] | None = None,
+    as_of: dt.date | None = None,
+    memory_limit: str | None = None,
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Run SQL over validated tables inside DuckDB, fetching only its result.
+
+    For aggregates over data larger than memory: the tables are read, typed and checked as by
+    :func:`load` (quarantined rows excluded), but only the result of ``sql`` reaches pandas.
+
+    Parameters
+    ----------
+    source, mapping, as_of, memory_limit
+        As for :func:`load`.
+    sql : str
+        A DuckDB query; ``{orders}``, ``{products}``, ... name the validated tables.
+    tables : list of str, optional
+        Tables to validate (those the query uses, plus the ones their references need);
+        default every table of the source.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, ValidationReport)
+        The query result and the validation report.
+
+    Examples
+    --------
+    >>> frame, report = query("data", "SELECT region, sum(revenue) AS revenue FROM {orders} "
+    ...                       "GROUP BY ALL", tables=["orders"])          # doctest: +SKIP
+    """
+    frames, report, _, _ = _run(source, mapping, tables, as_of, strict=True,
+                                memory_limit=memory_limit, sql=sql)
+    return frames["query"], report
+
+
+def validate(
+    source: SourceLike = "data",
+    mapping: MappingLike = None,
+    *,
+    tables: list[str] | None = None,
+    as_of: dt.date | None = None,
+) -> ValidationReport:
+    """Check a source without failing on the first unusable table.
+
+    Parameters are those of :func:`load`. Unusable tables are listed in ``errors`` and make
+    ``exit_code`` 2; quarantined rows make it 1; a clean source gives 0.
+
+    Returns
+    -------
+    ValidationReport
+    """
+    _, report, _, _ = _run(source, mapping, tables, as_of, strict=False, memory_limit=None,
+                          fetch=False)
+    return report

@@ -1,0 +1,213 @@
+"""What the lead-scoring report shows: summaries, the key-lead list, the assignment view.
+
+Thin compositions of :mod:`salesnb.leads` and :mod:`salesnb.assign` for the
+``01_lead_scoring`` notebook and its widget panel; each is a pure function usable elsewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown
+from matplotlib.figure import Figure
+
+from salesnb.leads.assignment import assign, expertise_from_customers, plot_loads
+from salesnb.leads.model import Comparison, LeadModel, plot_calibration, plot_gains, tier_of
+from salesnb.report.catalog import LEAD_PANEL
+from salesnb.report.reporting import parse_as_of, show
+from salesnb.report.widgets import Panel, panel
+
+__all__ = ["TIERS", "model_summary", "baseline_verdict", "plot_model_quality", "score_open",
+           "key_leads", "assignment_view", "assignment_panel"]
+
+TIERS = ("A", "B", "C", "D")
+_LEAD_COLUMNS = ["source", "industry", "size", "region", "budget", "needs_score",
+                 "credit_rating"]
+
+
+def model_summary(model: LeadModel) -> str:
+    """Markdown: which model was chosen, how well it ranks, and which columns it left out."""
+    m = model.metrics_
+    cands = ", ".join(f"{k} {v:.3f}" for k, v in m["candidates"].items())
+    excluded = "; ".join(f"`{c}` ({why})" for c, why in model.excluded_.items())
+    return (
+        f"**Model: {m['model']}**, chosen by 5-fold cross-validated ROC AUC among: {cands}. "
+        f"Trained on {m['n_train']:,} closed leads ({100 * m['positive_rate']:.1f} % "
+        f"converted).\n\n"
+        f"Cross-validated: ROC AUC **{m['roc_auc']:.3f}** (0.5 = coin toss, 1 = perfect "
+        f"ranking), average precision {m['average_precision']:.3f}, Brier score "
+        f"{m['brier']:.3f} (lower is better), and the top 10 % of leads by score convert "
+        f"**{m['lift_top_decile']:.1f}x** as often as the average lead.\n\n"
+        f"Left out of the model: {excluded or 'nothing'}. Columns known only after the outcome "
+        f"would make the model look better than it can be on open leads."
+    )
+
+
+def baseline_verdict(comparison: Comparison) -> str:
+    """Markdown verdict: does the model beat the policy's rule score and a plain logit."""
+    auc = comparison.metrics["roc_auc"]
+    ours, rule, plain = auc["model"], auc["rule"], auc["plain_logistic"]
+    if ours > rule:
+        text = (f"On the same hold-out leads, the model ranks leads better than the policy's "
+                f"screening score (ROC AUC {ours:.3f} against {rule:.3f}).")
+    else:
+        text = (f"**The policy's screening score does as well as or better than the model** "
+                f"(ROC AUC {rule:.3f} against {ours:.3f}): keep using the rule score.")
+    if plain >= ours - 0.005:
+        text += (f" A plain logistic regression does about as well ({plain:.3f}): the gain "
+                 f"comes from using all lead attributes, not from a complex model.")
+    else:
+        text += f" A plain logistic regression reaches {plain:.3f}."
+    return text
+
+
+def plot_model_quality(comparison: Comparison) -> Figure:
+    """Gains chart and calibration plot side by side, for the model and both baselines."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    plot_gains(comparison, ax=axes[0])
+    plot_calibration(comparison, ax=axes[1])
+    fig.tight_layout()
+    return fig
+
+
+def score_open(model: LeadModel, leads: pd.DataFrame, *,
+               tiers: tuple[float, float, float] = (0.5, 0.3, 0.15),
+               explain: bool | int = True,
+               half_life_days: float = 0.0, as_of: Any = "") -> pd.DataFrame:
+    """Score the open leads (status "open"), with region and industry for the assignment.
+
+    ``half_life_days`` of 0 means no decay; ``as_of`` is a report's ISO date ("" = today).
+    Every open lead is explained by default: the key-lead list ranks by expected value, not
+    by probability, so explaining only the most probable leads would leave gaps.
+    """
+    open_leads = leads[leads["status"] == "open"] if "status" in leads.columns else leads
+    scored = model.score(open_leads, tiers=tiers, explain=explain,
+                         half_life_days=half_life_days or None, as_of=parse_as_of(as_of))
+    extra = [c for c in ("region", "industry") if c in open_leads.columns]
+    return scored.join(open_leads[extra])
+
+
+def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.DataFrame:
+    """The open leads worth following first: highest expected value, with the reasons.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        From :meth:`LeadModel.score` (lead_id, probability, expected_value, tier,
+        top_factors).
+    leads : pandas.DataFrame
+        The lead attributes (for source, industry, region, budget ...).
+    top_n : int, default=25
+        Rows returned.
+    """
+    attrs = leads.set_index("lead_id")[[c for c in _LEAD_COLUMNS
+                                        if c in leads.columns and c not in scored.columns]]
+    out = scored.join(attrs, on="lead_id")
+    out = out.sort_values(["expected_value", "probability"], ascending=False,
+                          na_position="last").head(top_n)
+    out["probability"] = (100 * out["probability"]).round(1)
+    out = out.rename(columns={"probability": "conversion %", "top_factors": "why"})
+    first = ["lead_id", "tier", "conversion %", "expected_value"]
+    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+
+
+def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
+                    fairness: float, min_tier: str, regions: Sequence[str] = (), *,
+                    scored: pd.DataFrame, reps: pd.DataFrame,
+                    expertise: pd.DataFrame | None = None,
+                    rows: int = 15) -> tuple[Any, ...]:
+    """Re-tier scored open leads and propose an assignment (a dry run).
+
+    The widget panel of the lead report calls this on every change; it returns what to
+    display: a summary, the rep-load chart, the proposed assignments, and the leads left
+    without a rep. It only re-tiers and re-solves: the leads were scored once, before.
+
+    Parameters
+    ----------
+    tier_a, tier_b, tier_c : float
+        Probability thresholds of tiers A, B and C.
+    capacity : int
+        New leads each rep can take.
+    fairness : float
+        Weight of spreading expected value in proportion to capacity (0 = ignore).
+    min_tier : {"A", "B", "C", "D"}
+        Lowest tier assigned to a rep; lower tiers go to marketing nurture.
+    regions : sequence of str, default=()
+        Only the open leads of these regions are assigned (empty: every region), e.g. a
+        regional manager's own.
+    scored : pandas.DataFrame
+        Open leads from :meth:`LeadModel.score` joined with their region and industry.
+    reps, expertise : pandas.DataFrame
+        The reps, and their industry expertise (:func:`salesnb.assign.expertise_from_customers`).
+    rows : int, default=15
+        Assignment rows shown.
+
+    Raises
+    ------
+    salesnb.leads.LeadScoringError
+        When the tier thresholds are not in order (A >= B >= C); the panel shows the message
+        and keeps the last assignment.
+    """
+    start = time.perf_counter()
+    tiers = tier_of(scored["probability"], (tier_a, tier_b, tier_c))
+    scope = ""
+    if regions:
+        in_scope = scored["region"].isin(list(regions)).to_numpy()
+        scored, tiers = scored[in_scope], tiers[in_scope]
+        scope = f" in {', '.join(regions)}"
+    keep = tiers.isin(TIERS[: TIERS.index(min_tier) + 1])
+    result = assign(scored[keep], reps, capacity=capacity, expertise=expertise,
+                    fairness=fairness, only_open=False)
+    a, loads = result.assignments, result.loads
+    in_terr = 100 * a["in_territory"].mean() if len(a) else 0.0
+    tier_counts = tiers.value_counts().reindex(list(TIERS), fill_value=0)
+    summary = Markdown(
+        f"**{len(a):,} of {int(keep.sum()):,} leads{scope} in tiers A–{min_tier} assigned** to "
+        f"{int((loads['assigned'] > 0).sum())} reps ({in_terr:.0f} % in the lead's own region), "
+        f"{len(result.unassigned):,} left unassigned; {int((~keep).sum()):,} leads below tier "
+        f"{min_tier} go to nurture. Tiers: "
+        + ", ".join(f"{t} {n}" for t, n in tier_counts.items())
+        + f". Fairness: Gini of expected value per unit of capacity "
+        f"{result.fairness.get('gini', float('nan')):.2f} (0 = perfectly even). "
+        f"Solver: {result.status}; updated in {1000 * (time.perf_counter() - start):.0f} ms.")
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    plot_loads(result, ax=ax)
+    table = show(a.head(rows)[["lead_id", "rep_id", "region", "in_territory", "value",
+                               "reason"]], "No lead assigned.")
+    unassigned = show(result.unassigned.head(rows), "Every lead in the chosen tiers has a rep.")
+    return summary, fig, table, unassigned
+
+
+def assignment_panel(scored: pd.DataFrame, reps: pd.DataFrame, customers: pd.DataFrame | None,
+                     **values: Any) -> Panel | None:
+    """The lead report's widget panel: tiers, minimum tier, capacity, fairness and regions.
+
+    The regions control becomes a multi-select of the regions of the open leads.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        From :func:`score_open`.
+    reps, customers : pandas.DataFrame
+        Reps to assign to; customers give each rep's industry expertise (may be None).
+    **values
+        Starting values of the controls (the notebook's parameters).
+
+    Returns
+    -------
+    Panel or None
+        None in a headless run, where the output for ``values`` is shown statically.
+    """
+    expertise = expertise_from_customers(customers) if customers is not None else None
+    known = tuple(sorted(scored["region"].dropna().astype(str).unique())) \
+        if "region" in scored.columns else ()
+    params = [dataclasses.replace(p, choices=known) if p.name == "regions" and known else p
+              for p in LEAD_PANEL]
+    fn = partial(assignment_view, scored=scored, reps=reps, expertise=expertise)
+    return panel(params, fn, values)

@@ -1,0 +1,545 @@
+"""``salesnb run``: execute report notebooks with papermill into a dated, self-contained run folder.
+
+A run folder holds every executed notebook, an HTML page per notebook with the code hidden, an
+``index.html`` linking them with status and duration, and ``manifest.json`` (parameters, source and
+data fingerprint, package versions, timings, status). It is written under a temporary name and
+renamed when complete; ``outputs/latest`` moves to it only when every notebook succeeded, so a
+failed or interrupted run never replaces the last good report. A failed run is kept as
+``<run>-failed`` with its executed notebooks, for debugging.
+
+The runner knows notebooks and parameters, never analysis.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import html
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from salesnb.errors import SalesnbError
+from salesnb.paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR, resolve_path
+from salesnb.report.catalog import NOTEBOOKS, notebook_spec
+from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
+
+__all__ = ["NotebookRun", "RunResult", "plan_runs", "run_reports", "fingerprint",
+           "DEFAULT_TIMEOUT"]
+
+#: Seconds a single cell may run before its kernel is stopped.
+DEFAULT_TIMEOUT = 600
+_PACKAGES = ("salesnb", "pandas", "numpy", "pyarrow", "duckdb", "scikit-learn", "statsmodels",
+             "matplotlib", "seaborn", "papermill", "nbconvert", "ipykernel")
+
+
+@dataclass
+class NotebookRun:
+    """One notebook of a run: what was asked and what happened.
+
+    Attributes
+    ----------
+    name, title : str
+        Notebook name and report title.
+    input : str
+        The source notebook.
+    parameters : dict
+        The validated parameters it ran with.
+    status : str
+        ``pending``, ``ok``, ``failed`` or ``interrupted``.
+    seconds : float
+        Wall time of execution and HTML export.
+    error : str, optional
+        One-line cause when it failed.
+    cell : int, optional
+        Execution count (``In [n]``) of the failing cell.
+    """
+
+    name: str
+    title: str
+    description: str
+    input: str
+    parameters: dict[str, Any]
+    status: str = "pending"
+    seconds: float = 0.0
+    error: str | None = None
+    cell: int | None = None
+
+    @property
+    def ipynb(self) -> str:
+        """File name of the executed notebook in the run folder."""
+        return f"{self.name}.ipynb"
+
+    @property
+    def html(self) -> str:
+        """File name of the HTML page in the run folder."""
+        return f"{self.name}.html"
+
+
+@dataclass
+class RunResult:
+    """Outcome of :func:`run_reports`."""
+
+    run_dir: Path
+    status: str
+    notebooks: list[NotebookRun] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook succeeded, 130 when interrupted, 1 otherwise."""
+        return {"ok": 0, "interrupted": 130}.get(self.status, 1)
+
+    def failure_message(self) -> str:
+        """One line per failed notebook: notebook, cell, cause, where the notebook was kept."""
+        lines = []
+        for nb in self.notebooks:
+            if nb.status in ("failed", "interrupted"):
+                cell = f" at cell In [{nb.cell}]" if nb.cell is not None else ""
+                lines.append(f"{nb.name} failed{cell}: {nb.error} (executed notebook kept in "
+                             f"{self.run_dir / nb.ipynb})")
+        return "\n".join(lines)
+
+
+def _load_param_file(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Read a YAML parameter file: top-level values for all notebooks, ``notebooks:`` per one."""
+    if path is None:
+        return {}, {}
+    if not path.is_file():
+        raise ParameterError(f"parameter file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ParameterError(f"parameter file {path}: expected 'name: value' lines")
+    per = raw.pop("notebooks", None) or {}
+    if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
+        raise ParameterError(f"parameter file {path}: 'notebooks' must map notebook names to "
+                             "'name: value' lines")
+    return raw, per
+
+
+def _resolve_notebook(name: str) -> NotebookSpec:
+    if name.endswith(".ipynb"):
+        path = Path(name)
+        if not path.is_file():
+            raise SalesnbError(f"notebook {name} does not exist")
+        if path.resolve().parent == NOTEBOOKS_DIR.resolve() and path.stem in NOTEBOOKS:
+            return NOTEBOOKS[path.stem]
+        return spec_from_notebook(path)
+    try:
+        return notebook_spec(name)
+    except KeyError as exc:
+        raise SalesnbError(str(exc.args[0])) from None
+
+
+def plan_runs(
+    notebooks: Iterable[str] = (),
+    *,
+    run_all: bool = False,
+    params: dict[str, Any] | None = None,
+    param_file: Path | None = None,
+    source: str | None = None,
+    show_pii: bool = False,
+) -> list[NotebookRun]:
+    """Resolve notebooks and validate every parameter before any kernel starts.
+
+    Parameters
+    ----------
+    notebooks : iterable of str
+        Catalog names (``00_data_quality`` or ``data_quality``) or ``.ipynb`` paths.
+    run_all : bool, default=False
+        Run every catalog notebook.
+    params : dict, optional
+        ``-p NAME VALUE`` pairs (texts are parsed by type). Each name must belong to at least
+        one chosen notebook; it is given to every notebook that has it.
+    param_file : pathlib.Path, optional
+        YAML file: ``name: value`` lines for all notebooks, plus an optional
+        ``notebooks: {name: {param: value}}`` section for single notebooks. Flags win.
+    source : str, optional
+        Data source for every notebook (checked to exist now).
+    show_pii : bool, default=False
+        Let reports show personal data.
+
+    Returns
+    -------
+    list of NotebookRun
+
+    Raises
+    ------
+    SalesnbError
+        Unknown notebook, unknown parameter, wrong type or range, missing source.
+    """
+    names = list(NOTEBOOKS) if run_all else list(notebooks)
+    if not names:
+        raise SalesnbError("no notebook given; name one (see 'salesnb list') or use --all")
+    specs = [_resolve_notebook(n) for n in dict.fromkeys(names)]
+    common, per = _load_param_file(param_file)
+    common = {**common, **(params or {})}
+    if source is not None:
+        common["source"] = source
+    if show_pii:
+        common["show_pii"] = True
+    known = {p.name for s in specs for p in s.params}
+    for name in common:
+        if name not in known:
+            raise ParameterError(f"unknown parameter {name!r}: none of "
+                                 f"{', '.join(s.name for s in specs)} has it; their parameters "
+                                 f"are: {', '.join(sorted(known)) or 'none'}")
+    unknown_nb = set(per) - {s.name for s in specs}
+    if unknown_nb:
+        raise ParameterError(f"parameter file names notebook(s) not in this run: "
+                             f"{', '.join(sorted(unknown_nb))}")
+    runs = []
+    for spec in specs:
+        values = {k: v for k, v in common.items() if any(p.name == k for p in spec.params)}
+        values.update(per.get(spec.name, {}))
+        checked = validate_params(spec, values)
+        for key in ("source", "mapping"):
+            if checked.get(key):
+                checked[key] = str(resolve_path(checked[key]))
+        path = spec.path or NOTEBOOKS_DIR / f"{spec.name}.ipynb"
+        runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked))
+    return runs
+
+
+def fingerprint(source: str | Path) -> dict[str, Any]:
+    """SHA-256 of a data source's files (names and contents), so a report can be traced to data.
+
+    Returns
+    -------
+    dict
+        ``{"path", "sha256", "files", "bytes"}``.
+    """
+    path = Path(source)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = [f for f in files if not f.name.startswith(".") and f.suffix.lower() != ".md"]
+    digest = hashlib.sha256()
+    total = 0
+    for f in files:
+        digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+        with f.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+                total += len(block)
+    return {"path": str(path), "sha256": digest.hexdigest(), "files": len(files), "bytes": total}
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in _PACKAGES:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _cell_source(nb_path: Path, exec_count: int | None) -> str:
+    """First line of the code cell executed as ``In [exec_count]`` in an executed notebook."""
+    if exec_count is None or not nb_path.exists():
+        return ""
+    try:
+        cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    except (ValueError, KeyError):
+        return ""
+    for cell in cells:
+        if cell.get("execution_count") == exec_count:
+            src = "".join(cell["source"]).strip().splitlines()
+            return src[0][:80] if src else ""
+    return ""
+
+
+def _export_html(nb_path: Path, html_path: Path, title: str, header: str) -> None:
+    """Write ``nb_path`` as HTML with code cells hidden (nbconvert, in-process)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _execute(job: dict[str, Any]) -> dict[str, Any]:
+    """Execute one notebook and export it; runs in a worker process or in-process."""
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
+    start = time.perf_counter()
+    result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
+    previous = os.environ.get("SALESNB_HEADLESS")
+    os.environ["SALESNB_HEADLESS"] = "1"  # kernels inherit it: widget panels render statically
+    # Files a report exports (e.g. the action list for reps) go into its run folder.
+    os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
+    try:
+        pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
+                            kernel_name="python3", cwd=job["cwd"],
+                            execution_timeout=job["timeout"], progress_bar=False,
+                            log_output=False, stdout_file=None, stderr_file=None)
+    except PapermillExecutionError as exc:
+        first = _cell_source(out_nb, exc.exec_count)
+        evalue = str(exc.evalue).strip().splitlines()
+        result.update(status="failed", cell=exc.exec_count,
+                      error=f"{exc.ename}: {evalue[0] if evalue else ''}"
+                            + (f" [cell starts: {first}]" if first else ""))
+    except CellTimeoutError:
+        result.update(status="failed", error=f"a cell ran longer than the {job['timeout']} s "
+                      "timeout; the kernel was stopped (raise --timeout if the data is large)")
+    except DeadKernelError:
+        result.update(status="failed", error="the kernel died (out of memory?)")
+    except KeyboardInterrupt:
+        result.update(status="interrupted", error="interrupted")
+    except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
+        msg = str(exc).strip().splitlines()
+        result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
+    finally:
+        os.environ.pop(ARTIFACTS_ENV, None)
+        if previous is None:
+            os.environ.pop("SALESNB_HEADLESS", None)
+        else:
+            os.environ["SALESNB_HEADLESS"] = previous
+    if out_nb.exists() and result["status"] != "interrupted":
+        try:
+            _export_html(out_nb, out_html, job["title"], job["header"])
+        except Exception as exc:  # a broken export must not hide the notebook's own status
+            if result["status"] == "ok":
+                result.update(status="failed", error=f"HTML export failed: {exc}")
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
+    shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
+    params = ", ".join(f"{k} = {v!r}" if v != "" else f"{k} = (default)"
+                       for k, v in shown.items()) or "defaults"
+    data = f"data `{Path(fp['path']).name}` (sha256 {fp['sha256'][:12]})" if fp else "no data"
+    return (f"<small>salesnb report · run {run_id} · {data} · parameters: {params} · "
+            f"[all reports](index.html)</small>")
+
+
+def _new_run_id(out: Path) -> str:
+    base = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
+    run_id, n = base, 1
+    while any((out / f"{run_id}{s}").exists() for s in ("", "-failed", "-interrupted")):
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def _point_latest(out: Path, run_id: str) -> None:
+    """Atomically point ``out/latest`` at ``run_id`` (a symlink; a text file where unsupported)."""
+    tmp = out / ".latest.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    try:
+        tmp.symlink_to(run_id, target_is_directory=True)
+        os.replace(tmp, out / "latest")
+    except OSError:
+        (out / "LATEST").write_text(run_id + "\n", encoding="utf-8")
+
+
+#: Files a report may export into its run folder; the index links them.
+_DOWNLOADS = (".csv", ".xlsx")
+
+_INDEX = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
+          vertical-align: top; }}
+.ok {{ color: #1e7e34; font-weight: bold; }} .failed, .interrupted {{ color: #b21f2d;
+       font-weight: bold; }}
+.meta {{ color: #555; font-size: .9rem; }} .err {{ color: #b21f2d; font-size: .9rem; }}
+</style></head><body>
+<h1>Sales reports</h1>
+<p class="meta">Run {run_id} · {status_word} · started {started} · {seconds:.1f} s ·
+data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
+<table><thead><tr><th>Report</th><th>What it answers</th><th>Status</th><th>Time</th></tr>
+</thead><tbody>
+{rows}
+</tbody></table>
+{downloads}<p class="meta">Each report shows results only (no code). The executed notebooks and
+<code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
+</body></html>
+"""
+
+
+def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
+                 runs: list[NotebookRun]) -> None:
+    rows = []
+    for r in runs:
+        link = (f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
+                if (run_dir / r.html).exists() else html.escape(r.title))
+        err = (f'<div class="err">{html.escape(r.error)}</div>' if r.error else "")
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.description)}{err}</td>"
+                    f'<td class="{r.status}">{r.status}</td><td>{r.seconds:.1f} s</td></tr>')
+    src = manifest.get("source") or {}
+    files = sorted(p.name for p in run_dir.iterdir() if p.suffix in _DOWNLOADS)
+    downloads = ("<p>Downloads: " + ", ".join(
+        f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files) + "</p>\n"
+        if files else "")
+    (run_dir / "index.html").write_text(_INDEX.format(
+        downloads=downloads,
+        run_id=html.escape(run_id),
+        status_word={"ok": "all reports succeeded"}.get(manifest["status"],
+                                                        manifest["status"]),
+        started=manifest["started"], seconds=manifest["seconds"],
+        source=html.escape(Path(src.get("path", "-")).name), sha=src.get("sha256", "-")[:12],
+        salesnb=manifest["versions"]["salesnb"], rows="\n".join(rows)), encoding="utf-8")
+
+
+def run_reports(
+    runs: list[NotebookRun],
+    *,
+    out: Path = OUTPUTS_DIR,
+    jobs: int = 1,
+    timeout: int = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Execute planned notebooks into a new run folder under ``out``.
+
+    Parameters
+    ----------
+    runs : list of NotebookRun
+        From :func:`plan_runs`.
+    out : pathlib.Path, default=outputs/
+        Folder holding the run folders and the ``latest`` pointer.
+    jobs : int, default=1
+        Notebooks executed at once (each in its own process and kernel).
+    timeout : int, default=600
+        Seconds a cell may run before its kernel is stopped.
+    progress : callable, optional
+        Called with one line of text as notebooks start and finish.
+
+    Returns
+    -------
+    RunResult
+        ``status`` is ``ok`` only when every notebook succeeded; only then does
+        ``out/latest`` move.
+    """
+    say = progress or (lambda _line: None)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = _new_run_id(out)
+    tmp = out / f".tmp-{run_id}"
+    tmp.mkdir()
+    started = dt.datetime.now()
+    sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
+    prints = {s: fingerprint(s) for s in sources}
+    jobs_list = []
+    for r in runs:
+        fp = prints.get(r.parameters.get("source", ""))
+        jobs_list.append({"input": r.input, "ipynb": str(tmp / r.ipynb),
+                          "html": str(tmp / r.html), "parameters": r.parameters,
+                          "cwd": str(Path(r.input).resolve().parent), "timeout": timeout,
+                          "title": r.title, "header": _header(r, run_id, fp)})
+    say(f"run {run_id}: {len(runs)} notebook(s), {jobs} at a time")
+    status = "ok"
+    t0 = time.perf_counter()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _term(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    in_main = _is_main_thread()
+    if in_main:
+        signal.signal(signal.SIGTERM, _term)
+    try:
+        _dispatch(runs, jobs_list, jobs, say)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        for r in runs:
+            if r.status == "pending":
+                r.status, r.error = "interrupted", "interrupted before it finished"
+        say("interrupted: the last good report is untouched")
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    if status == "ok" and any(r.status != "ok" for r in runs):
+        status = "failed"
+    manifest = {
+        "run_id": run_id,
+        "status": status,
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "jobs": jobs,
+        "timeout": timeout,
+        "source": next(iter(prints.values())) if len(prints) == 1 else list(prints.values()),
+        "versions": _versions(),
+        "command": sys.argv,
+        "notebooks": [{**asdict(r), "ipynb": r.ipynb, "html": r.html} for r in runs],
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
+                                       encoding="utf-8")
+    _write_index(tmp, run_id, manifest, runs)
+    final = out / (run_id if status == "ok" else f"{run_id}-{status}")
+    os.replace(tmp, final)
+    if status == "ok":
+        _point_latest(out, final.name)
+    return RunResult(final, status, runs)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _apply(run: NotebookRun, res: dict[str, Any], say: Callable[[str], None], i: int,
+           n: int) -> None:
+    run.status, run.error, run.cell, run.seconds = (res["status"], res["error"], res["cell"],
+                                                    round(res["seconds"], 2))
+    mark = "ok" if run.status == "ok" else f"FAILED: {run.error}"
+    say(f"[{i}/{n}] {run.name}: {mark} ({run.seconds:.1f} s)")
+
+
+def _dispatch(runs: list[NotebookRun], jobs_list: list[dict[str, Any]], jobs: int,
+              say: Callable[[str], None]) -> None:
+    n = len(runs)
+    if jobs <= 1 or n == 1:
+        for i, (r, job) in enumerate(zip(runs, jobs_list, strict=True), 1):
+            say(f"[{i}/{n}] {r.name}: running")
+            res = _execute(job)
+            if res["status"] == "interrupted":
+                r.status, r.error = "interrupted", "interrupted"
+                raise KeyboardInterrupt
+            _apply(r, res, say, i, n)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx)
+    try:
+        futures = {pool.submit(_execute, job): r for r, job in zip(runs, jobs_list, strict=True)}
+        for r in runs:
+            say(f"[-/{n}] {r.name}: queued")
+        for i, fut in enumerate(cf.as_completed(futures), 1):
+            r = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # a worker process that died
+                res = {"status": "failed", "error": f"worker died: {exc}", "cell": None,
+                       "seconds": 0.0}
+            _apply(r, res, say, i, n)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        raise
+    pool.shutdown(wait=True)
