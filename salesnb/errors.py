@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["SalesnbError", "SourceError", "TableError", "MappingError"]
+__all__ = ["SalesnbError", "SourceError", "TableError", "MappingError", "ColumnError",
+           "PeriodError"]
 
 
 class SalesnbError(Exception):
@@ -41,3 +42,35 @@ class TableError(SalesnbError):
 
 class MappingError(SalesnbError):
     """A column mapping file is malformed or refers to unknown tables or columns."""
+
+
+class ColumnError(SalesnbError):
+    """A table lacks columns an analysis needs.
+
+    Raised by :func:`salesnb.core.columns.require_columns`, the one required-columns check.
+
+    Parameters
+    ----------
+    table : str
+        How the table is called (``"orders"``, ``"the leads frame"``).
+    missing : list of str
+        The columns looked for and not found (``"customer='CustomerID'"`` when the analysis
+        was told which column to use for an argument).
+    columns : list of str
+        The columns the table has.
+    fix : str
+        What the user can do about it.
+    """
+
+    def __init__(self, table: str, missing: list[str], columns: list[str], fix: str) -> None:
+        self.table = table
+        self.missing = missing
+        self.columns = columns
+        self.fix = fix
+        have = ", ".join(columns) if columns else "none"
+        super().__init__(f"{table} has no column {', '.join(missing)} (its columns: {have}). "
+                         f"Fix: {fix}")
+
+
+class PeriodError(SalesnbError, ValueError):
+    """A date, period or window given as a parameter cannot be read."""
