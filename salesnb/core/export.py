@@ -1,9 +1,9 @@
 """The one writer for files a report hands out: Excel workbooks and CSV files.
 
 Sheet names are made safe for Excel (at most 31 characters, none of ``[]:*?/`` nor a
-backslash, unique), and text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return) is written with a leading apostrophe, as the OWASP guidance on
-CSV injection advises; numbers stay numbers.
+backslash, unique), and text that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading apostrophe, as the
+OWASP guidance on CSV injection advises; numbers stay numbers.
 """
 
 from __future__ import annotations
