@@ -34,6 +34,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from salesnb.errors import SalesnbError
+from salesnb.forecast.defaults import GROUPINGS, MODELS
 
 __all__ = [
     "MODELS",
@@ -47,9 +48,7 @@ __all__ = [
 ]
 
 FREQS = {"D": "D", "W": "W-MON", "MS": "MS", "QS": "QS"}
-GROUPINGS = ("region", "category", "product_id", "rep_id")
 VALUES = ("revenue", "quantity")
-MODELS = ("seasonal_naive", "naive", "drift", "ets", "regression")
 SEASONAL_MODELS = ("seasonal_naive",)
 _MIN_CALIBRATION = 8
 

@@ -47,6 +47,7 @@ from matplotlib.axes import Axes
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from salesnb.errors import SalesnbError
+from salesnb.leads.defaults import DEFAULT_FAIRNESS
 
 __all__ = ["Assignment", "AssignmentError", "assign", "expertise_from_customers", "plot_loads"]
 
@@ -659,7 +660,8 @@ def _gini(x: np.ndarray) -> float:
 def assign(scored: pd.DataFrame, reps: pd.DataFrame, *,
            capacity: int | Mapping[str, int] | pd.Series = 20, value: str = "expected_value",
            expertise: pd.DataFrame | None = None, region_weight: float = 1.0,
-           expertise_weight: float = 0.3, fairness: float = 0.2, only_open: bool = True,
+           expertise_weight: float = 0.3, fairness: float = DEFAULT_FAIRNESS,
+           only_open: bool = True,
            time_limit: float = 60.0) -> Assignment:
     """Assign open leads to reps, maximising value-weighted match quality (a dry run).
 

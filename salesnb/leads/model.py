@@ -53,6 +53,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from salesnb.errors import SalesnbError
+from salesnb.leads.defaults import DEFAULT_TIERS
 
 __all__ = [
     "LeadScoringError",
@@ -622,7 +623,7 @@ def _check_tiers(tiers: tuple[float, float, float]) -> None:
                                f"got {tiers!r}.")
 
 
-def tier_of(probability: pd.Series, tiers: tuple[float, float, float] = (0.5, 0.3, 0.15)
+def tier_of(probability: pd.Series, tiers: tuple[float, float, float] = DEFAULT_TIERS
             ) -> pd.Series:
     """Tier "A".."D" of each probability (A from ``tiers[0]``, B, C, then D below ``tiers[2]``).
 

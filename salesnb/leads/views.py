@@ -18,6 +18,7 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 
 from salesnb.leads.assignment import assign, expertise_from_customers, plot_loads
+from salesnb.leads.defaults import TIERS
 from salesnb.leads.model import Comparison, LeadModel, plot_calibration, plot_gains, tier_of
 from salesnb.report.catalog import LEAD_PANEL
 from salesnb.report.reporting import parse_as_of, show
@@ -26,7 +27,6 @@ from salesnb.report.widgets import Panel, panel
 __all__ = ["TIERS", "model_summary", "baseline_verdict", "plot_model_quality", "score_open",
            "key_leads", "assignment_view", "assignment_panel"]
 
-TIERS = ("A", "B", "C", "D")
 _LEAD_COLUMNS = ["source", "industry", "size", "region", "budget", "needs_score",
                  "credit_rating"]
 

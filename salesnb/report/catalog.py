@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+from salesnb.assessment.defaults import DEFAULT_PLAN, DEFAULT_WEIGHTS, KPIS
+from salesnb.forecast.defaults import LEVELS, MODELS, REPORT_GROUPINGS
+from salesnb.leads.defaults import DEFAULT_FAIRNESS, DEFAULT_TIERS, TIERS
 from salesnb.report.params import NotebookSpec, Param
 
 __all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
@@ -27,11 +30,11 @@ COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII)
 #: The forecast report's controls.
 FORECAST_PANEL = (
     Param("horizon", "int", 6, "months to forecast", minimum=1, maximum=24, step=1),
-    Param("by", "str", "region", "forecast per region or per product category",
-          choices=("region", "category")),
+    Param("by", "str", REPORT_GROUPINGS[0], "forecast per region or per product category",
+          choices=REPORT_GROUPINGS),
     Param("model", "str", "auto", "forecasting model (auto: best in the backtest)",
-          choices=("auto", "seasonal_naive", "drift", "ets", "regression")),
-    Param("level", "int", 80, "interval level in percent", choices=(80, 95)),
+          choices=("auto", *MODELS)),
+    Param("level", "int", LEVELS[0], "interval level in percent", choices=LEVELS),
 )
 
 #: The segmentation report's controls (the as-of date comes from COMMON).
@@ -42,51 +45,44 @@ SEGMENT_PANEL = (
           step=1),
 )
 
-#: The rep-assessment report's controls: KPI weights (summing to 1) and the bonus tiers.
+#: What each weight's slider says (the KPI's description comes from the assessment).
+_WEIGHT_HELP = {"attainment": "revenue attainment", "win_rate": "the opportunity win rate",
+                "lead_conversion": "lead conversion", "satisfaction": "customer satisfaction",
+                "new_customers": "new customers won", "activity": "activity (customer visits)"}
+_TIER_HELP = ("attainment where the first bonus tier starts",
+              "attainment where the second tier starts",
+              "attainment where the accelerator starts")
+_RATE_HELP = ("first tier: bonus in % of revenue", "second tier: bonus in % of revenue",
+              "accelerator: bonus in % of revenue")
+_PAID_TIERS = DEFAULT_PLAN["tiers"][1:]  # the first tier (from 0) pays nothing
+
+#: The rep-assessment report's controls: KPI weights (summing to 1) and the bonus tiers, with
+#: the defaults of :mod:`salesnb.assessment.defaults`.
 ASSESSMENT_PANEL = (
-    Param("w_attainment", "float", 0.4, "weight of revenue attainment", minimum=0, maximum=1,
-          step=0.05),
-    Param("w_win_rate", "float", 0.15, "weight of the opportunity win rate", minimum=0,
-          maximum=1, step=0.05),
-    Param("w_lead_conversion", "float", 0.1, "weight of lead conversion", minimum=0,
-          maximum=1, step=0.05),
-    Param("w_satisfaction", "float", 0.2, "weight of customer satisfaction", minimum=0,
-          maximum=1, step=0.05),
-    Param("w_new_customers", "float", 0.1, "weight of new customers won", minimum=0,
-          maximum=1, step=0.05),
-    Param("w_activity", "float", 0.05, "weight of activity (customer visits)", minimum=0,
-          maximum=1, step=0.05),
-    Param("tier1_from", "float", 0.8, "attainment where the first bonus tier starts",
-          minimum=0, maximum=3, step=0.05),
-    Param("tier1_rate", "float", 1.0, "first tier: bonus in % of revenue", minimum=0,
-          maximum=20, step=0.25),
-    Param("tier2_from", "float", 1.0, "attainment where the second tier starts", minimum=0,
-          maximum=3, step=0.05),
-    Param("tier2_rate", "float", 2.0, "second tier: bonus in % of revenue", minimum=0,
-          maximum=20, step=0.25),
-    Param("tier3_from", "float", 1.2, "attainment where the accelerator starts", minimum=0,
-          maximum=3, step=0.05),
-    Param("tier3_rate", "float", 3.0, "accelerator: bonus in % of revenue", minimum=0,
-          maximum=20, step=0.25),
-    Param("cap", "float", 60000.0, "most a rep can earn in the period (0: no cap)",
+    *(Param(f"w_{kpi}", "float", weight, f"weight of {_WEIGHT_HELP.get(kpi, KPIS[kpi][0])}",
+            minimum=0, maximum=1, step=0.05) for kpi, weight in DEFAULT_WEIGHTS.items()),
+    *(p for i, tier in enumerate(_PAID_TIERS, start=1) for p in (
+        Param(f"tier{i}_from", "float", tier["from"], _TIER_HELP[i - 1], minimum=0, maximum=3,
+              step=0.05),
+        Param(f"tier{i}_rate", "float", round(tier["rate"] * 100, 6), _RATE_HELP[i - 1],
+              minimum=0, maximum=20, step=0.25))),
+    Param("cap", "float", DEFAULT_PLAN["cap"], "most a rep can earn in the period (0: no cap)",
           minimum=0),
-    Param("min_satisfaction", "float", 3.0, "satisfaction below which no bonus is paid "
-          "(0: no gate)", minimum=0, maximum=10, step=0.1),
+    Param("min_satisfaction", "float", DEFAULT_PLAN["min_satisfaction"],
+          "satisfaction below which no bonus is paid (0: no gate)", minimum=0, maximum=10,
+          step=0.1),
 )
 
 #: The lead report's controls a manager moves in its widget panel.
 LEAD_PANEL = (
-    Param("tier_a", "float", 0.5, "conversion probability from which a lead is tier A",
-          minimum=0, maximum=1, step=0.05),
-    Param("tier_b", "float", 0.3, "conversion probability from which a lead is tier B",
-          minimum=0, maximum=1, step=0.05),
-    Param("tier_c", "float", 0.15, "conversion probability from which a lead is tier C",
-          minimum=0, maximum=1, step=0.05),
-    Param("min_tier", "str", "C", "lowest tier given to a rep; lower tiers go to nurture",
-          choices=("A", "B", "C", "D")),
+    *(Param(f"tier_{name.lower()}", "float", threshold,
+            f"conversion probability from which a lead is tier {name}", minimum=0, maximum=1,
+            step=0.05) for name, threshold in zip(TIERS, DEFAULT_TIERS, strict=False)),
+    Param("min_tier", "str", TIERS[2], "lowest tier given to a rep; lower tiers go to nurture",
+          choices=TIERS),
     Param("capacity", "int", 15, "new leads each rep can take", minimum=1, maximum=500,
           step=1),
-    Param("fairness", "float", 0.2,
+    Param("fairness", "float", DEFAULT_FAIRNESS,
           "weight of spreading expected value in proportion to capacity (0: ignore)",
           minimum=0, maximum=1, step=0.05),
     Param("regions", "str", (), "regions whose open leads are assigned (empty: all regions)",
