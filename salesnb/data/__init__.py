@@ -13,6 +13,7 @@ _EXPORTS: dict[str, list[str]] = {
         'SalesData', 'ValidationReport', 'load', 'query', 'validate',
     ],
     'schema': [
+        'FUNNEL', 'CLOSED', 'STAGES',
         'Column', 'ForeignKey', 'TableSpec', 'TABLES', 'TABLE_ORDER', 'PII_COLUMNS',
         'REGION_KEY', 'table_spec', 'data_dictionary', 'MAIN_DATE',
     ],

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "FUNNEL",
+    "CLOSED",
+    "STAGES",
     "Column",
     "ForeignKey",
     "TableSpec",
@@ -131,7 +134,12 @@ class TableSpec:
 
 C = Column
 _RATING = ("A", "B", "C", "D")
-_STAGES = ("visit", "needs", "quote", "negotiation", "contract", "won", "lost")
+#: The customer-development funnel the policy sets out, in order (open stages).
+FUNNEL: tuple[str, ...] = ("visit", "needs", "quote", "negotiation", "contract")
+#: How an opportunity ends.
+CLOSED: tuple[str, ...] = ("won", "lost")
+#: Every value ``opportunities.stage`` can take.
+STAGES: tuple[str, ...] = FUNNEL + CLOSED
 
 REPS = TableSpec(
     "reps",
@@ -276,7 +284,7 @@ OPPORTUNITIES = TableSpec(
         C("lead_id", "str", "Lead it came from, if any.", required=False, nullable=True),
         C("rep_id", "str", "Rep who owns the deal."),
         C("created_date", "date", "Date the opportunity was opened."),
-        C("stage", "str", "Current or final stage.", choices=_STAGES),
+        C("stage", "str", "Current or final stage.", choices=STAGES),
         C("amount", "float", "Expected or final deal amount.", minimum=0),
         C("visit_date", "date", "Date of the first visit.", required=False, nullable=True),
         C("needs_date", "date", "Date of the needs analysis.", required=False, nullable=True),
