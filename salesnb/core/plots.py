@@ -32,8 +32,8 @@ def axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def say(ax: Axes, text: str) -> Axes:
-    """Write ``text`` in the middle of empty axes (a plot with nothing to show says so).
+def say(ax: Axes, text: str, *, height: float | None = 0.5) -> Axes:
+    """Replace an empty chart by one line of text (a plot with nothing to show says so).
 
     Parameters
     ----------
@@ -41,13 +41,17 @@ def say(ax: Axes, text: str) -> Axes:
         The axes.
     text : str
         What to say.
+    height : float or None, default 0.5
+        New height of the figure in inches, so the line does not leave a tall blank; ``None``
+        keeps the figure's size (when the axes share a figure with others).
 
     Returns
     -------
     matplotlib.axes.Axes
-        The same axes, ticks hidden.
+        The same axes, without frame or ticks.
     """
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    if height is not None:
+        ax.figure.set_size_inches(ax.figure.get_figwidth(), height)
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
     return ax
