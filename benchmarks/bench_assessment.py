@@ -101,7 +101,7 @@ def _widget(changes: int) -> dict[str, float]:
     d = sn.load("data")
     blocks = A.counts(d)
     card = A.scorecard(d, period="2025Q4", blocks=blocks)
-    teams = av.teams_of(blocks, d.reps, card.period)
+    teams = A.teams_of(blocks, d.reps, card.period)
     rng = np.random.default_rng(1)
     tiers = dict(tier1_from=0.8, tier1_rate=1.0, tier2_from=1.0, tier2_rate=2.0,
                  tier3_from=1.2, tier3_rate=3.0, cap=60_000.0, min_satisfaction=3.0)
@@ -112,8 +112,8 @@ def _widget(changes: int) -> dict[str, float]:
         weights["w_attainment"] = 1 - sum(v for k, v in weights.items() if k != "w_attainment")
         values = {**tiers, "tier3_rate": 3.0 + (i % 5)} if i % 2 else tiers
         t = time.perf_counter()
-        fresh = card.rescore(av.weights_from(**weights))
-        A.bonus(fresh.table, av.plan_from(**values), teams=teams)
+        fresh = card.rescore(A.weights_from(**weights))
+        A.bonus(fresh.table, A.plan_from(**values), teams=teams)
         numbers.append(time.perf_counter() - t)
         t = time.perf_counter()
         out = av.assessment_view(card=card, teams=teams, **weights, **values)
@@ -126,7 +126,7 @@ def _widget(changes: int) -> dict[str, float]:
         view.append(time.perf_counter() - t)
         if i < 5:
             t = time.perf_counter()
-            A.scorecard(d, period="2025Q4", weights=av.weights_from(**weights))
+            A.scorecard(d, period="2025Q4", weights=A.weights_from(**weights))
             rebuild.append(time.perf_counter() - t)
     return {"numbers_ms": 1000 * statistics.median(numbers),
             "view_ms": 1000 * statistics.median(view),

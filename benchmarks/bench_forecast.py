@@ -2,10 +2,11 @@
 
 Per series, ours runs ``forecast(model="auto")`` (3-fold backtest of 5 models, then the final
 fit) and ``backtest(folds=3)``. ``backtest`` reuses the identical backtest computed inside
-``forecast`` (an in-process LRU cache keyed by the data); the "no cache" row clears it so the
-backtest is recomputed. The baseline is statsmodels ``ExponentialSmoothing`` (damped additive
-trend, additive season when the training window holds 2 seasons + 2 points, as ours) fitted
-on each of the same 3 folds plus a final fit, in a plain single-process loop. Every row runs
+``forecast`` (``salesnb.forecast.evaluation.backtest_errors``, memoized by the data); the
+"no cache" row clears it so the backtest is recomputed. The baseline is statsmodels
+``ExponentialSmoothing`` (damped additive trend, additive season when the training window
+holds 2 seasons + 2 points, as ours) fitted on each of the same 3 folds plus a final fit, in
+a plain single-process loop. Every row runs
 in a fresh process; wall time includes imports. MASE: mean over the 3 folds, scaled by the
 in-sample seasonal naive MAE, of the model each method ends up using.
 
@@ -40,19 +41,20 @@ for _ in range(n_series):
     series.append(pd.Series(y, index=idx))
 
 def ours(chunk, clear):
+    from salesnb.forecast import evaluation as E
     from salesnb.forecast import models as F
     out = []
     for s in chunk:
         fc = F.forecast(s, horizon=H, model="auto")
         if clear:
-            F._backtest_raw.cache_clear()
-        lb = F.backtest(s, horizon=H, folds=3)
+            E.backtest_errors.cache_clear()
+        lb = E.backtest(s, horizon=H, folds=3)
         out.append(float(lb.set_index("model").loc[fc.model, "mase"]))
     return out
 
 def baseline(chunk):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
-    from salesnb.forecast.models import _origins
+    from salesnb.forecast.evaluation import origins
     def fit(y):
         seasonal = len(y) >= 26
         with warnings.catch_warnings():
@@ -65,7 +67,7 @@ def baseline(chunk):
     for s in chunk:
         y = s.to_numpy()
         mases = []
-        for o in _origins(len(y), H, 3, 12):
+        for o in origins(len(y), H, 3, 12):
             pred = fit(y[:o]).forecast(H)
             scale = np.mean(np.abs(y[12:o] - y[:o - 12]))
             mases.append(np.mean(np.abs(y[o:o + H] - pred)) / scale)

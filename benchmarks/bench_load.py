@@ -35,11 +35,13 @@ CHILD = r"""
 import glob, json, resource, sys, time
 import duckdb
 import salesnb as sn
+from salesnb.core.sql import quote_literal
 mode, folder = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 if mode == "baseline":
     con = duckdb.connect()
-    frames = {p: con.sql(f"SELECT * FROM read_parquet('{p}')").to_arrow_table().to_pandas()
+    frames = {p: con.sql(f"SELECT * FROM read_parquet({quote_literal(p)})").to_arrow_table()
+              .to_pandas()
               for p in sorted(glob.glob(folder + "/*.parquet"))}
     rows = sum(len(f) for f in frames.values())
 else:

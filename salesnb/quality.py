@@ -1,12 +1,15 @@
 """Data quality: can the numbers be trusted? Pure functions on a loaded :class:`SalesData`.
 
-Each function returns a tidy DataFrame (or text); ``plot_*`` functions draw it. The
-``00_data_quality`` report notebook calls them one per cell.
+Each function returns a tidy DataFrame (or text); ``plot_*`` functions draw one on an axes
+(``ax=None``: the current one) and return it, :func:`volumes_figure` draws the small
+multiples of the monthly volumes. The ``00_data_quality`` report notebook calls them one
+per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -14,6 +17,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from salesnb.core.fmt import pct
+from salesnb.core.plots import axes, say
 from salesnb.data.loader import SalesData, ValidationReport
 from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
 from salesnb.data.validation import RULES
@@ -32,14 +37,24 @@ __all__ = [
     "headline",
     "plot_completeness",
     "plot_quarantine",
-    "plot_volumes",
+    "volumes_figure",
 ]
 
 PII_MASK = "(hidden: personal data)"
 
+_OVER_TIME = ("orders", "leads", "opportunities", "surveys")
+_EVENT_TABLES = frozenset(_OVER_TIME)
+#: Reference tables: their newest date (a hire, a product launch) says nothing about staleness.
+_REFERENCE_TABLES = frozenset({"reps", "products"})
+
 
 def overview(data: SalesData) -> pd.DataFrame:
     """Rows read, loaded and quarantined per table, with the quarantined share.
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data (:func:`salesnb.load`).
 
     Returns
     -------
@@ -55,6 +70,11 @@ def overview(data: SalesData) -> pd.DataFrame:
 
 def completeness(data: SalesData) -> pd.DataFrame:
     """Share of filled values per table and column, over the loaded rows.
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data (:func:`salesnb.load`).
 
     Returns
     -------
@@ -83,6 +103,11 @@ def completeness(data: SalesData) -> pd.DataFrame:
 
 def quarantine_by_rule(report: ValidationReport) -> pd.DataFrame:
     """Quarantined rows per table, rule and column, with what the rule means.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
 
     Returns
     -------
@@ -142,6 +167,11 @@ def duplicates(data: SalesData) -> pd.DataFrame:
     surveys) identical to another in every column but its key (e.g. the same customer,
     product, date, quantity and price under two order ids); other tables show none.
 
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data (:func:`salesnb.load`).
+
     Returns
     -------
     pandas.DataFrame
@@ -165,6 +195,13 @@ def duplicates(data: SalesData) -> pd.DataFrame:
 
 def broken_references(report: ValidationReport, *, show_pii: bool = False) -> pd.DataFrame:
     """References that point nowhere (order -> customer, product, rep, ...).
+
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
+    show_pii : bool, default=False
+        Show missing ids of personal-data columns instead of a mask.
 
     Returns
     -------
@@ -226,14 +263,15 @@ def freshness(data: SalesData, as_of: dt.date | None = None, *,
                                        "status"])
 
 
-_OVER_TIME = ("orders", "leads", "opportunities", "surveys")
-_EVENT_TABLES = frozenset(_OVER_TIME)
-#: Reference tables: their newest date (a hire, a product launch) says nothing about staleness.
-_REFERENCE_TABLES = frozenset({"reps", "products"})
-
-
 def monthly_volumes(data: SalesData, tables: tuple[str, ...] = _OVER_TIME) -> pd.DataFrame:
     """Rows per month of the event tables (orders, leads, opportunities, surveys).
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data (:func:`salesnb.load`).
+    tables : tuple of str, default=("orders", "leads", "opportunities", "surveys")
+        The tables counted (those absent from ``data`` are left out).
 
     Returns
     -------
@@ -264,6 +302,15 @@ def volume_gaps(volumes: pd.DataFrame, *, drop: float = 0.5, window: int = 6) ->
     A gap usually means a broken export (a missing month, a half-loaded file), not a sales
     slump; both deserve a look before anyone reads a trend.
 
+    Parameters
+    ----------
+    volumes : pandas.DataFrame
+        From :func:`monthly_volumes` (``*_revenue`` columns are skipped).
+    drop : float, default=0.5
+        A month below this share of the typical volume is a gap.
+    window : int, default=6
+        Months before it whose median is the typical volume (at least three needed).
+
     Returns
     -------
     pandas.DataFrame
@@ -284,12 +331,25 @@ def volume_gaps(volumes: pd.DataFrame, *, drop: float = 0.5, window: int = 6) ->
 
 
 def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
-    """One paragraph of Markdown: how much was read, loaded, quarantined, and what is stale."""
+    """One paragraph of Markdown: how much was read, loaded, quarantined, and what is stale.
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded data (:func:`salesnb.load`).
+    fresh : pandas.DataFrame, optional
+        From :func:`freshness`; when given, the stale tables are named.
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
     counts = data.report.counts
     read, bad = int(counts["rows_read"].sum()), int(counts["rows_quarantined"].sum())
-    pct = 100 * bad / read if read else 0.0
+    share = pct(bad / read if read else 0.0, digits=2)
     text = (f"**{len(data.tables)} tables, {read:,} rows read: {read - bad:,} loaded, "
-            f"{bad:,} quarantined ({pct:.2f} %).** ")
+            f"{bad:,} quarantined ({share}).** ")
     if bad:
         worst = counts.sort_values("rows_quarantined", ascending=False).iloc[0]
         text += (f"Most quarantined rows are in `{worst['table']}` "
@@ -303,33 +363,33 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
     return text
 
 
-def _say(ax: Axes, text: str) -> Axes:
-    """Replace an empty chart by one line of text (in a short figure)."""
-    ax.figure.set_size_inches(9, 0.5)
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-    return ax
-
-
-def plot_completeness(comp: pd.DataFrame, *, ax: Axes | None = None, top: int = 20) -> Axes:
+def plot_completeness(comp: pd.DataFrame, *, top: int = 20, ax: Axes | None = None,
+                      **kwargs: Any) -> Axes:
     """Bar chart of the least complete columns (filled share in percent).
 
     Parameters
     ----------
     comp : pandas.DataFrame
         From :func:`completeness`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; the current axes when not given.
     top : int, default=20
         Columns shown.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; the current axes when not given.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.barh` (e.g. ``color`` replaces the red/grey).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (saying so when every column is complete).
     """
-    ax = ax or plt.gca()
+    ax = axes(ax)
     part = comp[comp["filled_pct"] < 100].head(top)
     if part.empty:
-        return _say(ax, "Every column of every table is complete")
+        return say(ax, "Every column of every table is complete")
     labels = part["table"] + "." + part["column"]
     colors = ["#c0392b" if r else "#7f8c8d" for r in part["required"]]
-    ax.barh(labels, part["filled_pct"], color=colors)
+    ax.barh(labels, part["filled_pct"], **{"color": colors, **kwargs})
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("filled (%)")
@@ -337,7 +397,7 @@ def plot_completeness(comp: pd.DataFrame, *, ax: Axes | None = None, top: int = 
     return ax
 
 
-def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Bar chart of quarantined rows per table and rule.
 
     Parameters
@@ -346,19 +406,27 @@ def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         From :func:`quarantine_by_rule`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; the current axes when not given.
+    **kwargs
+        Passed to :func:`seaborn.barplot` (e.g. ``palette``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (saying so when no row was quarantined).
     """
-    ax = ax or plt.gca()
+    ax = axes(ax)
     if by_rule.empty:
-        return _say(ax, "No row was quarantined")
+        return say(ax, "No row was quarantined")
     agg = by_rule.groupby(["table", "rule"], as_index=False)["rows"].sum()
-    sns.barplot(data=agg, y="table", x="rows", hue="rule", ax=ax, orient="h")
+    sns.barplot(data=agg, y="table", x="rows", hue="rule", ax=ax, orient="h", **kwargs)
     ax.set_xlabel("quarantined rows")
     ax.set_ylabel("")
     ax.set_title("Quarantined rows by table and rule")
     return ax
 
 
-def plot_volumes(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None) -> Figure:
+def volumes_figure(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None,
+                   fig: Figure | None = None) -> Figure:
     """Small multiples: rows per month for each event table, gaps marked in red.
 
     Parameters
@@ -367,17 +435,29 @@ def plot_volumes(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None) -> 
         From :func:`monthly_volumes`.
     gaps : pandas.DataFrame, optional
         From :func:`volume_gaps`; those months get a red marker.
+    fig : matplotlib.figure.Figure, optional
+        An empty figure to draw in; a new one (sized to the number of panels) when not given.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per event table, sharing the month axis (one panel saying so when there
+        is no volume to show).
     """
     cols = [c for c in volumes.columns if not c.endswith("_revenue")]
-    fig, axes = plt.subplots(len(cols), 1, figsize=(9, 1.9 * max(len(cols), 1)), sharex=True,
-                             squeeze=False)
-    for ax, col in zip(axes[:, 0], cols, strict=True):
+    if fig is None:
+        fig = plt.figure(figsize=(9, 1.9 * max(len(cols), 1)))
+    if not cols:
+        say(fig.add_subplot(), "No table with dates to count rows per month")
+        return fig
+    panels = fig.subplots(len(cols), 1, sharex=True, squeeze=False)
+    for ax, col in zip(panels[:, 0], cols, strict=True):
         ax.plot(volumes.index, volumes[col], color="#2c7fb8")
         ax.set_ylabel(col, rotation=0, ha="right", va="center")
         ax.set_ylim(bottom=0)
         if gaps is not None and not gaps.empty:
             g = gaps[gaps["table"] == col]
             ax.scatter(g["month"], g["rows"], color="#c0392b", zorder=3, label="gap")
-    axes[0, 0].set_title("Rows per month (red: far below the months before)")
+    panels[0, 0].set_title("Rows per month (red: far below the months before)")
     fig.tight_layout()
     return fig

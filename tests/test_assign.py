@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import salesnb as sn
-from salesnb.errors import SalesnbError
+from salesnb.errors import ColumnError
 from salesnb.leads.assignment import (
     Assignment,
     AssignmentError,
@@ -212,18 +212,24 @@ def test_no_eligible_rep_leaves_every_lead_with_reason():
     a = assign(make_leads(["North", "South"], [1, 2]), reps)
     assert a.status == "no eligible rep" and a.assignments.empty
     assert len(a.unassigned) == 2 and a.unassigned["reason"].str.contains("no active rep").all()
+    ax = plot_loads(a)
+    assert [t.get_text() for t in ax.texts] == ["No eligible rep"] and not ax.patches
+    plt.close("all")
 
 
-@pytest.mark.parametrize("drop, word", [("region", "region"), ("expected_value", "budget")])
+@pytest.mark.parametrize("drop, word", [("region", "'region'"),
+                                        ("expected_value", "value='budget'")])
 def test_missing_columns_are_named(drop, word):
     leads = make_leads(["North"], [1]).assign(budget=[5.0]).drop(columns=drop)
-    with pytest.raises(AssignmentError, match=word):
+    with pytest.raises(ColumnError, match=word):
         assign(leads, make_reps(["North"]))
 
 
 def test_missing_rep_columns_and_duplicates():
-    with pytest.raises(SalesnbError, match="rep_id"):
+    with pytest.raises(ColumnError, match="reps has no column 'rep_id'"):
         assign(make_leads(["North"], [1]), pd.DataFrame({"region": ["North"]}))
+    with pytest.raises(ColumnError, match="customers has no column 'industry'"):
+        expertise_from_customers(pd.DataFrame({"owner_rep_id": ["R0"]}))
     leads = pd.concat([make_leads(["North"], [1])] * 2)
     with pytest.raises(AssignmentError, match="duplicate lead_id"):
         assign(leads, make_reps(["North"]))
@@ -272,8 +278,17 @@ def test_sample_assignment(sample):
     assert a.loads["value_share"].sum() == pytest.approx(1.0)
     assert 0 <= a.fairness["gini"] < 1
     ax = plot_loads(a)
-    assert len(ax.patches) >= 2 * len(a.loads)
+    assert ax is plt.gca() and len(ax.patches) >= 2 * len(a.loads)
+    _, given = plt.subplots()
+    assert plot_loads(a, ax=given) is given and given.patches
+    with pytest.raises(TypeError):
+        plot_loads(a, given)  # ax is keyword-only
     plt.close("all")
+    s = a.summary()
+    assert s["assigned"] == len(a.assignments) and s["unassigned"] == len(a.unassigned)
+    assert s["reps"] == int((a.loads["assigned"] > 0).sum()) <= len(a.loads)
+    assert s["in_territory"] == pytest.approx(a.assignments["in_territory"].mean())
+    assert s["gini"] == a.fairness["gini"] and s["status"] == "optimal"
 
 
 # --------------------------------------------------------------------------- solver routes
@@ -293,7 +308,7 @@ def medium_case(seed, n_leads=80, n_reps=8, cap_ratio=1.2, distinct=True):
 
 def lp_route(monkeypatch, *args, **kwargs):
     """The former LP route (column generation + MILP repair), as a reference."""
-    import salesnb.leads.assignment as mod
+    import salesnb.leads.solver as mod
     with monkeypatch.context() as mp:
         mp.setattr(mod, "_solve_flow", lambda pb: mod._solve_lp(pb, 60.0))
         mp.setattr(mod, "_solve_lagrange", mod._solve_lp)

@@ -1,26 +1,22 @@
-"""Tests for salesnb.forecast: series building, models, backtest, fallbacks, intervals."""
+"""salesnb.forecast.models and .evaluation: the models, backtests, fallbacks and intervals."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, SHARED
 
+import salesnb as sn
 from salesnb.errors import SalesnbError
-from salesnb.forecast.models import (
-    MODELS,
-    Forecast,
-    backtest,
-    forecast,
-    plot_forecast,
-    sales_series,
-)
+from salesnb.forecast import evaluation
+from salesnb.forecast.defaults import MODELS
+from salesnb.forecast.evaluation import backtest
+from salesnb.forecast.models import Forecast, forecast, plot_forecast
+from salesnb.forecast.series import sales_series
 
-ROOT = Path(__file__).resolve().parents[1]
-SERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "series"
+SERIES = SHARED / "series"
 SEASONAL = {"seasonal_naive", "ets", "regression"}
 
 
@@ -174,63 +170,45 @@ def test_plot_forecast_returns_axes() -> None:
     plt.close(fig)
 
 
-# --------------------------------------------------------------------------- sales_series
+def test_plot_forecast_draws_on_the_current_axes() -> None:
+    y, _ = synthetic(36, seed=6)
+    fc = forecast(y, horizon=6, model="naive")
+    fig, ax = plt.subplots()
+    assert plot_forecast(y, fc) is ax  # no new figure: plt.gca(), as seaborn does
+    assert len(plt.get_fignums()) == 1
+    plt.close(fig)
+
+
+def test_forecast_and_backtest_share_one_cached_backtest() -> None:
+    y, _ = synthetic(48, seed=7)
+    evaluation.backtest_errors.cache_clear()
+    forecast(y, horizon=6)
+    hits = evaluation.backtest_errors.cache_info().hits
+    backtest(y, horizon=6)
+    assert evaluation.backtest_errors.cache_info().hits == hits + 1
+
+
+def test_cached_backtest_errors_are_copies() -> None:
+    y, _ = synthetic(48, seed=8)
+    args = (y.to_numpy().tobytes(), 6, 3, ("naive",), 12)
+    first = evaluation.backtest_errors(*args)
+    first["naive"].errors[:] = 1e9  # a caller changing its result
+    again = evaluation.backtest_errors(*args)
+    assert np.abs(again["naive"].errors).max() < 1e9
+
+
+def test_origins_keep_enough_training_points() -> None:
+    assert evaluation.origins(60, 12, 3, 12) == [24, 36, 48]
+    assert evaluation.origins(30, 12, 3, 12) == [14, 16, 18]  # overlapping windows
+    assert evaluation.origins(10, 12, 3, 12) == []
+
+
+# --------------------------------------------------------------------------- sample data
 
 
 @pytest.fixture(scope="module")
 def sample():
-    import salesnb as sn
-
-    if not (ROOT / "data" / "orders.csv").exists():
-        pytest.skip("sample data absent")
-    return sn.load(ROOT / "data")
-
-
-def test_sales_series_monthly_total_and_regions(sample) -> None:
-    orders = sample.orders
-    total = sales_series(orders)
-    assert list(total.columns) == ["total"]
-    assert total.index.freqstr == "MS"
-    assert total["total"].sum() == pytest.approx(orders["revenue"].sum(), rel=1e-9)
-    jan = orders[(orders["order_date"] >= "2024-01-01") & (orders["order_date"] < "2024-02-01")]
-    assert total.loc["2024-01-01", "total"] == pytest.approx(jan["revenue"].sum())
-    regions = sales_series(orders, by="region")
-    assert regions.shape[1] == orders["region"].nunique()
-    assert np.allclose(regions.sum(axis=1), total["total"])
-    cats = sales_series(orders, by="category", products=sample.products)
-    assert np.allclose(cats.sum(axis=1), total["total"])
-    qty = sales_series(orders, freq="QS", value="quantity")
-    assert qty["total"].sum() == pytest.approx(orders["quantity"].sum())
-    assert qty.index.freqstr.startswith("QS")
-
-
-def test_sales_series_zero_fills_gaps() -> None:
-    orders = pd.DataFrame({
-        "order_date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-04-02", "2024-04-09"]),
-        "revenue": [10.0, 5.0, -3.0, 7.0],
-        "region": ["N", "S", "N", "N"],
-        "product_id": ["P1", "P2", "P1", "P3"],
-    })
-    m = sales_series(orders, by="region")
-    assert m.index.tolist() == list(pd.date_range("2024-01-01", "2024-04-01", freq="MS"))
-    assert m.loc["2024-02-01"].tolist() == [0.0, 0.0]
-    assert m.loc["2024-04-01", "N"] == 4.0
-    w = sales_series(orders, freq="W")
-    assert w.index[0] == pd.Timestamp("2024-01-01")  # the Monday of the first week
-    assert w["total"].sum() == pytest.approx(19.0)
-    assert (w.index.day_of_week == 0).all() and (w["total"] == 0).sum() > 5
-    d = sales_series(orders, freq="D")
-    assert len(d) == (pd.Timestamp("2024-04-09") - pd.Timestamp("2024-01-03")).days + 1
-    products = pd.DataFrame({"product_id": ["P1", "P2"], "category": ["a", "b"]})
-    c = sales_series(orders, by="category", products=products)
-    assert set(c.columns) == {"a", "b", "(unknown)"}
-    with pytest.raises(SalesnbError, match="products"):
-        sales_series(orders, by="category")
-    with pytest.raises(SalesnbError):
-        sales_series(orders, freq="H")
-    # a column of sales_series feeds forecast directly
-    fc = forecast(m["N"], horizon=2)
-    assert len(fc.frame) == 2
+    return sn.load(ROOT / "data", tables=["products", "orders"])
 
 
 def test_forecast_on_sample_revenue(sample) -> None:
@@ -286,15 +264,3 @@ def test_regression_uses_a_lag_of_the_series():
     result = forecast(y, horizon=2, model="regression")
     assert result.model == "regression"
     assert abs(result.frame["mean"].iloc[0] - 100.0) < 15
-
-
-@pytest.mark.parametrize(("freq", "by"), [("MS", None), ("MS", "region"), ("QS", "category"),
-                                          ("W", "rep_id")])
-def test_sales_series_pushed_down_to_duckdb_matches_pandas(freq, by):
-    import salesnb as sn
-    from salesnb.forecast.models import sales_series_sql
-
-    d = sn.load("data", tables=["reps", "products", "customers", "orders"])
-    expected = sales_series(d.orders, freq=freq, by=by, products=d.products)
-    got = sales_series_sql("data", freq=freq, by=by)
-    pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)

@@ -7,7 +7,7 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import leads
-from salesnb.leads.model import LeadScoringError
+from salesnb.leads import LeadScoringError
 from salesnb.leads.views import (
     assignment_panel,
     assignment_view,
@@ -30,6 +30,8 @@ def test_model_summary_names_excluded_leakage(sample):
     _, model, _ = sample
     text = model_summary(model)
     assert "`outcome_date` (leakage" in text and "ROC AUC" in text
+    assert "chosen by 5-fold cross-validated" in text  # train's default cv
+    assert f"({100 * model.metrics_['positive_rate']:.1f} % converted)" in text
 
 
 def test_baseline_verdict_is_honest(sample):
@@ -38,6 +40,7 @@ def test_baseline_verdict_is_honest(sample):
     text = baseline_verdict(comparison)
     auc = comparison.metrics["roc_auc"]
     assert ("better than the policy's screening score" in text) == (auc["model"] > auc["rule"])
+    assert ("does about as well" in text) == (auc["plain_logistic"] >= auc["model"] - 0.005)
 
 
 def test_key_leads_rank_by_expected_value(sample):

@@ -1,7 +1,9 @@
-"""Tests of salesnb.leads: lead scoring, baselines, descriptive tables."""
+"""Tests of salesnb.leads.features, .model, .explain and .evaluation: scoring and baselines."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,8 +13,8 @@ import pytest
 
 import salesnb as sn
 from salesnb import leads as L
-from salesnb.errors import SalesnbError
-from salesnb.leads import model
+from salesnb.errors import ColumnError, SalesnbError
+from salesnb.leads import features
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank_marketing" / "bank.csv"
@@ -69,6 +71,7 @@ def test_finds_known_signal(syn: pd.DataFrame) -> None:
     assert m.metrics_["model"] == m.cv_results_.loc[m.cv_results_["roc_auc_mean"].idxmax(),
                                                     "model"]
     assert m.metrics_["lift_top_decile"] > 1.5
+    assert m.metrics_["folds"] == 3
     assert m.excluded_["lead_id"] == "id"
     assert m.excluded_["created_date"] == "date"
     assert m.excluded_["won"] == "target"
@@ -114,10 +117,20 @@ def test_sample_model_beats_the_rule(sample_leads: pd.DataFrame) -> None:
     assert len(c.scores) == c.metrics.loc["model", "n_test"]
     # the hold-out is untouched by training
     assert not set(c.scores.index) & set(c.model.oof_.index)
+    assert c.beats("rule") and c.beats("rule", margin=0.02)
+    assert not c.beats("rule", margin=1.0) and not c.beats("model")
     for plot in (L.plot_gains, L.plot_calibration):
         ax = plot(c)
-        assert ax.get_lines()
+        assert ax is plt.gca() and ax.get_lines()
+        _, given = plt.subplots()
+        assert plot(c, ax=given, linewidth=3) is given
+        assert given.get_lines()[0].get_linewidth() == 3
+        with pytest.raises(TypeError):
+            plot(c, given)  # ax is keyword-only
         plt.close("all")
+    fig = L.model_quality_figure(c)
+    assert len(fig.axes) == 2 and all(ax.get_lines() for ax in fig.axes)
+    plt.close("all")
 
 
 def test_sample_model_leaves_out_leakage(sample_model: L.LeadModel) -> None:
@@ -139,7 +152,7 @@ def test_rule_score_points_and_monotone_in_needs(sample_leads: pd.DataFrame) -> 
     one = pd.DataFrame({"needs_score": pd.array([5, pd.NA], dtype="Int64"),
                         "budget": [60_000.0, np.nan], "credit_rating": ["A", None]})
     assert L.rule_score(one).tolist() == [100.0, 0.0]
-    with pytest.raises(L.LeadScoringError, match="credit_rating"):
+    with pytest.raises(ColumnError, match="credit_rating"):
         L.rule_score(one.drop(columns="credit_rating"))
 
 
@@ -147,12 +160,13 @@ def test_rule_score_points_and_monotone_in_needs(sample_leads: pd.DataFrame) -> 
 
 
 def test_target_mapping(syn: pd.DataFrame) -> None:
-    y = model._target_vector(pd.Series(["YES", "no", None, "Yes"]), "y", None)
+    y = features._target_vector(pd.Series(["YES", "no", None, "Yes"]), "y", None)
     assert y.iloc[[0, 1, 3]].tolist() == [1.0, 0.0, 1.0] and np.isnan(y.iloc[2])
-    s = model._target_vector(pd.Series(["converted", "lost", "open"], dtype="str"), "status", None)
+    s = features._target_vector(pd.Series(["converted", "lost", "open"], dtype="str"), "status",
+                                None)
     assert s.iloc[:2].tolist() == [1.0, 0.0] and np.isnan(s.iloc[2])
-    assert model._target_vector(pd.Series([True, False]), "t", None).tolist() == [1.0, 0.0]
-    assert model._target_vector(pd.Series([1, 0, 1]), "t", None).tolist() == [1.0, 0.0, 1.0]
+    assert features._target_vector(pd.Series([True, False]), "t", None).tolist() == [1.0, 0.0]
+    assert features._target_vector(pd.Series([1, 0, 1]), "t", None).tolist() == [1.0, 0.0, 1.0]
     custom = syn.assign(won=np.where(syn["won"] == "Yes", "signed", "dropped"))
     with pytest.raises(L.LeadScoringError, match="positive="):
         L.train(custom, target="won")
@@ -160,20 +174,25 @@ def test_target_mapping(syn: pd.DataFrame) -> None:
     assert m.metrics_["positive_rate"] == pytest.approx((syn["won"] == "Yes").mean())
 
 
-@pytest.mark.parametrize(("change", "kwargs", "message"), [
-    (lambda d: d.iloc[:40], {}, "too few labelled rows"),
-    (lambda d: d.assign(won="No"), {}, "single class"),
-    (lambda d: d.assign(won=np.resize(["Yes", "No", "Maybe"], len(d))), {}, "not binary"),
-    (lambda d: d.drop(columns="won"), {}, "'won' is not in the table"),
-    (lambda d: d.assign(won=np.r_[["Yes"] * 5, ["No"] * (len(d) - 5)]), {}, "one class"),
+@pytest.mark.parametrize(("change", "kwargs", "error", "message"), [
+    (lambda d: d.iloc[:40], {}, L.LeadScoringError, "too few labelled rows"),
+    (lambda d: d.assign(won="No"), {}, L.LeadScoringError, "single class"),
+    (lambda d: d.assign(won=np.resize(["Yes", "No", "Maybe"], len(d))), {},
+     L.LeadScoringError, "not binary"),
+    (lambda d: d.drop(columns="won"), {}, ColumnError, "no column target='won'.*target="),
+    (lambda d: d.assign(won=np.r_[["Yes"] * 5, ["No"] * (len(d) - 5)]), {},
+     L.LeadScoringError, "one class"),
     (lambda d: d.assign(empty=np.nan), {"features": ["signal_num", "empty"]},
-     "'empty' is entirely missing"),
-    (lambda d: d, {"features": ["signal_num", "nope"]}, "nope"),
-    (lambda d: d, {"exclude": ["nope"]}, "nope"),
-    (lambda d: d[["lead_id", "created_date", "won"]], {}, "no usable feature"),
+     L.LeadScoringError, "'empty' is entirely missing"),
+    (lambda d: d, {"features": ["signal_num", "nope"]}, ColumnError, "'nope'.*features="),
+    (lambda d: d, {"exclude": ["nope"]}, ColumnError, "'nope'.*exclude="),
+    (lambda d: d[["lead_id", "created_date", "won"]], {}, L.LeadScoringError,
+     "no usable feature"),
 ])
-def test_bad_input_is_explained(syn: pd.DataFrame, change, kwargs: dict, message: str) -> None:
-    with pytest.raises(SalesnbError, match=message):
+def test_bad_input_is_explained(syn: pd.DataFrame, change, kwargs: dict, error: type,
+                                message: str) -> None:
+    assert issubclass(error, SalesnbError)
+    with pytest.raises(error, match=message):
         L.train(change(syn), target="won", **kwargs)
 
 
@@ -200,7 +219,7 @@ def test_scoring_unseen_categories_and_missing_values(name: str, syn: pd.DataFra
     assert out["probability"].between(0, 1).all() and out["probability"].notna().all()
     assert out["top_factors"].notna().all()
     assert np.allclose(m.explain(new).sum(axis=1) + m.base_value_, m.decision_function(new))
-    with pytest.raises(L.LeadScoringError, match="signal_num"):
+    with pytest.raises(ColumnError, match="signal_num"):
         m.score(new.drop(columns="signal_num"))
 
 
@@ -253,23 +272,23 @@ def test_bank_marketing_runs_unchanged() -> None:
     assert out["expected_value"].isna().all()  # no budget column in this table
 
 
-# --------------------------------------------------------------------------- descriptive
+# --------------------------------------------------------------------------- the package
 
 
-def test_conversion_by_and_funnel(sample_leads: pd.DataFrame) -> None:
-    t = L.conversion_by(sample_leads, "source")
-    assert t["leads"].sum() == len(sample_leads)
-    assert (t["closed"] == t["converted"] + t["lost"]).all()
-    assert ((t["ci_low"] <= t["conversion_rate"]) & (t["conversion_rate"] <= t["ci_high"])).all()
-    assert t["conversion_rate"].idxmax() == "referral"
-    two = L.conversion_by(sample_leads, ["size", "budget"])
-    assert two.index.nlevels == 2 and two["leads"].sum() == len(sample_leads)
-    assert L.plot_conversion(t).patches
-    plt.close("all")
-    opp = sn.load(ROOT / "data").opportunities
-    f = L.funnel(opp)
-    assert list(f.index) == ["visit", "needs", "quote", "negotiation", "contract", "won"]
-    assert (np.diff(f["reached"].to_numpy()) <= 0).all()
-    assert f["share_of_visits"].iloc[0] == 1.0
-    assert f.loc["won", "reached"] == (opp["stage"] == "won").sum()
-    assert (f["median_days_in_stage"].iloc[:-1] >= 0).all()
+def test_public_names_resolve_and_no_module_shadows_them() -> None:
+    analysis = ("errors", "features", "model", "evaluation", "tiers", "conversion", "plots",
+                "assignment")
+    internal = ("explain", "solver", "views", "defaults")
+    exported = {n for names in L._EXPORTS.values() for n in names}
+    assert not exported & set(analysis + internal)
+    for sub in analysis + internal:
+        module = importlib.import_module(f"salesnb.leads.{sub}")
+        assert all(hasattr(module, n) for n in module.__all__), sub
+        if sub in analysis:
+            assert set(module.__all__) <= set(L.__all__), sub
+    for name in exported:
+        assert not inspect.ismodule(getattr(L, name)), name
+    # sn.assign is the assignment module and keeps every public name it had
+    assert set(sn.assign.__all__) == {"Assignment", "AssignmentError", "assign",
+                                      "expertise_from_customers", "plot_loads"}
+    assert sn.assign.plot_loads is L.plot_loads and sn.assign.AssignmentError is L.AssignmentError

@@ -60,8 +60,8 @@ def test_lead_panel_reassigns_without_rescoring(d, monkeypatch):
 
 
 def test_forecast_panel_fits_each_setting_once(d, monkeypatch, no_loading):
-    fits = counting(monkeypatch, "salesnb.forecast.views.coherent_forecasts")
-    series = counting(monkeypatch, "salesnb.forecast.models.sales_series")
+    fits = counting(monkeypatch, "salesnb.forecast.hierarchy.coherent_forecasts")
+    series = counting(monkeypatch, "salesnb.forecast.series.sales_series")
     p = forecast_panel(d.orders, d.products, horizon=3, model="seasonal_naive")
     assert len(fits) == 1 and len(series) == 1
     p.controls["level"].value = 95  # the interval level: a redraw, no refit

@@ -1,4 +1,8 @@
-"""Product and region analysis: hand-computed expectations, both engines, foreign tables."""
+"""Product analysis: hand-computed expectations, both engines, foreign tables.
+
+Mirrors ``salesnb.products``: engine (the group-by), growth, portfolio, pvm and pricing.
+Regions, plots, findings, selection and views have their own ``test_products_*`` files.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import AS_OF, ROOT
+from products_tables import BASE, CURRENT, ENGINES, lines, perf_tables, pvm_orders
 
 import salesnb as sn
 from salesnb import products as pr
-from salesnb.errors import SalesnbError
+from salesnb.errors import ColumnError, PeriodError, SalesnbError
 from salesnb.products import regions as rg
-from salesnb.products import views as pv
-
-ENGINES = ["duckdb", "pandas"]
-BASE = ("2024-01-01", "2024-12-31")
-CURRENT = ("2025-01-01", "2025-12-31")
-
-
-def lines(rows: list[tuple]) -> pd.DataFrame:
-    """Order lines from (date, product, quantity, revenue[, region, customer, rep])."""
-    cols = ["order_date", "product_id", "quantity", "revenue", "region", "customer_id",
-            "rep_id"]
-    full = [r + ("North", "C1", "R1")[len(r) - 4:] for r in rows]
-    df = pd.DataFrame(full, columns=cols)
-    df["order_date"] = pd.to_datetime(df["order_date"])
-    df["unit_price"] = df["revenue"] / df["quantity"]
-    return df
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +24,6 @@ def sample():
 
 
 # --------------------------------------------------------------------------- price/volume/mix
-
-
-def pvm_orders() -> pd.DataFrame:
-    return lines([
-        ("2024-03-01", "A", 10, 100.0), ("2024-05-01", "B", 10, 200.0),
-        ("2025-03-01", "A", 15, 165.0), ("2025-05-01", "B", 5, 100.0),
-        ("2025-06-01", "C", 5, 50.0),
-    ])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -81,15 +62,24 @@ def test_price_volume_mix_effects_add_up_to_the_change(seed):
     assert out["total"].sum() == pytest.approx(change)
     assert effects.sum() == pytest.approx(change)
 
-
 def test_price_volume_mix_period_without_data_is_explained():
     with pytest.raises(SalesnbError, match="no order lines in the base period.*2024-03-01"):
         pr.price_volume_mix(pvm_orders(), base=("2020-01-01", "2020-12-31"), current=CURRENT)
-    with pytest.raises(SalesnbError, match="end date is before the start"):
+    with pytest.raises(PeriodError, match="last day is before the first"):
         pr.price_volume_mix(pvm_orders(), base=("2024-12-31", "2024-01-01"), current=CURRENT)
 
 
-# --------------------------------------------------------------------------- ABC
+def test_price_volume_totals_add_up_to_the_change():
+    pvm = pr.price_volume_mix(pvm_orders(), base=BASE, current=CURRENT)
+    t = pr.price_volume_totals(pvm)
+    assert t["base_revenue"] == 300 and t["current_revenue"] == 315 and t["total"] == 15
+    assert t[["volume_effect", "mix_effect", "price_effect"]].sum() == pytest.approx(15)
+    assert t["growth"] == pytest.approx(0.05)
+    empty_base = pvm.assign(base_revenue=0.0)
+    assert np.isnan(pr.price_volume_totals(empty_base)["growth"])
+
+
+# --------------------------------------------------------------------------- portfolio
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -115,19 +105,18 @@ def test_abc_classes_on_a_hand_made_table(engine):
         pr.abc(df, cutoffs=(0.9, 0.8))
 
 
-# --------------------------------------------------------------------------- performance
+@pytest.mark.parametrize("engine", ENGINES)
+def test_structure_shares_sum_to_one(engine, sample):
+    shares = pr.structure(sample.orders, sample.products, by="category", engine=engine)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    assert len(shares) == 12 and set(shares.columns) == set(sample.products["category"])
+    gap = lines([("2024-01-10", "P1", 1, 10.0), ("2024-07-10", "P2", 1, 30.0)])
+    s = pr.structure(gap, by="product_id", engine=engine)
+    assert list(s.index) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-01")]
+    assert "2024-04-01" in s.attrs["note"]
 
 
-def perf_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    orders = lines([
-        ("2024-02-01", "P1", 10, 100.0), ("2025-02-01", "P1", 12, 150.0),
-        ("2025-03-01", "P2", 5, 200.0),                       # new: nothing in 2024
-        ("2024-04-01", "P3", 2, 40.0), ("2025-04-01", "P3", 1, 30.0),   # cost 0: unknown
-    ])
-    products = pd.DataFrame({"product_id": ["P1", "P2", "P3", "P4"],
-                             "category": ["tools", "tools", "soft", "soft"],
-                             "unit_cost": [4.0, 30.0, 0.0, np.nan]})
-    return orders, products
+# --------------------------------------------------------------------------- growth
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -170,18 +159,7 @@ def test_last_complete_quarter_is_the_default():
     assert out["quarter"].iloc[0] == pd.Timestamp("2024-10-01")
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_structure_shares_sum_to_one(engine, sample):
-    shares = pr.structure(sample.orders, sample.products, by="category", engine=engine)
-    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
-    assert len(shares) == 12 and set(shares.columns) == set(sample.products["category"])
-    gap = lines([("2024-01-10", "P1", 1, 10.0), ("2024-07-10", "P2", 1, 30.0)])
-    s = pr.structure(gap, by="product_id", engine=engine)
-    assert list(s.index) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-01")]
-    assert "2024-04-01" in s.attrs["note"]
-
-
-# --------------------------------------------------------------------------- engines agree
+# --------------------------------------------------------------------------- engine
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -205,12 +183,46 @@ def test_aggregate_period_filter_matches_a_plain_sum(sample):
     want = o[mask].groupby("region")["revenue"].sum()
     assert got.set_index("region")["revenue"].to_dict() == pytest.approx(want.to_dict())
 
-
 def test_missing_column_is_named():
-    with pytest.raises(SalesnbError, match=r"no column\(s\) \['Sales'\]"):
+    with pytest.raises(ColumnError, match="orders has no column value='Sales'"):
         pr.abc(pvm_orders(), value="Sales")
+    with pytest.raises(ColumnError, match=r"orders has no column 'Sales'.*Fix: pass the names"):
+        pr.aggregate(pvm_orders(), "product_id", revenue="Sales")
     with pytest.raises(SalesnbError, match="pass products="):
         pr.aggregate(pvm_orders(), "category")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_aggregate_quotes_names_and_values(engine):
+    odd = pvm_orders().rename(columns={"revenue": 'net "€"', "product_id": "it's"})
+    odd["it's"] = odd["it's"].replace({"A": "O'Brien"})
+    got = pr.aggregate(odd, "it's", revenue='net "€"', product="it's", period=CURRENT,
+                       engine=engine)
+    assert got.set_index("it's")["revenue"].to_dict() == {"B": 100.0, "C": 50.0,
+                                                          "O'Brien": 165.0}
+
+
+def test_a_period_text_is_a_window():
+    o = pvm_orders()
+    pd.testing.assert_frame_equal(pr.aggregate(o, "product_id", period="2025"),
+                                  pr.aggregate(o, "product_id", period=CURRENT))
+    assert pr.aggregate(o, "product_id", period="2025Q2")["product_id"].tolist() == ["B", "C"]
+    with pytest.raises(PeriodError, match="not a .start, end. pair"):
+        pr.aggregate(o, period=("2025-01-01",))
+
+
+@pytest.mark.parametrize(("last", "want"), [
+    ("2025-12-31", [("2024-01-01", "2024-12-31"), ("2025-01-01", "2025-12-31")]),
+    ("2025-12-15", [("2023-12-01", "2024-11-30"), ("2024-12-01", "2025-11-30")]),
+])
+def test_default_periods_are_the_last_complete_months(last, want):
+    o = lines([("2023-01-05", "P1", 1, 1.0), (last, "P1", 1, 1.0)])
+    base, current = pr.default_periods(o)
+    assert [(str(a), str(b)) for a, b in (base, current)] == want
+    with pytest.raises(SalesnbError, match="no dates"):
+        pr.default_periods(o.assign(order_date=pd.NaT))
+    with pytest.raises(ColumnError, match="date='day'"):
+        pr.default_periods(o, date="day")
 
 
 # --------------------------------------------------------------------------- discounts, elasticity
@@ -259,76 +271,6 @@ def test_elasticity_recovers_a_known_slope_despite_customer_size():
     assert naive["elasticity"] < g["ci_low"]  # without customer effects: biased
 
 
-# --------------------------------------------------------------------------- regions
-
-
-def region_tables():
-    orders = lines([
-        ("2024-03-01", "P1", 1, 100.0, "North", "C1", "R1"),
-        ("2025-03-01", "P1", 1, 150.0, "North", "C1", "R1"),
-        ("2025-04-01", "P1", 1, 50.0, "North", "C2", "R2"),
-        ("2025-05-01", "P2", 1, 80.0, "South", "C3", "R3"),
-    ])
-    products = pd.DataFrame({"product_id": ["P1", "P2"], "category": ["tools", "soft"]})
-    customers = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C4", "C5"],
-                              "region": ["North", "North", "South", "South", "North"]})
-    competitors = pd.DataFrame({
-        "period": pd.to_datetime(["2024-01-01", "2025-01-01", "2025-01-01", "2025-04-01"]),
-        "region": ["North", "North", "North", "North"],
-        "category": ["tools"] * 4, "competitor": ["X", "X", "Y", "X"],
-        "estimated_revenue": [300.0, 350.0, 100.0, 150.0]})
-    return orders, products, customers, competitors
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_region_performance_coverage_and_revenue_per_rep(engine):
-    orders, _, customers, _ = region_tables()
-    out = rg.performance(orders, current=CURRENT, base=BASE, customers=customers,
-                         engine=engine).set_index("region")
-    assert out.loc["North", "revenue"] == 200 and out.loc["North", "growth_pct"] == 100
-    assert out.loc["North", "revenue_per_rep"] == 100  # two selling reps
-    assert out.loc["North", "coverage_pct"] == pytest.approx(100 * 2 / 3)
-    assert out.loc["South", "coverage_pct"] == 50
-    assert np.isnan(out.loc["South", "growth_pct"])
-    assert "growth undefined" in out.loc["South", "note"]
-
-
-def test_market_share_shares_and_missing_estimates():
-    orders, products, _, competitors = region_tables()
-    shares = rg.market_share(orders, competitors, products)
-    s = shares.set_index(["region", "category", "period"])
-    assert s.loc[("North", "tools", pd.Timestamp("2025-01-01")), "share"] == \
-        pytest.approx(150 / (150 + 450))
-    assert s.loc[("North", "tools", pd.Timestamp("2024-01-01")), "share"] == \
-        pytest.approx(100 / 400)
-    south = shares[shares["region"] == "South"]
-    assert south["share"].isna().all() and (south["note"].str.contains("no competitor")).all()
-    change = rg.share_change(shares, base=BASE, current=CURRENT).set_index("region")
-    cur = 100 * (150 + 50) / (150 + 50 + 450 + 150)
-    assert change.loc["North", "change_pp"] == pytest.approx(cur - 25.0)
-    assert "no competitor estimates" in change.loc["South", "note"]
-    growth = rg.competitor_growth(orders, competitors, products, base=BASE, current=CURRENT)
-    x = growth.set_index("competitor").loc["X"]
-    assert x["growth_pct"] == pytest.approx(100 * (500 / 300 - 1))
-    assert x["our_growth_pct"] == pytest.approx(100.0) and not x["faster"]
-    none = rg.market_share(orders, None, products)
-    assert none["share"].isna().all()
-
-
-def test_win_rates_by_customer_region():
-    _, _, customers, _ = region_tables()
-    opp = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C5", "C4"],
-                        "stage": ["won", "lost", "won", "won", "quote"],
-                        "amount": [100.0, 300.0, 50.0, 100.0, 10.0],
-                        "closed_date": pd.to_datetime(["2025-01-05", "2025-02-01",
-                                                       "2025-03-01", "2023-01-01", None])})
-    out = rg.win_rates(opp, customers=customers, period=CURRENT).set_index("region")
-    assert out.loc["North", ["won", "lost"]].tolist() == [1, 1]
-    assert out.loc["North", "win_rate"] == 50
-    assert out.loc["North", "amount_win_rate"] == 25
-    assert out.loc["South", "win_rate"] == 100
-
-
 # --------------------------------------------------------------------------- foreign table
 
 
@@ -357,57 +299,3 @@ def test_runs_on_the_online_retail_export(shared_retail_mapping):
     assert regions["note"].str.contains("no rep column").all()
     shares = pr.structure(o, by="Country", freq="MS", **kw)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
-
-
-# --------------------------------------------------------------------------- views
-
-
-def test_periods_defaults_and_overrides(sample):
-    base, current = pv.periods(sample.orders)
-    assert [str(x) for x in (*base, *current)] == ["2024-01-01", "2024-12-31", "2025-01-01",
-                                                    "2025-12-31"]
-    base, current = pv.periods(sample.orders, current_start="2025-04-01",
-                               current_end="2025-06-30")
-    assert [str(x) for x in base] == ["2024-04-01", "2024-06-30"]
-    with pytest.raises(SalesnbError, match="both current_start and current_end"):
-        pv.periods(sample.orders, current_start="2025-04-01")
-
-
-def test_filter_orders_names_the_available_values(sample):
-    east = pv.filter_orders(sample.orders, sample.products, "East", "Printing")
-    assert set(east["region"]) == {"East"}
-    assert set(east["product_id"]) <= set(
-        sample.products.loc[sample.products["category"] == "Printing", "product_id"])
-    with pytest.raises(SalesnbError, match="regions are: Central, East"):
-        pv.filter_orders(sample.orders, sample.products, "Mars")
-
-
-def test_findings_carry_their_numbers(sample):
-    base, current = pv.periods(sample.orders)
-    lines_ = pv.findings(sample.orders, sample.products, sample.competitors, base=base,
-                         current=current)
-    text = "\n".join(lines_)
-    perf = pr.performance(sample.orders, sample.products, current=current, base=base)
-    both = perf[perf["base_revenue"] > 0]
-    worst = both.sort_values("growth_pct").iloc[0]
-    assert f"{worst.product_id} " in text.split("Declining products:")[1].split("\n")[0]
-    assert f"{worst.growth_pct:+.0f} %" in text
-    change = rg.share_change(rg.market_share(sample.orders, sample.competitors,
-                                             sample.products, by=("region",)),
-                             base=base, current=current)
-    for r in change[change["change_pp"] < 0].itertuples():
-        assert f"{r.region} {r.change_pp:+.1f} pp" in text
-    n_c = (pr.abc(sample.orders, products=sample.products, period=current)["class"] == "C").sum()
-    assert f"{n_c} C-class products" in text
-    # no competitor data: said so
-    none = pv.findings(sample.orders, sample.products, None, base=base, current=current)
-    assert any("No competitor estimates" in s for s in none)
-
-
-def test_explore_view_handles_a_period_without_data(sample):
-    out = pv.explore_view("West", "all", "2010-01-01", "2010-12-31", "2025-01-01",
-                          "2025-12-31", orders=sample.orders, products=sample.products)
-    assert len(out) == 1 and "no order lines in the base period" in out[0].data
-    full = pv.explore_view("West", "Software", "", "", "", "", orders=sample.orders,
-                           products=sample.products)
-    assert "region West" in full[0].data and len(full) == 3

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 from conftest import AS_OF
 
 import salesnb as sn
@@ -110,8 +112,29 @@ def test_plots_return_their_axes(tiny, write):
     ax = q.plot_quarantine(q.quarantine_by_rule(d.report))
     assert ax.get_xlabel() == "quarantined rows"
     vol = q.monthly_volumes(d)
-    fig = q.plot_volumes(vol, gaps=q.volume_gaps(vol))
+    fig = q.volumes_figure(vol, gaps=q.volume_gaps(vol))
     assert len(fig.axes) == 4
+    assert [a.get_ylabel() for a in fig.axes] == ["orders", "leads", "opportunities", "surveys"]
+
+
+def test_plots_draw_on_the_axes_given(tiny, write):
+    d = _dirty(tiny, write)
+    fig, (left, right) = plt.subplots(1, 2)
+    assert q.plot_completeness(q.completeness(d), ax=right) is right
+    assert q.plot_quarantine(q.quarantine_by_rule(d.report), ax=left) is left
+    assert right.get_title().startswith("Least complete") and left.patches
+    with pytest.raises(TypeError):
+        q.plot_quarantine(q.quarantine_by_rule(d.report), left)  # ax is keyword-only
+    bars = q.plot_completeness(q.completeness(d), ax=plt.figure().gca(), color="black")
+    assert {tuple(p.get_facecolor()) for p in bars.patches} == {(0.0, 0.0, 0.0, 1.0)}
+
+
+def test_volumes_figure_uses_the_figure_given(tiny, write):
+    vol = q.monthly_volumes(sn.load(write(tiny), as_of=AS_OF))
+    fig = plt.figure()
+    assert q.volumes_figure(vol, fig=fig) is fig and len(fig.axes) == 4
+    empty = q.volumes_figure(pd.DataFrame())
+    assert empty.axes[0].texts[0].get_text().startswith("No table with dates")
 
 
 def test_empty_charts_say_so(tiny, write):

@@ -1,4 +1,8 @@
-"""Customer segmentation: RFM by hand, scores, the segment map, clusters, migration, actions."""
+"""Customer segmentation: RFM by hand, scores, the segment map, clusters, migration, actions.
+
+Sections follow the modules of ``salesnb.segments``: scoring, clusters, customers, movement,
+playbook, plots.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from hypothesis import strategies as st
 import salesnb as sn
 from salesnb import segments as sg
 from salesnb.data.schema import PII_COLUMNS
+from salesnb.errors import ColumnError, PeriodError
 
 
 def _orders(rows: list[tuple]) -> pd.DataFrame:
@@ -74,8 +79,9 @@ def test_rfm_defaults_and_foreign_column_names(small):
     assert t.loc["C", "monetary"] == pytest.approx(510.0) and t.loc["C", "recency"] == 1
     by_day = sg.rfm(renamed, customer="Cust", date="When", amount="Net", order=None)
     assert by_day.loc["A", "frequency"] == 2  # two purchase days
-    with pytest.raises(sg.SegmentError, match="revenue"):
+    with pytest.raises(ColumnError, match="amount='revenue'") as err:
         sg.rfm(renamed)
+    assert "customer='customer_id'" in str(err.value) and "Cust" in str(err.value)
 
 
 def test_rfm_bad_input_is_handled():
@@ -91,6 +97,8 @@ def test_rfm_bad_input_is_handled():
         sg.rfm(nobody)
     with pytest.raises(sg.SegmentError, match="bins"):
         sg.rfm(one_day, bins=2)
+    with pytest.raises(PeriodError, match="as_of='soon'"):
+        sg.rfm(one_day, as_of="soon")
 
 
 # --- scores and the segment map ----------------------------------------------------------
@@ -139,7 +147,29 @@ def test_segment_map_covers_every_score_combination():
         "Champions", "Lost", "Can't lose", "New"]
 
 
-# --- clustering --------------------------------------------------------------------------
+# --- summaries ---------------------------------------------------------------------------
+
+
+def test_segment_share_by_hand(small):
+    t = sg.rfm(small, as_of="2025-03-31")
+    seg = t["segment"].astype(str)
+    names = tuple(seg[["A", "B"]].unique())
+    share = sg.segment_share(t, names)
+    inside = seg.isin(names)
+    assert share.customers == int(inside.sum())
+    assert share.customers_share == pytest.approx(inside.sum() / 4)
+    assert share.revenue_share == pytest.approx(t.loc[inside, "monetary"].sum()
+                                                / t["monetary"].sum())
+    none = sg.segment_share(t, [s for s in sg.SEGMENTS if s not in set(seg)])
+    assert none.customers == 0 and none.customers_share == 0 and none.revenue_share == 0
+    assert sg.segment_share(t, [*sg.SEGMENTS, sg.NO_PURCHASE]).revenue_share == pytest.approx(1)
+    assert sg.segment_share(t.iloc[:0], sg.CORE).customers == 0
+    assert set(sg.CORE) | set(sg.AT_RISK) <= set(sg.SEGMENTS)
+    with pytest.raises(sg.SegmentError, match="Chamions"):
+        sg.segment_share(t, ["Chamions"])
+
+
+# --- clusters ----------------------------------------------------------------------------
 
 
 def _blobs(n: int = 300, seed: int = 3) -> pd.DataFrame:
@@ -200,6 +230,8 @@ def test_cluster_small_inputs():
                        index=["A", "A"])
     with pytest.raises(sg.SegmentError, match="unique"):
         sg.cluster(dup)
+    with pytest.raises(ColumnError, match="'tenure'"):
+        sg.cluster(pair, features=["recency", "tenure"])
 
 
 # --- customer types, satisfaction, follow-up ---------------------------------------------
@@ -222,8 +254,10 @@ def test_customer_types_growth_and_shares():
     assert t["revenue %"].sum() == pytest.approx(100.0)
     two = sg.customer_types(orders, customers, as_of="2025-04-01")
     assert ("Retail", "(not set)") in two.index
-    with pytest.raises(sg.SegmentError, match="segment"):
+    with pytest.raises(ColumnError, match="by='segment'"):
         sg.customer_types(orders, customers, by="segment")
+    with pytest.raises(ColumnError, match=r"by\[1\]='tier'"):
+        sg.customer_types(orders, customers, by=("industry", "tier"))
 
 
 def test_satisfaction_and_follow_up():
@@ -252,9 +286,11 @@ def test_satisfaction_and_follow_up():
         "A", "C", "D"]
     with pytest.raises(sg.SegmentError):
         sg.satisfaction(surveys, by="nothing")
+    with pytest.raises(ColumnError, match="date='answered'"):
+        sg.follow_up(table, surveys, date="answered")
 
 
-# --- migration and actions ---------------------------------------------------------------
+# --- movement ----------------------------------------------------------------------------
 
 
 def test_migration_conserves_customers(small):
@@ -283,7 +319,10 @@ def sample_orders():
     return sn.load("data", tables=["orders"]).orders
 
 
-def test_actions_and_export(small, tmp_path):
+# --- playbook ----------------------------------------------------------------------------
+
+
+def test_actions_and_their_sheets(small):
     table = sg.rfm(small, as_of="2025-03-31")
     customers = pd.DataFrame({"customer_id": list("ABCD"), "owner_rep_id": ["R1"] * 4,
                               "region": ["North"] * 4, "email": ["x@y.z"] * 4})
@@ -294,15 +333,20 @@ def test_actions_and_export(small, tmp_path):
     assert not pii & set(acts.columns) and "owner_rep_id" in acts.columns
     per_rep = sg.actions_by(acts)
     assert per_rep.loc["R1", sorted(set(acts["action"]))].sum() == len(acts)
-    back = sg.export_actions(acts, tmp_path / "a.csv")
-    assert pd.read_csv(back, dtype={"customer_id": str})["customer_id"].tolist() == (
-        acts["customer_id"].tolist())
-    xl = sg.export_actions(acts, tmp_path / "a.xlsx")
-    sheets = pd.read_excel(xl, sheet_name=None)
-    assert len(sheets["all"]) == len(acts)
+    with pytest.raises(ColumnError, match="by='rep'"):
+        sg.actions_by(acts, by="rep")
+    sheets = sg.action_sheets(acts)
+    assert list(sheets) == ["all", *sorted(set(acts["action"]))]
+    pd.testing.assert_frame_equal(sheets["all"], acts)
+    for act, part in list(sheets.items())[1:]:
+        assert (part["action"] == act).all() and list(part.index) == list(range(len(part)))
+        assert part["customer_id"].tolist() == acts.loc[acts["action"] == act,
+                                                        "customer_id"].tolist()
     assert sum(len(v) for k, v in sheets.items() if k != "all") == len(acts)
-    with pytest.raises(sg.SegmentError, match="xlsx"):
-        sg.export_actions(acts, tmp_path / "a.json")
+    sheets["all"].loc[0, "priority"] = 99  # the sheets are not views of the list
+    assert acts.loc[0, "priority"] != 99
+    with pytest.raises(ColumnError, match="'action'"):
+        sg.action_sheets(acts.drop(columns="action"))
 
 
 def test_rfm_on_the_sample_is_consistent(sample_orders):
@@ -364,3 +408,52 @@ def test_analysis_modules_are_attributes_of_the_package():
     assert sn.segments is sg
     with pytest.raises(AttributeError, match="nothing"):
         sn.nothing  # noqa: B018
+
+
+def test_every_public_name_comes_from_its_module():
+    import salesnb.segments as package
+
+    for module, names in package._EXPORTS.items():
+        assert module not in names and not callable(getattr(package, module))
+        for name in names:
+            assert getattr(package, name) is getattr(getattr(package, module), name)
+    assert not hasattr(sg.playbook, "export_actions") and "export_actions" not in sg.__all__
+
+
+# --- plots -------------------------------------------------------------------------------
+
+
+def test_plots_draw_on_the_axes_given_or_the_current_ones(small):
+    import inspect
+
+    import matplotlib.pyplot as plt
+
+    table = sg.rfm(small, as_of="2025-03-31")
+    two = sg.customer_types(small, pd.DataFrame({"customer_id": list("ABCD"),
+                                                 "industry": ["x", "y", "x", "y"],
+                                                 "size": ["small", "large"] * 2}),
+                            as_of="2025-03-31")
+    surveys = pd.DataFrame({"customer_id": list("ABC"), "score": [4, 2, 5]})
+    calls = {
+        "plot_segments": (sg.segment_summary(table),),
+        "plot_rfm_grid": (table,),
+        "plot_migration": (sg.migration(small, as_of="2025-03-31", months=2),),
+        "plot_satisfaction": (sg.satisfaction(surveys, table),),
+        "plot_clusters": (table.dropna(subset=["r"]),
+                          sg.cluster(table.dropna(subset=["r"]), k=2)),
+        "plot_customer_types": (two,),
+    }
+    assert set(calls) == set(sg.plots.__all__)
+    for name, args in calls.items():
+        fn = getattr(sg, name)
+        assert inspect.signature(fn).parameters["ax"].kind is inspect.Parameter.KEYWORD_ONLY
+        fig, ax = plt.subplots()
+        assert fn(*args, ax=ax) is ax and ax.has_data(), name
+        plt.close("all")
+        current = plt.figure().gca()
+        assert fn(*args) is current and len(plt.get_fignums()) == 1, name
+        plt.close("all")
+    ax = sg.plot_rfm_grid(table, cmap="Reds")  # extra keywords reach the drawing call
+    assert ax.collections[0].get_cmap().name == "Reds"
+    with pytest.raises(sg.SegmentError, match="two columns"):
+        sg.plot_customer_types(two.droplevel(1))

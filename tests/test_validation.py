@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import salesnb as sn
+from salesnb.data.loader import close_connection, connection
+from salesnb.data.sources import first_line
 from salesnb.data.validation import RULES
-from salesnb.errors import MappingError, SourceError, TableError
+from salesnb.errors import MappingError, PeriodError, SourceError, TableError
 
 
 def test_tiny_dataset_is_clean(tiny, write):
@@ -343,3 +345,60 @@ def test_query_runs_on_validated_rows_only(tiny, write):
     assert report.counts.set_index("table").loc["orders", "rows_quarantined"] == 1
     with pytest.raises(TableError, match="leads"):
         sn.query(src, "SELECT * FROM {leads}", tables=["orders"], as_of=AS_OF)
+
+
+def test_as_of_may_be_iso_text(tiny, write):
+    src = write(tiny)
+    d = sn.load(src, as_of="2025-06-01")
+    assert d.as_of == dt.date(2025, 6, 1)
+    assert set(d.quarantine["rule"]) == {"future_date"}
+    pd.testing.assert_frame_equal(d.quarantine,
+                                  sn.load(src, as_of=dt.date(2025, 6, 1)).quarantine)
+    with pytest.raises(PeriodError, match="as_of"):
+        sn.load(src, as_of="first of June")
+
+
+def test_quotes_in_names_and_codes_are_escaped(tiny, write):
+    orders = tiny["orders"].copy()
+    orders['note "x"'] = "it's"  # an extra column with a double quote in its name
+    customers = tiny["customers"].copy()
+    customers["industry"] = ["O'Brien & Co", "Retail", "Retail"]
+    mapping = {"tables": {"customers": {"values": {"industry": {"o'brien & co": "Retail'"}}}}}
+    d = sn.load(write({**tiny, "orders": orders, "customers": customers}), mapping,
+                as_of=AS_OF, memory_limit="1GB")
+    assert d.orders['note "x"'].tolist() == ["it's"] * 4
+    assert d.customers["industry"].tolist() == ["Retail'", "Retail", "Retail"]
+
+
+def test_first_line_of_an_error():
+    assert first_line(ValueError("Binder Error: no column\nLINE 1: SELECT")) == (
+        "Binder Error: no column")
+    assert first_line(KeyError()) == "KeyError"
+
+
+def test_shared_connection_is_visible_and_closable():
+    close_connection()
+    assert close_connection() is False  # nothing open
+    con = connection()
+    con.register("frame", pd.DataFrame({"x": [1, 2]}))
+    assert con.sql("SELECT sum(x) FROM frame").fetchall() == [(3,)]
+    other = connection()  # same database, own cursor: registered frames are private
+    with pytest.raises(duckdb.CatalogException):
+        other.sql("SELECT * FROM frame")
+    con.execute("CREATE TABLE shared_t AS SELECT 1 AS y")
+    assert other.sql("SELECT y FROM shared_t").fetchall() == [(1,)]
+    fresh = connection(reset=True)  # a new database: the table is gone
+    with pytest.raises(duckdb.CatalogException):
+        fresh.sql("SELECT y FROM shared_t")
+    assert close_connection() is True
+    with pytest.raises(duckdb.Error):
+        fresh.sql("SELECT 1").fetchall()  # cursors of a closed database stop working
+    assert connection().sql("SELECT 1").fetchall() == [(1,)]  # the next call starts anew
+
+
+def test_mapping_file_with_a_byte_order_mark(tiny, write, tmp_path):
+    mapping = tmp_path / "excel_saved.yaml"  # Windows editors write a UTF-8 byte-order mark
+    mapping.write_bytes(b"\xef\xbb\xbftables:\n  leads:\n    values: {status: {yes: converted}}\n")
+    tiny["leads"]["status"] = ["yes", "lost", "open"]
+    d = sn.load(write(tiny), mapping, as_of=AS_OF)
+    assert d.leads["status"].tolist() == ["converted", "lost", "open"]

@@ -1,7 +1,8 @@
 """Rep assessment.
 
-Additive KPI counts per rep and period, roll-ups, the empirical-Bayes scorecard, bonus plans,
-promotion and training.
+Additive KPI counts per rep and period and their roll-ups (``blocks``), the empirical-Bayes
+scorecard (``scoring``), bonus plans and payouts (``bonuses``), promotion and training
+(``careers``), the parameter defaults (``defaults``) and the report's views (``views``).
 
 Public names are importable from here (``from salesnb.assessment import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -10,16 +11,20 @@ imported on first use (lazy_loader), so importing the package stays light.
 import lazy_loader as _lazy
 
 _EXPORTS: dict[str, list[str]] = {
-    'scoring': [
-        'AssessmentError', 'KPIS', 'SCORABLE', 'DEFAULT_WEIGHTS', 'DEFAULT_PLAN', 'TRAINING',
-        'period_of', 'latest_period', 'counts', 'ratios', 'kpis', 'rollup', 'org_view',
-        'check_weights', 'Scorecard', 'scorecard', 'check_plan', 'load_plan', 'bonus',
-        'bonus_summary', 'history', 'promotion_candidates', 'training_needs', 'export_payouts',
+    'defaults': ['KPIS', 'SCORABLE', 'DEFAULT_WEIGHTS', 'DEFAULT_PLAN', 'TRAINING'],
+    'blocks': [
+        'AssessmentError', 'latest_period', 'recent_periods', 'counts', 'ratios', 'kpis',
+        'rollup', 'teams_of', 'org_view', 'attainment_trend',
     ],
+    'scoring': ['WEIGHT_PREFIX', 'check_weights', 'weights_from', 'Scorecard', 'scorecard'],
+    'bonuses': [
+        'check_plan', 'plan_from', 'load_plan', 'bonus', 'bonus_summary', 'headline_numbers',
+    ],
+    'careers': ['history', 'promotion_candidates', 'training_needs'],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['views', 'scoring'],
+    submodules=['defaults', 'blocks', 'scoring', 'bonuses', 'careers', 'views'],
     submod_attrs=_EXPORTS,
 )

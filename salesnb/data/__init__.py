@@ -1,6 +1,7 @@
 """The data foundation.
 
-Schema, column mappings, sources, validation with quarantine, loading, the sample generator.
+Schema, column mappings, sources, validation with quarantine, loading, the sample generator
+(``sample``, built on the ``synth`` subpackage).
 
 Public names are importable from here (``from salesnb.data import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -10,7 +11,8 @@ import lazy_loader as _lazy
 
 _EXPORTS: dict[str, list[str]] = {
     'loader': [
-        'SalesData', 'ValidationReport', 'load', 'query', 'validate',
+        'SalesData', 'ValidationReport', 'load', 'query', 'validate', 'connection',
+        'close_connection',
     ],
     'schema': [
         'FUNNEL', 'CLOSED', 'STAGES',
@@ -22,7 +24,11 @@ _EXPORTS: dict[str, list[str]] = {
     ],
     'sources': [
         'Source', 'FolderSource', 'DuckDBSource', 'open_source', 'detect_encoding',
-        'EXTENSIONS',
+        'EXTENSIONS', 'first_line',
+    ],
+    'validation': [
+        'RULES', 'TableResult', 'validate_table', 'release', 'REVENUE_ABS_TOL',
+        'REVENUE_REL_TOL', 'QUARANTINE_COLUMNS',
     ],
     'sample': [
         'DEFAULT_SEED', 'START', 'END', 'TABLE_NAMES', 'COLUMNS', 'generate', 'write_sample',
@@ -31,6 +37,6 @@ _EXPORTS: dict[str, list[str]] = {
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['loader', 'mapping', 'sample', 'schema', 'sources', 'validation'],
+    submodules=['loader', 'mapping', 'sample', 'schema', 'sources', 'synth', 'validation'],
     submod_attrs=_EXPORTS,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from salesnb.core.periods import parse_as_of
+from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.mapping import Mapping, load_mapping
 from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
-from salesnb.data.sources import Source, _q, open_source
+from salesnb.data.sources import Source, open_source
 from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 from salesnb.errors import SalesnbError, TableError
 
-__all__ = ["SalesData", "ValidationReport", "load", "query", "validate"]
+__all__ = ["SalesData", "ValidationReport", "load", "query", "validate", "connection",
+           "close_connection"]
 
 SourceLike = str | Path | Source
 MappingLike = str | Path | dict[str, Any] | Mapping | None
@@ -153,19 +157,68 @@ class SalesData:
         return f"SalesData({self.source}: {', '.join(parts)}; quarantined={q:,})"
 
 
+#: The shared in-memory DuckDB database behind :func:`connection` (None until first use, and
+#: after :func:`close_connection`). Process-wide state, owned by those two functions.
 _DB: duckdb.DuckDBPyConnection | None = None
+_DB_LOCK = threading.Lock()
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    """A fresh connection to the package's shared in-memory DuckDB database.
+def connection(*, reset: bool = False) -> duckdb.DuckDBPyConnection:
+    """A new connection (cursor) to the package's shared in-memory DuckDB database.
 
-    The database starts once per process, so its thread pool stays warm between analyses;
-    each caller gets its own connection (registered frames are private to it) and closes it.
+    **Process-wide state.** The database is created on the first call and kept for the life
+    of the process, so DuckDB's thread pool and caches stay warm between analyses (the RFM
+    and product/region aggregates run here). salesnb keeps no tables in it: each caller gets
+    its own cursor, registers its frames on it (they are private to that cursor) and closes
+    it when done. The database itself is closed by :func:`close_connection` (or ``reset=True``);
+    the next call starts a new one.
+
+    Parameters
+    ----------
+    reset : bool, default=False
+        Close the shared database first and start a new one (e.g. after a DuckDB setting was
+        changed on it). Cursors handed out before stop working.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        A cursor on the shared database; close it after use.
+
+    Examples
+    --------
+    >>> con = connection()
+    >>> con.sql("SELECT 42 AS answer").fetchall()
+    [(42,)]
+    >>> con.close()
     """
     global _DB
-    if _DB is None:
-        _DB = duckdb.connect()
-    return _DB.cursor()
+    with _DB_LOCK:
+        if reset and _DB is not None:
+            _DB.close()
+            _DB = None
+        if _DB is None:
+            _DB = duckdb.connect()
+        return _DB.cursor()
+
+
+def close_connection() -> bool:
+    """Close the shared in-memory DuckDB database of :func:`connection`, if it is open.
+
+    Frees DuckDB's memory and threads (a long-lived kernel, a test); cursors handed out
+    before stop working, and the next :func:`connection` call starts a new database.
+
+    Returns
+    -------
+    bool
+        True when an open database was closed, False when none was open.
+    """
+    global _DB
+    with _DB_LOCK:
+        if _DB is None:
+            return False
+        _DB.close()
+        _DB = None
+        return True
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -179,7 +232,7 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
-         as_of: dt.date | None, *, strict: bool, memory_limit: str | None,
+         as_of: dt.date | str | None, *, strict: bool, memory_limit: str | None,
          fetch: bool = True, sql: str | None = None
          ) -> tuple[dict[str, pd.DataFrame], ValidationReport, str, dt.date]:
     """Validate (and, when ``strict``, fail on unusable tables); return clean frames.
@@ -187,7 +240,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
     With ``sql``, nothing is fetched but the result of ``sql`` (``{table}`` placeholders name
     the clean tables inside DuckDB), returned under the key ``"query"``.
     """
-    as_of = as_of or dt.date.today()
+    as_of = parse_as_of(as_of)
     mp = load_mapping(mapping)
     src = open_source(source, mp)
     wanted = list(tables) if tables is not None else [t for t in TABLE_ORDER
@@ -206,7 +259,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
     # large_string is what pandas' text dtype holds: no conversion on fetch
     con.execute("SET arrow_large_buffer_size = true")
     if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
     results: dict[str, TableResult] = {}
     errors: dict[str, str] = {}
     frames: dict[str, pd.DataFrame] = {}
@@ -222,7 +275,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
                 continue
             results[t] = res
         if sql is not None:
-            views = {t: _q(r.clean_view) for t, r in results.items()}
+            views = {t: quote_ident(r.clean_view) for t, r in results.items()}
             missing = [t for t in TABLES if "{" + t + "}" in sql and t not in views]
             if missing:
                 raise TableError(missing[0], src.location, "table needed by the query is not "
@@ -230,7 +283,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
             frames["query"] = _to_pandas(con.sql(sql.format(**views)).to_arrow_table())
             fetch = False
         for t, res in results.items():
-            table = (con.sql(f"SELECT * FROM {_q(res.clean_view)}").to_arrow_table()
+            table = (con.sql(f"SELECT * FROM {quote_ident(res.clean_view)}").to_arrow_table()
                      if fetch else None)
             release(con, t)  # free DuckDB's copy before pandas makes its own
             if table is not None:
@@ -244,7 +297,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
         columns=["table", "file", "rows_read", "rows_loaded", "rows_quarantined"])
     parts = [r.quarantine for r in results.values() if not r.quarantine.empty]
     quarantine = (pd.concat(parts, ignore_index=True) if parts
-                  else pd.DataFrame(columns=QUARANTINE_COLUMNS))
+                  else pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
     report = ValidationReport(src.location, counts, quarantine, errors,
                               {t: r.skipped for t, r in results.items() if r.skipped})
     return frames, report, src.location, as_of
@@ -255,7 +308,7 @@ def load(
     mapping: MappingLike = None,
     *,
     tables: list[str] | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     memory_limit: str | None = None,
 ) -> SalesData:
     """Load and validate salesnb tables from a source.
@@ -268,8 +321,9 @@ def load(
         Column renames and value recodes for real exports (see :mod:`salesnb.mapping`).
     tables : list of str, optional
         Tables to load; each must exist. Default: every salesnb table the source holds.
-    as_of : datetime.date, optional
-        Dates after this are quarantined. Default: today.
+    as_of : datetime.date or str, optional
+        Dates after this are quarantined (a day, or its ISO text ``"2025-12-31"``).
+        Default: today.
     memory_limit : str, optional
         DuckDB memory limit (e.g. ``"2GB"``); DuckDB spills to disk past it.
 
@@ -282,8 +336,8 @@ def load(
     ------
     TableError
         A requested table is missing or unusable (e.g. a required column is absent).
-    SourceError, MappingError
-        The source or the mapping cannot be used.
+    SourceError, MappingError, PeriodError
+        The source, the mapping or ``as_of`` cannot be used.
 
     Examples
     --------
@@ -302,7 +356,7 @@ def query(
     mapping: MappingLike = None,
     *,
     tables: list[str] | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     memory_limit: str | None = None,
 ) -> tuple[pd.DataFrame, ValidationReport]:
     """Run SQL over validated tables inside DuckDB, fetching only its result.
@@ -340,16 +394,27 @@ def validate(
     mapping: MappingLike = None,
     *,
     tables: list[str] | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
 ) -> ValidationReport:
     """Check a source without failing on the first unusable table.
 
-    Parameters are those of :func:`load`. Unusable tables are listed in ``errors`` and make
-    ``exit_code`` 2; quarantined rows make it 1; a clean source gives 0.
+    Unusable tables are listed in ``errors`` and make ``exit_code`` 2; quarantined rows
+    make it 1; a clean source gives 0.
+
+    Parameters
+    ----------
+    source, mapping, tables, as_of
+        As for :func:`load`.
 
     Returns
     -------
     ValidationReport
+        Counts, quarantined rows, unusable tables and skipped checks; nothing is fetched.
+
+    Raises
+    ------
+    SourceError, MappingError, PeriodError
+        The source, the mapping or ``as_of`` cannot be used.
     """
     _, report, _, _ = _run(source, mapping, tables, as_of, strict=False, memory_limit=None,
                           fetch=False)

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from salesnb.core.files import read_yaml
 from salesnb.data.schema import TABLES
 from salesnb.errors import MappingError
 
@@ -41,19 +40,6 @@ __all__ = ["TableMapping", "Mapping", "load_mapping", "normalise_name"]
 _TABLE_KEYS = {"file", "columns", "values", "drop", "date_formats", "na_values", "encoding",
                "delimiter", "sheet"}
 _TOP_KEYS = {"tables", "date_formats", "na_values", "encoding"}
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """A safe loader where only true/false are booleans (YAML 1.2), so yes/no stay text."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
 
 
 def normalise_name(name: str) -> str:
@@ -195,11 +181,7 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping | None) -> Mappi
         if not path.is_file():
             raise MappingError(f"mapping file {path} does not exist; pass the path of a YAML "
                                "file (see salesnb.mapping for the format)")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            mapping = yaml.load(text, Loader=_Yaml12Loader) or {}  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            raise MappingError(f"mapping file {path} is not valid YAML: {exc}") from None
+        mapping = read_yaml(path, error=MappingError) or {}  # a byte-order mark is skipped
     if not isinstance(mapping, dict):
         raise MappingError(f"mapping {origin}: expected a YAML mapping with a 'tables' key")
     unknown = set(mapping) - _TOP_KEYS

@@ -24,13 +24,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.mapping import Mapping, TableMapping, normalise_name
 from salesnb.data.schema import TABLES
 from salesnb.errors import MappingError, SourceError, TableError
 from salesnb.paths import resolve_path
 
 __all__ = ["Source", "FolderSource", "DuckDBSource", "open_source", "detect_encoding",
-           "EXTENSIONS"]
+           "EXTENSIONS", "first_line"]
 
 #: File types a folder source reads, in order of preference.
 EXTENSIONS = (".parquet", ".csv", ".tsv", ".txt", ".xlsx")
@@ -38,14 +39,29 @@ _SAMPLE_BYTES = 1 << 20
 _FALLBACK_ENCODINGS = ("utf-8", "gb18030", "cp1252", "latin-1")
 
 
-def _q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for a one-line error a person can read.
 
+    DuckDB and openpyxl errors often carry several lines of context; the first says what
+    went wrong.
 
-def _lit(value: str) -> str:
-    """Quote an SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    Parameters
+    ----------
+    exc : BaseException
+        The exception caught.
+
+    Returns
+    -------
+    str
+        Its first non-empty message line, or the exception's class name when it has none.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value: SELECT ..."))
+    'bad value: SELECT ...'
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _decodes(path: Path, encoding: str, limit: int | None = None) -> bool:
@@ -161,11 +177,11 @@ class Source(ABC):
         try:
             cols = [d[0] for d in con.sql(f"DESCRIBE {raw_sql}").fetchall()]
         except duckdb.Error as exc:
-            raise TableError(table, where, f"cannot be read ({_first_line(exc)})",
+            raise TableError(table, where, f"cannot be read ({first_line(exc)})",
                              "check that the file is a valid CSV/Parquet/Excel export") from None
         select, extra = _mapped_select(table, where, [c for c in cols if c != "_row"], tmap)
         self.extra_columns[table] = extra
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(view)} AS SELECT _row, {select} "
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT _row, {select} "
                     f"FROM ({raw_sql})")
         return where
 
@@ -176,10 +192,6 @@ class Source(ABC):
     def close(self) -> None:
         """Release temporary files (nothing to release by default)."""
         return None
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
@@ -209,12 +221,13 @@ def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
         out[name] = col
     parts = []
     for name, col in out.items():
-        expr = _q(col)
+        expr = quote_ident(col)
         codes = tmap.values.get(name)
         if codes:
-            whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in codes.items())
+            whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}"
+                             for k, v in codes.items())
             expr = f"CASE lower(trim(CAST({expr} AS VARCHAR))) {whens} ELSE {expr} END"
-        parts.append(f"{expr} AS {_q(name)}")
+        parts.append(f"{expr} AS {quote_ident(name)}")
     extra = [n for n in out if n not in known]
     return ", ".join(parts), extra
 
@@ -271,14 +284,15 @@ class FolderSource(Source):
         path = self._files[table]
         if path.is_dir():
             return (f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
-                    f"FROM read_parquet({_lit(str(path / '*.parquet'))}, file_row_number=true)")
+                    f"FROM read_parquet({quote_literal(str(path / '*.parquet'))}, "
+                    "file_row_number=true)")
         if path.stat().st_size == 0:
             raise TableError(table, where, "the file is empty",
                              "export the table again with a header row")
         suffix = path.suffix.lower()
         if suffix == ".parquet":
             return (f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
-                    f"FROM read_parquet({_lit(str(path))}, file_row_number=true)")
+                    f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)")
         if suffix == ".xlsx":
             return self._excel(con, table, path, tmap)
         return self._csv(con, table, path, tmap)
@@ -293,15 +307,15 @@ class FolderSource(Source):
         if table in self._serial:
             opts.append("parallel=false")  # needed for quoted line breaks with null_padding
         if tmap.delimiter:
-            opts.append(f"delim={_lit(tmap.delimiter)}")
+            opts.append(f"delim={quote_literal(tmap.delimiter)}")
         elif path.suffix.lower() == ".tsv":
             opts.append("delim='\\t'")
         sql = (f"SELECT (row_number() OVER () + 1)::BIGINT AS _row, * "
-               f"FROM read_csv({_lit(str(path))}, {', '.join(opts)})")
+               f"FROM read_csv({quote_literal(str(path))}, {', '.join(opts)})")
         try:
             con.sql(f"DESCRIBE {sql}").fetchall()
         except duckdb.Error as exc:
-            raise TableError(table, str(path), f"cannot be read as CSV ({_first_line(exc)})",
+            raise TableError(table, str(path), f"cannot be read as CSV ({first_line(exc)})",
                              "check the separator and quoting, or set 'delimiter:' in a "
                              "mapping") from None
         return sql
@@ -321,14 +335,14 @@ class FolderSource(Source):
             frame = pd.read_excel(path, sheet_name=tmap.sheet if tmap.sheet is not None else 0,
                                   dtype=str, keep_default_na=False, na_values=[""])
         except Exception as exc:  # openpyxl raises many types for broken files
-            raise TableError(table, str(path), f"cannot be read as Excel ({_first_line(exc)})",
+            raise TableError(table, str(path), f"cannot be read as Excel ({first_line(exc)})",
                              "save it again as .xlsx, or export it as CSV") from None
         frame.columns = [str(c) for c in frame.columns]
         frame = frame.astype(object).where(frame.notna(), None)
         frame.insert(0, "_row", range(2, len(frame) + 2))
         name = f"_excel_{table}"
         con.register(name, frame)
-        return f"SELECT * FROM {_q(name)}"
+        return f"SELECT * FROM {quote_ident(name)}"
 
     def close(self) -> None:
         """Delete the temporary UTF-8 copies, if any."""
@@ -349,7 +363,7 @@ class DuckDBSource(Source):
                     "SELECT table_name FROM information_schema.tables").fetchall()]
         except duckdb.Error as exc:
             raise SourceError(f"{self.path} cannot be opened as a DuckDB database "
-                              f"({_first_line(exc)}); is it a .duckdb file?") from None
+                              f"({first_line(exc)}); is it a .duckdb file?") from None
         lower = {n.lower(): n for n in names}
         self._tables: dict[str, str] = {}
         for table in TABLES:
@@ -367,9 +381,9 @@ class DuckDBSource(Source):
         attached = {r[0] for r in con.sql("SELECT database_name FROM duckdb_databases()")
                     .fetchall()}
         if alias not in attached:
-            con.execute(f"ATTACH {_lit(str(self.path))} AS {alias} (READ_ONLY)")
+            con.execute(f"ATTACH {quote_literal(str(self.path))} AS {alias} (READ_ONLY)")
         return (f"SELECT (row_number() OVER ())::BIGINT AS _row, * "
-                f"FROM {alias}.{_q(self._tables[table])}")
+                f"FROM {alias}.{quote_ident(self._tables[table])}")
 
 
 def open_source(source: str | Path | Source, mapping: Mapping) -> Source:

@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.schema import Column, TableSpec
-from salesnb.data.sources import Source, _first_line, _lit, _q
+from salesnb.data.sources import Source, first_line
 from salesnb.errors import TableError
 
 __all__ = ["RULES", "TableResult", "validate_table", "release", "REVENUE_ABS_TOL",
-           "REVENUE_REL_TOL"]
+           "REVENUE_REL_TOL", "QUARANTINE_COLUMNS"]
 
 #: Rule name -> what it means, for reports and the data dictionary.
 RULES: dict[str, str] = {
@@ -65,7 +66,8 @@ RULES: dict[str, str] = {
 _log = logging.getLogger(__name__)
 REVENUE_ABS_TOL = 0.01
 REVENUE_REL_TOL = 0.001
-QUARANTINE_COLUMNS = ["table", "file", "row", "column", "rule", "value", "message"]
+#: Columns of the quarantine table, one row per broken rule per row.
+QUARANTINE_COLUMNS = ("table", "file", "row", "column", "rule", "value", "message")
 
 
 @dataclass
@@ -113,7 +115,7 @@ def _typed_expr(col: Column, src_type: str, raw: str, na_values: tuple[str, ...]
     is_text = src_type.upper() == "VARCHAR"
     if is_text:
         if na_values:
-            nas = ", ".join(_lit(v) for v in ("", *na_values))
+            nas = ", ".join(quote_literal(v) for v in ("", *na_values))
             text = f"(CASE WHEN trim({raw}) IN ({nas}) THEN NULL ELSE trim({raw}) END)"
         else:
             text = f"nullif(trim({raw}), '')"
@@ -136,7 +138,7 @@ def _typed_expr(col: Column, src_type: str, raw: str, na_values: tuple[str, ...]
         return f"TRY_CAST({raw} AS DATE)", present
     options = [f"TRY_CAST({text} AS DATE)", f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE)"]
     if date_formats:
-        fmts = ", ".join(_lit(f) for f in date_formats)
+        fmts = ", ".join(quote_literal(f) for f in date_formats)
         options.append(f"TRY_CAST(try_strptime({text}, [{fmts}]) AS DATE)")
     parsed = f"coalesce({', '.join(options)})"
     return (f"(CASE WHEN year({parsed}) BETWEEN 1900 AND 2200 THEN {parsed} END)"), present
@@ -152,7 +154,7 @@ def _timed(con: duckdb.DuckDBPyConnection, sql: str, step: str) -> None:
 def _violation(rule: str, column: str, cond: str, value: str, message: str
                ) -> tuple[str, str]:
     """Return ``(condition, struct)`` SQL for one rule: the struct describes a violation."""
-    return cond, (f"{{'rule': {_lit(rule)}, 'column': {_lit(column)}, "
+    return cond, (f"{{'rule': {quote_literal(rule)}, 'column': {quote_literal(column)}, "
                   f"'value': CAST({value} AS VARCHAR), 'message': {message}}}")
 
 
@@ -205,7 +207,7 @@ def validate_table(
     raw_view = f"_raw_{name}"
     where = source.register(con, name, raw_view)
     tmap = source.mapping.for_table(name)
-    types = {r[0]: r[1] for r in con.sql(f"DESCRIBE {_q(raw_view)}").fetchall()}
+    types = {r[0]: r[1] for r in con.sql(f"DESCRIBE {quote_ident(raw_view)}").fetchall()}
     missing = [c for c in spec.required_columns if c not in types]
     if missing:
         found = ", ".join(c for c in types if c != "_row")
@@ -221,69 +223,73 @@ def validate_table(
     checks: list[tuple[str, str]] = []
     skipped: list[str] = []
     for col in present_cols:
-        c = f"t.{_q(col.name)}"
-        raw_name = _q("__raw__" + col.name)
-        typed, _ = _typed_expr(col, types[col.name], f"r.{_q(col.name)}", tmap.na_values,
+        c = f"t.{quote_ident(col.name)}"
+        raw_name = quote_ident("__raw__" + col.name)
+        typed, _ = _typed_expr(col, types[col.name], f"r.{quote_ident(col.name)}", tmap.na_values,
                                tmap.date_formats)
-        inner.append(f"{typed} AS {_q(col.name)}")
+        inner.append(f"{typed} AS {quote_ident(col.name)}")
         if col.dtype == "str" and not col.nullable:  # text: empty after trimming = missing
             checks.append(_violation("required", col.name, f"{c} IS NULL", "NULL",
-                                     _lit(f"{col.name} is empty")))
+                                     quote_literal(f"{col.name} is empty")))
         elif col.dtype != "str":
-            inner.append(f"r.{_q(col.name)} AS {raw_name}")
+            inner.append(f"r.{quote_ident(col.name)} AS {raw_name}")
             _, present = _typed_expr(col, types[col.name], f"t.{raw_name}", tmap.na_values,
                                      tmap.date_formats)
             if not col.nullable:
                 checks.append(_violation("required", col.name, f"NOT {present}", "NULL",
-                                         _lit(f"{col.name} is empty")))
+                                         quote_literal(f"{col.name} is empty")))
             if col.dtype != "str":
                 kind = {"int": "a whole number", "float": "a number", "date": "a date"}[col.dtype]
                 hint = (" (add its format to 'date_formats' in a mapping)"
                         if col.dtype == "date" else "")
                 checks.append(_violation(
                     "type", col.name, f"{present} AND {c} IS NULL", f"t.{raw_name}",
-                    _lit(f"{col.name} is not {kind}{hint}")))
+                    quote_literal(f"{col.name} is not {kind}{hint}")))
         shown = f"t.{raw_name}" if col.dtype != "str" else c  # the value as written
         if col.minimum is not None:
-            checks.append(_violation("range", col.name, f"{c} < {col.minimum}", shown,
-                                     _lit(f"{col.name} must be >= {col.minimum:g}")))
+            checks.append(_violation(
+                "range", col.name, f"{c} < {quote_literal(col.minimum)}", shown,
+                quote_literal(f"{col.name} must be >= {col.minimum:g}")))
         if col.maximum is not None:
-            checks.append(_violation("range", col.name, f"{c} > {col.maximum}", shown,
-                                     _lit(f"{col.name} must be <= {col.maximum:g}")))
+            checks.append(_violation(
+                "range", col.name, f"{c} > {quote_literal(col.maximum)}", shown,
+                quote_literal(f"{col.name} must be <= {col.maximum:g}")))
         if col.choices:
-            allowed = ", ".join(_lit(v) for v in col.choices)
+            allowed = ", ".join(quote_literal(v) for v in col.choices)
             checks.append(_violation(
                 "choice", col.name, f"{c} NOT IN ({allowed})", c,
-                _lit(f"{col.name} must be one of {', '.join(col.choices)} "
+                quote_literal(f"{col.name} must be one of {', '.join(col.choices)} "
                      "(recode with 'values:' in a mapping)")))
         if col.dtype == "date" and col.not_future:
-            checks.append(_violation("future_date", col.name, f"{c} > DATE {_lit(str(as_of))}",
-                                     shown, _lit(f"{col.name} is after the as-of date {as_of}")))
-    inner += [f"r.{_q(col)}" for col in extra]
+            checks.append(_violation(
+                "future_date", col.name, f"{c} > {quote_literal(as_of)}", shown,
+                quote_literal(f"{col.name} is after the as-of date {as_of}")))
+    inner += [f"r.{quote_ident(col)}" for col in extra]
     for earlier, later in spec.date_order:
         if earlier in types and later in types:
             checks.append(_violation(
-                "date_order", later, f"t.{_q(later)} < t.{_q(earlier)}", f"t.{_q(later)}",
-                _lit(f"{later} is before {earlier}")))
+                "date_order", later, f"t.{quote_ident(later)} < t.{quote_ident(earlier)}",
+                f"t.{quote_ident(later)}",
+                quote_literal(f"{later} is before {earlier}")))
     for fk in spec.foreign_keys:
         if fk.column not in types:
             continue
-        c = f"t.{_q(fk.column)}"
+        c = f"t.{quote_ident(fk.column)}"
         if fk.ref_table == name:
             key_expr, _ = _typed_expr(spec.column(fk.ref_column), types[fk.ref_column],
-                                      _q(fk.ref_column), tmap.na_values, tmap.date_formats)
-            ref = f"SELECT {key_expr} FROM {_q(raw_view)}"
+                                      quote_ident(fk.ref_column), tmap.na_values, tmap.date_formats)
+            ref = f"SELECT {key_expr} FROM {quote_ident(raw_view)}"
         elif fk.ref_table in loaded:
-            ref = f"SELECT {_q(fk.ref_column)} FROM {_q(loaded[fk.ref_table])}"
+            ref = f"SELECT {quote_ident(fk.ref_column)} FROM {quote_ident(loaded[fk.ref_table])}"
         else:
             skipped.append(f"foreign key {fk.column} -> {fk.ref_table}: {fk.ref_table} not "
                            "loaded")
             continue
         checks.append(_violation(
             "foreign_key", fk.column, f"{c} IS NOT NULL AND {c} NOT IN ({ref})", c,
-            _lit(f"{fk.column} not found in {fk.ref_table}.{fk.ref_column}")))
+            quote_literal(f"{fk.column} not found in {fk.ref_table}.{fk.ref_column}")))
 
-    outer = [f"t.{_q(col.name)}" for col in present_cols] + [f"t.{_q(col)}" for col in extra]
+    outer = [f"t.{quote_ident(col)}" for col in [c.name for c in present_cols] + extra]
     if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
         disc = "coalesce(t.discount, 0)" if "discount" in types else "0"
         expected = f"(t.quantity * t.unit_price * (1 - {disc}))"
@@ -303,55 +309,56 @@ def validate_table(
         outer.append(f"coalesce(t.revenue, {rev}) AS revenue" if "revenue" in types
                      else f"{rev} AS revenue")
     checked = f"_checked_{name}"
-    sql = (f"CREATE OR REPLACE TEMP TABLE {_q(checked)} AS SELECT t._row, {', '.join(outer)}, "
-           f"{_violations_sql(checks)} AS _bad "
-           f"FROM (SELECT {', '.join(inner)} FROM {_q(raw_view)} r) t")
+    sql = (f"CREATE OR REPLACE TEMP TABLE {quote_ident(checked)} AS SELECT t._row, "
+           f"{', '.join(outer)}, {_violations_sql(checks)} AS _bad "
+           f"FROM (SELECT {', '.join(inner)} FROM {quote_ident(raw_view)} r) t")
     try:
         _timed(con, sql, f"{name}: rules")
     except duckdb.Error as exc:
         # The file itself could not be read to the end (e.g. quoted line breaks with the
         # parallel CSV reader): retry once with safer read options, else the table is unusable.
         if not source.safer_read(name):
-            raise TableError(name, where, f"cannot be read ({_first_line(exc)})",
+            raise TableError(name, where, f"cannot be read ({first_line(exc)})",
                              "check the file's separator, quoting and encoding") from None
         source.register(con, name, raw_view)
         try:
             _timed(con, sql, f"{name}: rules (safe read)")
         except duckdb.Error as exc2:
-            raise TableError(name, where, f"cannot be read ({_first_line(exc2)})",
+            raise TableError(name, where, f"cannot be read ({first_line(exc2)})",
                              "check the file's separator, quoting and encoding") from None
 
     # Duplicate keys: a cheap group-by first; the window runs only on the repeated keys.
     dups = f"_dups_{name}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(dups)} (_row BIGINT, value VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(dups)} (_row BIGINT, value VARCHAR)")
     if spec.key and all(k in types for k in spec.key):
-        part = ", ".join(_q(k) for k in spec.key)
-        notnull = " AND ".join(f"{_q(k)} IS NOT NULL" for k in spec.key)
-        keyval = " || '|' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in spec.key)
+        part = ", ".join(quote_ident(k) for k in spec.key)
+        notnull = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in spec.key)
+        keyval = " || '|' || ".join(f"CAST({quote_ident(k)} AS VARCHAR)" for k in spec.key)
         _timed(con,
-               f"INSERT INTO {_q(dups)} SELECT _row, {keyval} FROM ("
+               f"INSERT INTO {quote_ident(dups)} SELECT _row, {keyval} FROM ("
                f"SELECT _row, {part}, row_number() OVER (PARTITION BY {part} ORDER BY _row) "
-               f"AS _n FROM {_q(checked)} WHERE ({part}) IN (SELECT ({part}) FROM "
-               f"{_q(checked)} WHERE {notnull} GROUP BY {part} HAVING count(*) > 1)) "
+               f"AS _n FROM {quote_ident(checked)} WHERE ({part}) IN (SELECT ({part}) FROM "
+               f"{quote_ident(checked)} WHERE {notnull} GROUP BY {part} HAVING count(*) > 1)) "
                f"WHERE _n > 1", f"{name}: duplicate keys")
     key_label = "+".join(spec.key)
     clean = f"_clean_{name}"
     out_names = [o.rsplit(" AS ", 1)[-1] if " AS " in o else o.removeprefix("t.")
                  for o in outer]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(clean)} AS SELECT {', '.join(out_names)} "
-                f"FROM {_q(checked)} WHERE _bad IS NULL AND _row NOT IN "
-                f"(SELECT _row FROM {_q(dups)})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(clean)} AS SELECT "
+                f"{', '.join(out_names)} FROM {quote_ident(checked)} WHERE _bad IS NULL AND "
+                f"_row NOT IN "
+                f"(SELECT _row FROM {quote_ident(dups)})")
     ((rows_read, rows_bad),) = con.sql(
         f"SELECT count(*), count(*) FILTER (WHERE _bad IS NOT NULL OR _row IN "
-        f"(SELECT _row FROM {_q(dups)})) FROM {_q(checked)}").fetchall()
+        f"(SELECT _row FROM {quote_ident(dups)})) FROM {quote_ident(checked)}").fetchall()
     quarantine = con.sql(
-        f"SELECT {_lit(name)} AS \"table\", {_lit(where)} AS file, _row AS \"row\", "
-        f"\"column\", rule, value, message FROM ("
+        f"SELECT {quote_literal(name)} AS \"table\", {quote_literal(where)} AS file, "
+        f"_row AS \"row\", \"column\", rule, value, message FROM ("
         f"SELECT _row, b.column AS \"column\", b.rule AS rule, b.value AS value, "
         f"b.message AS message "
-        f"FROM (SELECT _row, unnest(_bad) AS b FROM {_q(checked)} WHERE _bad IS NOT NULL) "
-        f"UNION ALL SELECT _row, {_lit(key_label)}, 'duplicate_key', value, "
-        f"{_lit(f'{key_label} repeats an earlier row')} FROM {_q(dups)}) "
+        f"FROM (SELECT _row, unnest(_bad) AS b FROM {quote_ident(checked)} WHERE _bad IS NOT NULL) "
+        f"UNION ALL SELECT _row, {quote_literal(key_label)}, 'duplicate_key', value, "
+        f"{quote_literal(f'{key_label} repeats an earlier row')} FROM {quote_ident(dups)}) "
         f"ORDER BY \"row\", rule").df()
     return TableResult(name, where, int(rows_read), clean, quarantine, int(rows_bad), skipped,
                        extra)
@@ -359,6 +366,6 @@ def validate_table(
 
 def release(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the DuckDB objects validation made for table ``name`` (after fetching it)."""
-    con.execute(f"DROP VIEW IF EXISTS {_q('_clean_' + name)}")
-    con.execute(f"DROP TABLE IF EXISTS {_q('_checked_' + name)}")
-    con.execute(f"DROP TABLE IF EXISTS {_q('_dups_' + name)}")
+    con.execute(f"DROP VIEW IF EXISTS {quote_ident('_clean_' + name)}")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident('_checked_' + name)}")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident('_dups_' + name)}")

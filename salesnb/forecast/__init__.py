@@ -1,7 +1,11 @@
 """Sales trends and forecasts.
 
-Monthly series, forecasting models and backtests, growth and seasonality, reconciliation, the
-pipeline forecast.
+Modules: ``series`` (regular series from orders or a CSV file), ``fitters`` (the forecasting
+models), ``evaluation`` (rolling-origin backtests and the leaderboard), ``models`` (the
+forecast of one series, its intervals and plot), ``trends`` (growth, decomposition, findings;
+also ``sn.trends``), ``hierarchy`` (forecasts per group that add up to the total),
+``pipeline`` (win rates, the weighted open pipeline and the blend), ``views`` (the report's
+wiring) and ``defaults`` (parameter defaults, no imports).
 
 Public names are importable from here (``from salesnb.forecast import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -10,19 +14,24 @@ imported on first use (lazy_loader), so importing the package stays light.
 import lazy_loader as _lazy
 
 _EXPORTS: dict[str, list[str]] = {
-    'models': [
-        'MODELS', 'Forecast', 'sales_series', 'sales_series_sql', 'read_series', 'forecast',
-        'backtest', 'plot_forecast',
-    ],
+    'defaults': ['MODELS', 'GROUPINGS', 'LEVELS'],
+    'series': ['FREQS', 'sales_series', 'sales_series_sql', 'read_series'],
+    'evaluation': ['backtest'],
+    'models': ['INTERVAL_COLUMNS', 'Forecast', 'forecast', 'plot_forecast'],
     'trends': [
-        'FUNNEL', 'INTERVAL_COLUMNS', 'growth', 'decompose', 'findings', 'plot_trends',
-        'plot_decomposition', 'reconcile', 'stage_win_rates', 'open_pipeline',
-        'pipeline_forecast', 'blend', 'plot_blend',
+        'FUNNEL', 'growth', 'latest_growth', 'decompose', 'findings', 'trends_figure',
+        'decomposition_figure',
+    ],
+    'hierarchy': ['reconcile', 'coherent_forecasts', 'forecast_table', 'group_forecasts_figure'],
+    'pipeline': [
+        'stage_win_rates', 'open_pipeline', 'pipeline_forecast', 'won_series', 'blend',
+        'plot_blend', 'won_deals_blend',
     ],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['views', 'models', 'trends'],
+    submodules=['defaults', 'series', 'fitters', 'evaluation', 'models', 'trends', 'hierarchy',
+                'pipeline', 'views'],
     submod_attrs=_EXPORTS,
 )

@@ -1,7 +1,8 @@
 """What the lead-scoring report shows: summaries, the key-lead list, the assignment view.
 
 Thin compositions of :mod:`salesnb.leads` and :mod:`salesnb.assign` for the
-``01_lead_scoring`` notebook and its widget panel; each is a pure function usable elsewhere.
+``01_lead_scoring`` notebook and its widget panel: they wire report parameters to the analysis
+functions and put the results into words, tables and charts; they compute nothing themselves.
 """
 
 from __future__ import annotations
@@ -15,30 +16,41 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown
-from matplotlib.figure import Figure
 
-from salesnb.leads.assignment import assign, expertise_from_customers, plot_loads
-from salesnb.leads.defaults import TIERS
-from salesnb.leads.model import Comparison, LeadModel, plot_calibration, plot_gains, tier_of
+from salesnb.core.fmt import pct
+from salesnb.leads.assignment import assign, expertise_from_customers
+from salesnb.leads.defaults import DEFAULT_TIERS, TIERS
+from salesnb.leads.evaluation import Comparison
+from salesnb.leads.model import LeadModel
+from salesnb.leads.plots import plot_loads
+from salesnb.leads.tiers import tier_counts, top_leads, triage
 from salesnb.report.catalog import LEAD_PANEL
-from salesnb.report.reporting import parse_as_of, show
+from salesnb.report.reporting import show
 from salesnb.report.widgets import Panel, panel
 
-__all__ = ["TIERS", "model_summary", "baseline_verdict", "plot_model_quality", "score_open",
-           "key_leads", "assignment_view", "assignment_panel"]
-
-_LEAD_COLUMNS = ["source", "industry", "size", "region", "budget", "needs_score",
-                 "credit_rating"]
+__all__ = ["TIERS", "model_summary", "baseline_verdict", "score_open", "key_leads",
+           "assignment_view", "assignment_panel"]
 
 
 def model_summary(model: LeadModel) -> str:
-    """Markdown: which model was chosen, how well it ranks, and which columns it left out."""
+    """Markdown: which model was chosen, how well it ranks, and which columns it left out.
+
+    Parameters
+    ----------
+    model : LeadModel
+        From :func:`salesnb.leads.train`.
+
+    Returns
+    -------
+    str
+        Three short paragraphs.
+    """
     m = model.metrics_
     cands = ", ".join(f"{k} {v:.3f}" for k, v in m["candidates"].items())
     excluded = "; ".join(f"`{c}` ({why})" for c, why in model.excluded_.items())
     return (
-        f"**Model: {m['model']}**, chosen by 5-fold cross-validated ROC AUC among: {cands}. "
-        f"Trained on {m['n_train']:,} closed leads ({100 * m['positive_rate']:.1f} % "
+        f"**Model: {m['model']}**, chosen by {m['folds']}-fold cross-validated ROC AUC among: "
+        f"{cands}. Trained on {m['n_train']:,} closed leads ({pct(m['positive_rate'], digits=1)} "
         f"converted).\n\n"
         f"Cross-validated: ROC AUC **{m['roc_auc']:.3f}** (0.5 = coin toss, 1 = perfect "
         f"ranking), average precision {m['average_precision']:.3f}, Brier score "
@@ -50,16 +62,28 @@ def model_summary(model: LeadModel) -> str:
 
 
 def baseline_verdict(comparison: Comparison) -> str:
-    """Markdown verdict: does the model beat the policy's rule score and a plain logit."""
+    """Markdown verdict: does the model beat the policy's rule score and a plain logit.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`salesnb.leads.compare` on a table with the rule score's columns.
+
+    Returns
+    -------
+    str
+        One or two sentences; a plain logistic regression within 0.005 ROC AUC of the model
+        "does about as well".
+    """
     auc = comparison.metrics["roc_auc"]
     ours, rule, plain = auc["model"], auc["rule"], auc["plain_logistic"]
-    if ours > rule:
+    if comparison.beats("rule"):
         text = (f"On the same hold-out leads, the model ranks leads better than the policy's "
                 f"screening score (ROC AUC {ours:.3f} against {rule:.3f}).")
     else:
         text = (f"**The policy's screening score does as well as or better than the model** "
                 f"(ROC AUC {rule:.3f} against {ours:.3f}): keep using the rule score.")
-    if plain >= ours - 0.005:
+    if not comparison.beats("plain_logistic", margin=0.005):
         text += (f" A plain logistic regression does about as well ({plain:.3f}): the gain "
                  f"comes from using all lead attributes, not from a complex model.")
     else:
@@ -67,28 +91,38 @@ def baseline_verdict(comparison: Comparison) -> str:
     return text
 
 
-def plot_model_quality(comparison: Comparison) -> Figure:
-    """Gains chart and calibration plot side by side, for the model and both baselines."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    plot_gains(comparison, ax=axes[0])
-    plot_calibration(comparison, ax=axes[1])
-    fig.tight_layout()
-    return fig
-
-
 def score_open(model: LeadModel, leads: pd.DataFrame, *,
-               tiers: tuple[float, float, float] = (0.5, 0.3, 0.15),
+               tiers: tuple[float, float, float] = DEFAULT_TIERS,
                explain: bool | int = True,
                half_life_days: float = 0.0, as_of: Any = "") -> pd.DataFrame:
     """Score the open leads (status "open"), with region and industry for the assignment.
 
-    ``half_life_days`` of 0 means no decay; ``as_of`` is a report's ISO date ("" = today).
     Every open lead is explained by default: the key-lead list ranks by expected value, not
     by probability, so explaining only the most probable leads would leave gaps.
+
+    Parameters
+    ----------
+    model : LeadModel
+        From :func:`salesnb.leads.train`.
+    leads : pandas.DataFrame
+        The lead table (only rows with status "open" are scored, when it has a status).
+    tiers : tuple of three floats, default=(0.5, 0.3, 0.15)
+        The report's tier thresholds.
+    explain : bool or int, default=True
+        As for :meth:`LeadModel.score`.
+    half_life_days : float, default=0.0
+        The report's decay half-life; 0 means no decay.
+    as_of : str or date, default=""
+        The report's day ("" = today).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :meth:`LeadModel.score`'s table joined with ``region`` and ``industry``.
     """
     open_leads = leads[leads["status"] == "open"] if "status" in leads.columns else leads
     scored = model.score(open_leads, tiers=tiers, explain=explain,
-                         half_life_days=half_life_days or None, as_of=parse_as_of(as_of))
+                         half_life_days=half_life_days or None, as_of=as_of)
     extra = [c for c in ("region", "industry") if c in open_leads.columns]
     return scored.join(open_leads[extra])
 
@@ -105,12 +139,14 @@ def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.
         The lead attributes (for source, industry, region, budget ...).
     top_n : int, default=25
         Rows returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`salesnb.leads.top_leads`, for reading: lead_id, tier, "conversion %" (one
+        decimal), expected_value, then "why" and the lead attributes.
     """
-    attrs = leads.set_index("lead_id")[[c for c in _LEAD_COLUMNS
-                                        if c in leads.columns and c not in scored.columns]]
-    out = scored.join(attrs, on="lead_id")
-    out = out.sort_values(["expected_value", "probability"], ascending=False,
-                          na_position="last").head(top_n)
+    out = top_leads(scored, leads, n=top_n)
     out["probability"] = (100 * out["probability"]).round(1)
     out = out.rename(columns={"probability": "conversion %", "top_factors": "why"})
     first = ["lead_id", "tier", "conversion %", "expected_value"]
@@ -148,6 +184,12 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
     rows : int, default=15
         Assignment rows shown.
 
+    Returns
+    -------
+    tuple
+        A Markdown summary, the rep-load figure, the assignments and the unassigned leads
+        (both as displayable tables).
+
     Raises
     ------
     salesnb.leads.LeadScoringError
@@ -155,31 +197,25 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
         and keeps the last assignment.
     """
     start = time.perf_counter()
-    tiers = tier_of(scored["probability"], (tier_a, tier_b, tier_c))
-    scope = ""
-    if regions:
-        in_scope = scored["region"].isin(list(regions)).to_numpy()
-        scored, tiers = scored[in_scope], tiers[in_scope]
-        scope = f" in {', '.join(regions)}"
-    keep = tiers.isin(TIERS[: TIERS.index(min_tier) + 1])
-    result = assign(scored[keep], reps, capacity=capacity, expertise=expertise,
+    leads = triage(scored, tiers=(tier_a, tier_b, tier_c), min_tier=min_tier, regions=regions)
+    keep = leads["to_rep"]
+    result = assign(leads[keep], reps, capacity=capacity, expertise=expertise,
                     fairness=fairness, only_open=False)
-    a, loads = result.assignments, result.loads
-    in_terr = 100 * a["in_territory"].mean() if len(a) else 0.0
-    tier_counts = tiers.value_counts().reindex(list(TIERS), fill_value=0)
+    s = result.summary()
+    scope = f" in {', '.join(regions)}" if regions else ""
     summary = Markdown(
-        f"**{len(a):,} of {int(keep.sum()):,} leads{scope} in tiers A–{min_tier} assigned** to "
-        f"{int((loads['assigned'] > 0).sum())} reps ({in_terr:.0f} % in the lead's own region), "
-        f"{len(result.unassigned):,} left unassigned; {int((~keep).sum()):,} leads below tier "
+        f"**{s['assigned']:,} of {int(keep.sum()):,} leads{scope} in tiers A–{min_tier} "
+        f"assigned** to {s['reps']} reps ({pct(s['in_territory'])} in the lead's own region), "
+        f"{s['unassigned']:,} left unassigned; {int((~keep).sum()):,} leads below tier "
         f"{min_tier} go to nurture. Tiers: "
-        + ", ".join(f"{t} {n}" for t, n in tier_counts.items())
-        + f". Fairness: Gini of expected value per unit of capacity "
-        f"{result.fairness.get('gini', float('nan')):.2f} (0 = perfectly even). "
-        f"Solver: {result.status}; updated in {1000 * (time.perf_counter() - start):.0f} ms.")
+        + ", ".join(f"{t} {n}" for t, n in tier_counts(leads["tier"]).items())
+        + f". Fairness: Gini of expected value per unit of capacity {s['gini']:.2f} "
+        f"(0 = perfectly even). Solver: {s['status']}; updated in "
+        f"{1000 * (time.perf_counter() - start):.0f} ms.")
     fig, ax = plt.subplots(figsize=(9, 3.2))
     plot_loads(result, ax=ax)
-    table = show(a.head(rows)[["lead_id", "rep_id", "region", "in_territory", "value",
-                               "reason"]], "No lead assigned.")
+    table = show(result.assignments.head(rows)[["lead_id", "rep_id", "region", "in_territory",
+                                                "value", "reason"]], "No lead assigned.")
     unassigned = show(result.unassigned.head(rows), "Every lead in the chosen tiers has a rep.")
     return summary, fig, table, unassigned
 

@@ -3,7 +3,8 @@
 Like :mod:`salesnb.products`, every function takes tables and their column names (a foreign
 export where ``Country`` stands in for the region works the same), and the group-by over the
 order lines runs in DuckDB (``engine="duckdb"``) or pandas (``engine="pandas"``) through
-:func:`salesnb.products.aggregate`.
+:func:`salesnb.products.aggregate`. The charts (:func:`plot_heatmap`,
+:func:`plot_market_share`) live in :mod:`salesnb.products.plots` and are importable from here.
 
 Market share comes from the competitor estimates (``competitors``: one competitor's estimated
 revenue per period, region and category): our share = our revenue / (our revenue + the
@@ -16,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.axes import Axes
 
+from salesnb.core.columns import require_columns
+from salesnb.core.periods import Window, parse_window, window_label
 from salesnb.errors import SalesnbError
-from salesnb.products.portfolio import Engine, Period, _need, _pct, aggregate, parse_period
+from salesnb.products.engine import Engine, _growth_pct, aggregate
+from salesnb.products.plots import plot_heatmap, plot_market_share
 
 __all__ = [
     "performance",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-def performance(orders: pd.DataFrame, *, current: Period, base: Period | None = None,
+def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = None,
                 customers: pd.DataFrame | None = None, region: str = "region",
                 customer: str | None = "customer_id", rep: str | None = "rep_id",
                 customer_region: str = "region", date: str = "order_date",
@@ -71,14 +72,14 @@ def performance(orders: pd.DataFrame, *, current: Period, base: Period | None = 
         known_customers, coverage_pct (active over known: the policy's market coverage) and
         note. Sorted by revenue, largest first.
     """
-    _need(orders, [region])
+    require_columns(orders, {"region": region}, table="orders")
     cust = customer if customer is not None and customer in orders.columns else None
     rp = rep if rep is not None and rep in orders.columns else None
     kw = dict(date=date, quantity=quantity, revenue=revenue, price=None, engine=engine)
     cur = aggregate(orders, region, period=current, customer=cust, rep=rp, **kw)
     if cur.empty:
-        raise SalesnbError(f"no order lines in the current period {current!r}; choose dates "
-                           "inside the data's span")
+        raise SalesnbError(f"no order lines in the current period {window_label(current)}; "
+                           "choose dates inside the data's span")
     out = cur.set_index(region)
     res = pd.DataFrame({"revenue": out["revenue"]})
     notes = pd.Series("", index=res.index, dtype=object)
@@ -89,7 +90,7 @@ def performance(orders: pd.DataFrame, *, current: Period, base: Period | None = 
     if base is not None:
         prev = aggregate(orders, region, period=base, **kw).set_index(region)["revenue"]
         res["base_revenue"] = prev.reindex(res.index).fillna(0.0)
-        res["growth_pct"] = _pct(res["revenue"], res["base_revenue"])
+        res["growth_pct"] = _growth_pct(res["revenue"], res["base_revenue"])
         note(res["base_revenue"] <= 0, "no sales in the base period, growth undefined")
     if rp:
         res["reps"] = out["reps"]
@@ -104,10 +105,9 @@ def performance(orders: pd.DataFrame, *, current: Period, base: Period | None = 
             known = customers.groupby(customer_region).size()
             res["known_customers"] = known.reindex(res.index).fillna(0).astype("int64")
         else:
-            lo, _ = parse_period(current)
+            lo, hi = parse_window(current)
             first = pd.to_datetime(orders[date]).min()
-            hist = aggregate(orders, region, period=(min(first, lo), parse_period(current)[1]
-                                                     - pd.Timedelta(days=1)),
+            hist = aggregate(orders, region, period=(min(first, lo), hi - pd.Timedelta(days=1)),
                              customer=cust, **kw).set_index(region)["customers"]
             res["known_customers"] = hist.reindex(res.index).fillna(0).astype("int64")
             note(res.index == res.index, "known customers = those who ever ordered")
@@ -126,7 +126,7 @@ def performance(orders: pd.DataFrame, *, current: Period, base: Period | None = 
 
 
 def cross(orders: pd.DataFrame, products: pd.DataFrame | None = None, *, rows: str = "region",
-          cols: str = "category", period: Period | None = None, value: str = "revenue",
+          cols: str = "category", period: Window | None = None, value: str = "revenue",
           date: str = "order_date", product: str = "product_id",
           engine: Engine = "duckdb") -> pd.DataFrame:
     """Region x category table (or any two columns) of revenue, for a heatmap.
@@ -152,7 +152,7 @@ def cross(orders: pd.DataFrame, products: pd.DataFrame | None = None, *, rows: s
 
 
 def win_rates(opportunities: pd.DataFrame, *, customers: pd.DataFrame | None = None,
-              reps: pd.DataFrame | None = None, period: Period | None = None,
+              reps: pd.DataFrame | None = None, period: Window | None = None,
               region: str = "region", stage: str = "stage", amount: str = "amount",
               closed: str = "closed_date", customer: str = "customer_id",
               rep: str = "rep_id") -> pd.DataFrame:
@@ -179,15 +179,15 @@ def win_rates(opportunities: pd.DataFrame, *, customers: pd.DataFrame | None = N
         amount_win_rate (won amount over closed amount, in percent). Regions with no closed
         deal are absent.
     """
-    _need(opportunities, [stage], "opportunities")
+    require_columns(opportunities, [stage], table="opportunities")
     opp = opportunities
     if region in opp.columns:
         reg = opp[region]
     elif customers is not None and customer in opp.columns:
-        _need(customers, [customer, region], "customers")
+        require_columns(customers, [customer, region], table="customers")
         reg = opp[customer].map(customers.set_index(customer)[region])
     elif reps is not None and rep in opp.columns:
-        _need(reps, [rep, region], "reps")
+        require_columns(reps, [rep, region], table="reps")
         reg = opp[rep].map(reps.set_index(rep)[region])
     else:
         raise SalesnbError("opportunities have no region: pass customers= (with "
@@ -195,8 +195,8 @@ def win_rates(opportunities: pd.DataFrame, *, customers: pd.DataFrame | None = N
     df = pd.DataFrame({"region": reg, "stage": opp[stage],
                        "amount": opp[amount] if amount in opp.columns else np.nan})
     if period is not None:
-        _need(opportunities, [closed], "opportunities")
-        lo, hi = parse_period(period)
+        require_columns(opportunities, [closed], table="opportunities")
+        lo, hi = parse_window(period)
         d = pd.to_datetime(opp[closed])
         df = df[(d >= lo) & (d < hi)]
     df = df[df["stage"].isin(["won", "lost"]) & df["region"].notna()]
@@ -253,7 +253,7 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     if competitors is None or competitors.empty:
         theirs = pd.DataFrame(columns=[*keys, "period", "competitor_revenue", "competitors"])
     else:
-        _need(competitors, [period, competitor, estimate, *keys], "competitors")
+        require_columns(competitors, [period, competitor, estimate, *keys], table="competitors")
         comp = competitors.assign(_p=pd.to_datetime(competitors[period]).astype(
             "datetime64[ns]"))
         theirs = (comp.groupby([*keys, "_p"]).agg(competitor_revenue=(estimate, "sum"),
@@ -272,12 +272,12 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     return out.sort_values([*keys, "period"], kind="stable").reset_index(drop=True)
 
 
-def _in(periods: pd.Series, window: Period) -> pd.Series:
-    lo, hi = parse_period(window)
+def _in(periods: pd.Series, window: Window) -> pd.Series:
+    lo, hi = parse_window(window)
     return (periods >= lo) & (periods < hi)
 
 
-def share_change(shares: pd.DataFrame, *, base: Period, current: Period,
+def share_change(shares: pd.DataFrame, *, base: Window, current: Window,
                  by: Sequence[str] = ("region",)) -> pd.DataFrame:
     """Market share gained or lost between two periods, per region (or any cells).
 
@@ -316,7 +316,7 @@ def share_change(shares: pd.DataFrame, *, base: Period, current: Period,
 
 
 def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
-                      products: pd.DataFrame | None = None, *, base: Period, current: Period,
+                      products: pd.DataFrame | None = None, *, base: Window, current: Window,
                       by: Sequence[str] = ("region",), competitor: str = "competitor",
                       estimate: str = "estimated_revenue", period: str = "period",
                       date: str = "order_date", revenue: str = "revenue",
@@ -347,7 +347,7 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
             "faster"]
     if competitors is None or competitors.empty:
         return pd.DataFrame(columns=cols)
-    _need(competitors, [period, competitor, estimate, *keys], "competitors")
+    require_columns(competitors, [period, competitor, estimate, *keys], table="competitors")
     comp = competitors.assign(_p=pd.to_datetime(competitors[period]).astype("datetime64[ns]"))
     shares = market_share(orders, competitors, products, by=keys, competitor=competitor,
                           estimate=estimate, period=period, date=date, revenue=revenue,
@@ -359,8 +359,9 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
         s = shares[_in(shares["period"], window) & shares["market"].notna()]
         frames["our_" + name] = s.groupby(keys)["our_revenue"].sum()
     out = pd.DataFrame({"base": frames["base"], "current": frames["current"]}).fillna(0.0)
-    out["growth_pct"] = _pct(out["current"], out["base"])
-    ours = _pct(frames["our_current"], frames["our_base"].reindex(frames["our_current"].index))
+    out["growth_pct"] = _growth_pct(out["current"], out["base"])
+    ours = _growth_pct(frames["our_current"],
+                       frames["our_base"].reindex(frames["our_current"].index))
     out = out.reset_index()
     for k in keys:
         out[k] = out[k].astype("str")
@@ -371,64 +372,3 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     out["faster"] = (out["gap_pp"] > 0).fillna(False).astype(bool)
     return out[cols].sort_values("gap_pp", ascending=False, kind="stable",
                                  na_position="last").reset_index(drop=True)
-
-
-def plot_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, normalise: bool = False,
-                 title: str = "Revenue by region and category") -> Axes:
-    """Heatmap of a :func:`cross` table (values in thousands, or row shares with ``normalise``).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        From :func:`cross`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-    normalise : bool, default False
-        Show each row's split in percent instead of the values.
-    title : str
-        Axes title.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.3 * max(len(table.columns), 4) + 2,
-                                      0.55 * max(len(table), 3) + 1.5))
-    data = (100 * table.div(table.sum(axis=1).where(table.sum(axis=1) != 0), axis=0)
-            if normalise else table / 1000)
-    sns.heatmap(data, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax,
-                linewidths=0.5)
-    ax.set_title(title + (" (% of row)" if normalise else " (thousands)"))
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    return ax
-
-
-def plot_market_share(shares: pd.DataFrame, *, by: str = "region", ax: Axes | None = None) -> Axes:
-    """Our market share over time, one line per ``by`` value (categories added up).
-
-    Parameters
-    ----------
-    shares : pandas.DataFrame
-        From :func:`market_share`.
-    by : str, default "region"
-        One line per value of this column.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
-    s = shares[shares["market"].notna()]
-    g = s.groupby([by, "period"])[["our_revenue", "market"]].sum()
-    line = (100 * g["our_revenue"] / g["market"]).unstack(by)
-    for col in line.columns:
-        ax.plot(line.index, line[col], marker=".", label=str(col))
-    ax.set_ylabel("our share of the market %")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
-    ax.set_title("Market share from competitor estimates")
-    return ax

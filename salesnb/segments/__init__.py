@@ -1,7 +1,9 @@
 """Customer segmentation.
 
-RFM scores and segments, clusters, customer types, satisfaction, migration between segments,
-actions for reps.
+RFM scores and segments (``scoring``) and what they say (``summaries``), clusters
+(``clusters``), customer types and satisfaction (``customers``), migration between segments
+(``movement``), actions for reps (``playbook``), their charts (``plots``) and the report's
+views (``views``).
 
 Public names are importable from here (``from salesnb.segments import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -11,17 +13,23 @@ import lazy_loader as _lazy
 
 _EXPORTS: dict[str, list[str]] = {
     'scoring': [
-        'SegmentError', 'SEGMENTS', 'SEGMENT_GRID', 'SEGMENT_ACTIONS', 'NO_PURCHASE', 'score',
-        'quintile_equivalent', 'segment_of', 'rfm', 'rfm_note', 'segment_summary', 'rfm_grid',
-        'Clustering', 'cluster', 'customer_types', 'satisfaction', 'follow_up', 'Migration',
-        'migration', 'actions', 'actions_by', 'export_actions', 'plot_segments',
-        'plot_rfm_grid', 'plot_migration', 'plot_satisfaction', 'plot_clusters',
-        'plot_customer_types',
+        'SegmentError', 'SEGMENTS', 'SEGMENT_GRID', 'SEGMENT_ACTIONS', 'NO_PURCHASE', 'CORE',
+        'AT_RISK', 'score', 'quintile_equivalent', 'segment_of', 'rfm',
+    ],
+    'summaries': ['rfm_note', 'segment_summary', 'Share', 'segment_share', 'rfm_grid'],
+    'clusters': ['Clustering', 'cluster'],
+    'customers': ['customer_types', 'satisfaction', 'follow_up'],
+    'movement': ['Migration', 'migration'],
+    'playbook': ['actions', 'actions_by', 'action_sheets'],
+    'plots': [
+        'plot_segments', 'plot_rfm_grid', 'plot_migration', 'plot_satisfaction',
+        'plot_clusters', 'plot_customer_types',
     ],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['views', 'scoring'],
+    submodules=['scoring', 'summaries', 'clusters', 'customers', 'movement', 'playbook',
+                'plots', 'views'],
     submod_attrs=_EXPORTS,
 )

@@ -1,14 +1,16 @@
 """What the customer-segmentation report shows: headline, segment and cluster panels, exports.
 
 Thin compositions of :mod:`salesnb.segments` for the ``03_customer_segmentation`` notebook
-and its widget panels. RFM tables are cached per (as-of day, score levels), so moving a
-control recomputes only what depends on it.
+and its widget panels: they wire controls to the analysis functions and present the results.
+RFM tables are cached per (as-of day, score levels), so moving a control recomputes only what
+depends on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -16,44 +18,74 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 
+from salesnb.core.cache import memoize
+from salesnb.core.export import write_table
+from salesnb.core.fmt import pct
+from salesnb.errors import SalesnbError
 from salesnb.report.catalog import AS_OF, SEGMENT_PANEL
 from salesnb.report.reporting import export_note as _export
 from salesnb.report.reporting import show
 from salesnb.report.widgets import Panel, panel
-from salesnb.segments import scoring as sg
+from salesnb.segments import clusters, playbook, plots, scoring, summaries
+from salesnb.segments.movement import Migration
 
 __all__ = ["rfm_cache", "headline", "segment_view", "segment_panel", "cluster_view",
-           "cluster_panel", "plot_overview", "export_note"]
+           "cluster_panel", "overview_figure", "migration_figure", "export_note"]
 
 _BINS, _K = SEGMENT_PANEL
 
 
 def rfm_cache(orders: pd.DataFrame, **columns: Any) -> Callable[[str, int], pd.DataFrame]:
-    """A cached ``(as_of, bins) -> rfm table`` for one order table (16 most recent kept)."""
+    """A cached ``(as_of, bins) -> rfm table`` for one order table (16 most recent kept).
 
-    @lru_cache(maxsize=16)
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Order lines.
+    **columns
+        Column names, as for :func:`salesnb.segments.rfm`.
+
+    Returns
+    -------
+    callable
+        ``table_of(as_of, bins)``; each call returns its own copy of the cached table
+        (:func:`salesnb.core.cache.memoize`), with ``cache_info()`` and ``cache_clear()``.
+    """
+
+    @memoize(maxsize=16)
     def table(as_of: str, bins: int) -> pd.DataFrame:
-        return sg.rfm(orders, as_of=as_of or None, bins=bins, **columns)
+        return scoring.rfm(orders, as_of=as_of or None, bins=bins, **columns)
 
     return table
 
 
 def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
-             mig: sg.Migration | None = None) -> Markdown:
-    """The three numbers a manager reads first: core customers, value at risk, follow-ups."""
-    s = sg.segment_summary(table)
+             mig: Migration | None = None) -> Markdown:
+    """The three numbers a manager reads first: core customers, value at risk, follow-ups.
 
-    def share(names: tuple[str, ...], col: str) -> float:
-        return float(s.reindex(list(names))[col].fillna(0).sum())
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`salesnb.segments.rfm`.
+    follow : pandas.DataFrame, optional
+        From :func:`salesnb.segments.follow_up`.
+    mig : Migration, optional
+        From :func:`salesnb.segments.migration`.
 
-    core, risk = ("Champions", "Loyal"), ("At risk", "Can't lose")
-    n_risk = int(s.reindex(list(risk))["customers"].fillna(0).sum())
+    Returns
+    -------
+    IPython.display.Markdown
+        The headline.
+    """
+    core = summaries.segment_share(table, scoring.CORE)
+    risk = summaries.segment_share(table, scoring.AT_RISK)
     lines = [
         f"**{len(table):,} customers** as of {table.attrs.get('as_of')}.\n",
-        f"- **Core:** Champions and Loyal customers are {share(core, 'customers %'):.0f} % of "
-        f"customers and bring **{share(core, 'revenue %'):.0f} %** of net revenue.",
-        f"- **Value at risk:** {n_risk:,} customers who used to buy a lot have gone quiet "
-        f"(At risk, Can't lose); they hold **{share(risk, 'revenue %'):.0f} %** of net revenue.",
+        f"- **Core:** {' and '.join(scoring.CORE)} customers are {pct(core.customers_share)} "
+        f"of customers and bring **{pct(core.revenue_share)}** of net revenue.",
+        f"- **Value at risk:** {risk.customers:,} customers who used to buy a lot have gone "
+        f"quiet ({', '.join(scoring.AT_RISK)}); they hold **{pct(risk.revenue_share)}** of net "
+        "revenue.",
     ]
     if follow is not None:
         lines.append(f"- **Follow up:** {len(follow):,} high-value customers with low or falling "
@@ -63,11 +95,46 @@ def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
     return Markdown("\n".join(lines))
 
 
-def plot_overview(table: pd.DataFrame) -> Figure:
-    """Segment shares beside the R x FM heatmap."""
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [1, 1.1]})
-    sg.plot_segments(sg.segment_summary(table), ax=axes[0])
-    sg.plot_rfm_grid(table, ax=axes[1])
+def overview_figure(table: pd.DataFrame, *, fig: Figure | None = None) -> Figure:
+    """Segment shares beside the R x FM heatmap.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`salesnb.segments.rfm`.
+    fig : matplotlib.figure.Figure, optional
+        Figure to draw on; a new one (14 x 5 inches) by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The two charts.
+    """
+    fig = fig if fig is not None else plt.figure(figsize=(14, 5))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
+    plots.plot_segments(summaries.segment_summary(table), ax=left)
+    plots.plot_rfm_grid(table, ax=right)
+    fig.tight_layout()
+    return fig
+
+
+def migration_figure(mig: Migration, *, fig: Figure | None = None) -> Figure:
+    """The segment transition heatmap, sized for its up to 12 x 11 cells.
+
+    Parameters
+    ----------
+    mig : Migration
+        From :func:`salesnb.segments.migration`.
+    fig : matplotlib.figure.Figure, optional
+        Figure to draw on; a new one (10 x 6 inches) by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The heatmap.
+    """
+    fig = fig if fig is not None else plt.figure(figsize=(10, 6))
+    plots.plot_migration(mig, ax=fig.subplots())
     fig.tight_layout()
     return fig
 
@@ -84,13 +151,19 @@ def segment_view(as_of: str, bins: int, *,
         Score levels.
     table_of : callable
         ``(as_of, bins) -> rfm table``, e.g. from :func:`rfm_cache`.
+
+    Returns
+    -------
+    tuple
+        The note, the overview figure and the segment table; or one message when the
+        segments cannot be computed.
     """
     try:
         table = table_of(as_of, bins)
-    except sg.SegmentError as exc:
+    except SalesnbError as exc:
         return (Markdown(f"**{exc}**"),)
-    summary = sg.segment_summary(table)
-    return (Markdown(sg.rfm_note(table)), plot_overview(table),
+    summary = summaries.segment_summary(table)
+    return (Markdown(summaries.rfm_note(table)), overview_figure(table),
             show(summary.drop(columns="what to do"), index=True, precision=1))
 
 
@@ -130,14 +203,19 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
         ``(as_of, bins) -> rfm table``.
     bins : int, default=5
         Score levels of the table (only the segment column depends on it).
+
+    Returns
+    -------
+    tuple
+        The note on k, the cluster profiles and the scatter figure; or one message.
     """
     try:
         table = table_of(as_of, bins)
-        result = sg.cluster(table, k=k or "auto")
-    except sg.SegmentError as exc:
+        result = clusters.cluster(table, k=k or "auto")
+    except SalesnbError as exc:
         return (Markdown(f"**{exc}**"),)
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    sg.plot_clusters(table, result, ax=ax)
+    plots.plot_clusters(table, result, ax=ax)
     fig.tight_layout()
     return Markdown(result.note), show(result.profile, index=True, precision=1), fig
 
@@ -156,9 +234,20 @@ def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFr
         Score levels for the segment shown beside each cluster.
     **values
         Starting values (``as_of``, ``k``).
+
+    Returns
+    -------
+    Panel or None
+        None in a headless run, where the output for ``values`` is shown statically.
     """
     fn = partial(cluster_view, table_of=table_of or rfm_cache(orders), bins=bins)
     return panel((AS_OF, _K), fn, values)
+
+
+def _write_actions(action_list: pd.DataFrame, path: Path) -> Path:
+    """The list as one CSV table, or as an Excel workbook: "all" and one sheet per action."""
+    csv = path.suffix.lower() == ".csv"
+    return write_table(action_list if csv else playbook.action_sheets(action_list), path)
 
 
 def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
@@ -170,12 +259,19 @@ def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
         From :func:`salesnb.segments.actions`.
     file_name : str
         ``.xlsx`` or ``.csv`` name; empty writes nothing.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        Customers per action, and where the list is (or how to write it by hand).
     """
     counts = action_list["action"].value_counts()
     tally = ", ".join(f"{a} {n:,}" for a, n in counts.items())
-    note = _export(file_name, partial(sg.export_actions, action_list),
-                       what="the list for reps (customer ids, no personal data; one sheet per "
-                            "action in Excel)",
-                       how=f'segments.export_actions(actions, "{file_name}")',
-                       param="actions_file")
+    tables = ("actions" if file_name.lower().endswith(".csv")
+              else "segments.action_sheets(actions)")
+    note = _export(file_name, partial(_write_actions, action_list),
+                   what="the list for reps (customer ids, no personal data; one sheet per "
+                        "action in Excel)",
+                   how=f'salesnb.core.export.write_table({tables}, "{file_name}")',
+                   param="actions_file")
     return Markdown(f"Actions: {tally}. {note}")

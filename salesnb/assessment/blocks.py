@@ -1,0 +1,417 @@
+"""The additive building blocks of every KPI, per rep and period, and their roll-ups.
+
+Everything in the assessment is built from *additive* counts per rep and period (revenue,
+target, deals won and lost, survey points ...), so a roll-up is the sum of its parts and every
+ratio is recomputed from the sums, never averaged: :func:`counts` builds the blocks,
+:func:`ratios` turns any blocks into KPIs, :func:`rollup` and :func:`org_view` sum them up the
+org tree.
+
+Examples
+--------
+>>> import salesnb as sn
+>>> d = sn.load("data")                                                   # doctest: +SKIP
+>>> blocks = sn.assessment.counts(d, freq="Q")                            # doctest: +SKIP
+>>> sn.assessment.rollup(blocks, d.reps, level="manager")                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from salesnb.core.columns import require_columns
+from salesnb.core.periods import parse_day, parse_period
+from salesnb.data.schema import CLOSED
+from salesnb.errors import SalesnbError
+
+__all__ = ["AssessmentError", "latest_period", "recent_periods", "counts", "ratios", "kpis",
+           "rollup", "teams_of", "org_view", "attainment_trend"]
+
+
+class AssessmentError(SalesnbError):
+    """Input an assessment cannot use (bad weights or plan, a period with no data)."""
+
+
+_ADDITIVE = ("revenue", "target", "volume", "orders", "order_sq", "new_customers",
+             "leads_converted", "leads_closed", "won", "lost", "won_amount", "won_amount_sq",
+             "cycle_sum", "cycle_sq", "surveys", "score_sum", "score_sq", "visits",
+             "satisfaction_target_sum", "target_months")
+
+#: What to do about a table that lacks a column the assessment reads.
+_FIX = "load the tables with salesnb.load, or rename the columns in a mapping YAML"
+_ORG = ("rep_id", "role", "manager_id")
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def latest_period(data: Any, freq: str = "Q", as_of: Any = None) -> pd.Period:
+    """The last complete period of the orders (before ``as_of`` when given).
+
+    Parameters
+    ----------
+    data : SalesData or mapping of DataFrames
+        Needs ``orders`` (with ``order_date``).
+    freq : {"M", "Q", "Y"}, default="Q"
+        Period length.
+    as_of : str or date, optional
+        The day the assessment is made; default the day after the last order.
+
+    Returns
+    -------
+    pandas.Period
+        The last period that ended before ``as_of``.
+    """
+    day = parse_day(as_of, name="as_of")
+    if day is not None:
+        last = pd.Timestamp(day) - pd.Timedelta(days=1)
+    else:
+        last = pd.to_datetime(_table(data, "orders")["order_date"]).max()
+    p = last.to_period(freq)
+    return p if (p + 1).start_time - pd.Timedelta(days=1) <= last else p - 1
+
+
+def recent_periods(period: str | pd.Period, n: int = 4) -> list[str]:
+    """The ``n`` periods up to and including ``period``, oldest first.
+
+    Parameters
+    ----------
+    period : str or pandas.Period
+        The last period ("2025Q4", "2025-12", "2025").
+    n : int, default=4
+        How many periods.
+
+    Returns
+    -------
+    list of str
+        E.g. ``["2025Q1", "2025Q2", "2025Q3", "2025Q4"]``.
+    """
+    p = parse_period(period)
+    return [str(p - i) for i in range(n - 1, -1, -1)]
+
+
+def _table(data: Any, name: str) -> pd.DataFrame | None:
+    if isinstance(data, Mapping):
+        return data.get(name)
+    try:
+        return data[name] if name in data else None
+    except TypeError:
+        return getattr(data, name, None)
+
+
+def _freq(blocks: pd.DataFrame) -> str:
+    periods = blocks.index.get_level_values("period")
+    return periods[0].freqstr[0] if len(periods) else "Q"
+
+
+def _in_period(blocks: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
+    return blocks[blocks.index.get_level_values("period") == period]
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
+    """Additive building blocks of every KPI, per rep and period.
+
+    Parameters
+    ----------
+    data : SalesData or mapping of DataFrames
+        Needs ``orders``; ``targets``, ``leads``, ``opportunities`` and ``surveys`` are used
+        when present (the KPIs they feed are missing otherwise).
+    freq : {"M", "Q", "Y"}, default="Q"
+        Period length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (rep_id, period): revenue, target, volume, orders, order_sq (sum of
+        squared order revenue), new_customers, leads_converted, leads_closed, won, lost,
+        won_amount, won_amount_sq, cycle_sum, cycle_sq, surveys, score_sum, score_sq,
+        visits, satisfaction_target_sum and target_months. Zero where nothing happened.
+
+    Raises
+    ------
+    AssessmentError
+        For another ``freq`` or no orders.
+    ColumnError
+        When a table lacks a column the KPIs are counted from.
+    """
+    if freq not in ("M", "Q", "Y"):
+        raise AssessmentError(f"freq={freq!r}: use 'M' (month), 'Q' (quarter) or 'Y' (year).")
+    orders = _table(data, "orders")
+    if orders is None or orders.empty:
+        raise AssessmentError("counts: the data has no orders table (or it is empty).")
+    require_columns(orders, ["order_id", "order_date", "customer_id", "rep_id", "quantity",
+                             "revenue"], table="orders", fix=_FIX)
+    parts: list[pd.DataFrame] = []
+
+    def per(frame: pd.DataFrame, rep: str, date: str) -> pd.DataFrame:
+        frame = frame[frame[rep].notna() & frame[date].notna()]
+        return frame.assign(rep_id=frame[rep].astype("str"),
+                            period=pd.to_datetime(frame[date]).dt.to_period(freq))
+
+    o = per(orders, "rep_id", "order_date")
+    by_order = o.groupby(["rep_id", "period", "order_id"], observed=True)["revenue"].sum()
+    g = by_order.groupby(level=["rep_id", "period"])
+    parts.append(pd.DataFrame({"revenue": g.sum(), "orders": g.size(),
+                               "order_sq": (by_order ** 2).groupby(
+                                   level=["rep_id", "period"]).sum()}))
+    parts.append(o.groupby(["rep_id", "period"])["quantity"].sum().rename("volume").to_frame())
+    first = orders.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
+    first = per(first, "rep_id", "order_date")
+    parts.append(first.groupby(["rep_id", "period"]).size().rename("new_customers").to_frame())
+    targets = _table(data, "targets")
+    if targets is not None and not targets.empty:
+        require_columns(targets, ["rep_id", "period", "revenue_target"], table="targets",
+                        fix=_FIX)
+        t = per(targets, "rep_id", "period")
+        tg = t.groupby(["rep_id", "period"])
+        block = pd.DataFrame({"target": tg["revenue_target"].sum(), "target_months": tg.size()})
+        if "satisfaction_target" in t.columns:
+            block["satisfaction_target_sum"] = tg["satisfaction_target"].sum()
+        parts.append(block)
+    leads = _table(data, "leads")
+    if leads is not None and {"assigned_rep_id", "status", "outcome_date"} <= set(leads.columns):
+        closed = per(leads[leads["status"].isin(["converted", "lost"])], "assigned_rep_id",
+                     "outcome_date")
+        lg = closed.assign(conv=(closed["status"] == "converted").astype(float)).groupby(
+            ["rep_id", "period"])["conv"]
+        parts.append(pd.DataFrame({"leads_converted": lg.sum(), "leads_closed": lg.size()}))
+    opps = _table(data, "opportunities")
+    if opps is not None and not opps.empty:
+        parts.extend(_deal_counts(opps, per))
+    surveys = _table(data, "surveys")
+    if surveys is not None and "rep_id" in surveys.columns and not surveys.empty:
+        require_columns(surveys, ["survey_date", "score"], table="surveys", fix=_FIX)
+        s = per(surveys, "rep_id", "survey_date").assign(
+            sq=lambda f: f["score"].astype(float) ** 2)
+        sg = s.groupby(["rep_id", "period"])
+        parts.append(pd.DataFrame({"surveys": sg.size(), "score_sum": sg["score"].sum(),
+                                   "score_sq": sg["sq"].sum()}))
+    out = pd.concat(parts, axis=1).astype(float)
+    out = out.reindex(columns=list(_ADDITIVE)).fillna(0.0)
+    out.index = out.index.set_names(["rep_id", "period"])
+    return out.sort_index()
+
+
+def _deal_counts(opps: pd.DataFrame, per: Any) -> list[pd.DataFrame]:
+    """Won and lost deals, won amounts, cycle days and first visits per rep and period."""
+    require_columns(opps, ["rep_id", "stage", "created_date", "closed_date", "amount"],
+                    table="opportunities", fix=_FIX)
+    done = per(opps[opps["stage"].isin(CLOSED)], "rep_id", "closed_date")
+    won = done[done["stage"] == "won"]
+    cycle = (pd.to_datetime(won["closed_date"]) - pd.to_datetime(won["created_date"])
+             ).dt.days.astype(float)
+    amount = won["amount"].astype(float)
+    wg = won.assign(cycle=cycle, cycle2=cycle ** 2, amount2=amount ** 2).groupby(
+        ["rep_id", "period"])
+    parts = [pd.DataFrame({
+        "won": wg.size(), "won_amount": wg["amount"].sum(),
+        "won_amount_sq": wg["amount2"].sum(), "cycle_sum": wg["cycle"].sum(),
+        "cycle_sq": wg["cycle2"].sum()}),
+        done[done["stage"] == "lost"].groupby(["rep_id", "period"]).size()
+        .rename("lost").to_frame()]
+    if "visit_date" in opps.columns:
+        parts.append(per(opps, "rep_id", "visit_date").groupby(["rep_id", "period"])
+                     .size().rename("visits").to_frame())
+    return parts
+
+
+def ratios(blocks: pd.DataFrame) -> pd.DataFrame:
+    """Every KPI from additive counts (one row per row of ``blocks``; NaN where undefined).
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`counts` or :func:`rollup` (any index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`~salesnb.assessment.defaults.KPIS` columns plus the sample sizes
+        ``orders``, ``deals`` (closed opportunities), ``leads_closed``, ``surveys`` and ``won``.
+    """
+    b = blocks
+
+    def div(a: pd.Series, n: pd.Series) -> pd.Series:
+        return a / n.where(n > 0)
+
+    return pd.DataFrame({
+        "revenue": b["revenue"], "target": b["target"].where(b["target_months"] > 0),
+        "attainment": div(b["revenue"], b["target"]),
+        "volume": b["volume"], "new_customers": b["new_customers"],
+        "lead_conversion": div(b["leads_converted"], b["leads_closed"]),
+        "win_rate": div(b["won"], b["won"] + b["lost"]),
+        "avg_deal_size": div(b["won_amount"], b["won"]),
+        "cycle_days": div(b["cycle_sum"], b["won"]),
+        "satisfaction": div(b["score_sum"], b["surveys"]),
+        "activity": b["visits"],
+        "orders": b["orders"], "deals": b["won"] + b["lost"], "won": b["won"],
+        "leads_closed": b["leads_closed"], "surveys": b["surveys"],
+    }, index=b.index)
+
+
+def kpis(data: Any, *, freq: str = "Q") -> pd.DataFrame:
+    """KPIs per rep and period (month, quarter or year): :func:`ratios` of :func:`counts`.
+
+    Parameters
+    ----------
+    data : SalesData or mapping of DataFrames
+        As for :func:`counts`.
+    freq : {"M", "Q", "Y"}, default="Q"
+        Period length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (rep_id, period), the KPI columns of :func:`ratios`.
+    """
+    return ratios(counts(data, freq=freq))
+
+
+# --------------------------------------------------------------------------- roll-ups
+
+
+def _parents(reps: pd.DataFrame) -> dict[str, str | None]:
+    mgr = reps.set_index(reps["rep_id"].astype("str"))["manager_id"]
+    return {k: (None if pd.isna(v) or v == "" else str(v)) for k, v in mgr.items()}
+
+
+def rollup(blocks: pd.DataFrame, reps: pd.DataFrame, *, level: str = "manager") -> pd.DataFrame:
+    """Sum a team's counts up the org tree and recompute its KPIs.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`counts`, indexed by (rep_id, period).
+    reps : pandas.DataFrame
+        The org: rep_id, role, manager_id.
+    level : {"manager", "director"}
+        "manager": each manager's team (the manager and everyone reporting to them, at any
+        depth); "director": the whole organisation under each director.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (the manager's or director's rep_id, period): the summed counts followed
+        by the KPIs, and ``people`` (reps with a row in the period).
+    """
+    if level not in ("manager", "director"):
+        raise AssessmentError(f"level={level!r}: use 'manager' or 'director'.")
+    require_columns(reps, _ORG, table="reps", fix=_FIX)
+    parent = _parents(reps)
+    roles = reps.set_index(reps["rep_id"].astype("str"))["role"].to_dict()
+
+    def head(rep: str) -> str | None:
+        seen, node = set(), rep
+        while node is not None and node not in seen:
+            seen.add(node)
+            if roles.get(node) == level:
+                return node
+            node = parent.get(node)
+        return None
+
+    heads = {r: head(r) for r in blocks.index.get_level_values("rep_id").unique()}
+    lead = blocks.index.get_level_values("rep_id").map(heads)
+    keep = lead.notna()
+    part = blocks[keep]
+    key = [np.asarray(lead[keep]), part.index.get_level_values("period")]
+    summed = part.groupby(key).sum()
+    summed.index = summed.index.set_names([f"{level}_id", "period"])
+    people = part.groupby(key).size()
+    kpi = ratios(summed)
+    out = pd.concat([summed, kpi.drop(columns=kpi.columns.intersection(summed.columns))],
+                    axis=1)
+    out["people"] = people.to_numpy()
+    return out
+
+
+def teams_of(blocks: pd.DataFrame, reps: pd.DataFrame, period: str | pd.Period) -> pd.DataFrame:
+    """Each manager's team counts and KPIs in one period (what the team bonus is paid on).
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`counts`, indexed by (rep_id, period).
+    reps : pandas.DataFrame
+        The org: rep_id, role, manager_id.
+    period : str or pandas.Period
+        The period ("2025Q4").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by manager_id: the :func:`rollup` columns of that period.
+    """
+    at = _in_period(blocks, parse_period(period, _freq(blocks)))
+    return rollup(at, reps, level="manager").droplevel("period")
+
+
+def org_view(blocks: pd.DataFrame, reps: pd.DataFrame, period: str | pd.Period) -> pd.DataFrame:
+    """One period's KPIs for the director, each manager and each rep, in org order.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`counts`, indexed by (rep_id, period).
+    reps : pandas.DataFrame
+        The org: rep_id, role, manager_id, region.
+    period : str or pandas.Period
+        The period ("2025Q4").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: the director's total, then each manager's team followed by its reps; columns
+        ``level``, ``who`` (rep_id), ``region`` and the main KPIs.
+    """
+    p = parse_period(period, _freq(blocks))
+    require_columns(reps, [*_ORG, "region"], table="reps", fix=_FIX)
+    cols = ["revenue", "target", "attainment", "new_customers", "win_rate",
+            "lead_conversion", "satisfaction", "activity"]
+    at = blocks.xs(p, level="period") if p in blocks.index.get_level_values("period") else (
+        blocks.iloc[:0].droplevel("period"))
+    if at.empty:
+        raise AssessmentError(f"org_view: no data in {p}.")
+    region = reps.set_index(reps["rep_id"].astype("str"))["region"]
+    rows = []
+    for lvl in ("director", "manager"):
+        r = rollup(_in_period(blocks, p), reps, level=lvl)
+        for (who, _), rec in r.iterrows():
+            rows.append({"level": lvl, "who": who, "region": region.get(who), **rec[cols]})
+            if lvl == "manager":
+                team = [x for x, m in _parents(reps).items() if m == who and x in at.index]
+                for x, rr in ratios(at.loc[team]).iterrows():
+                    rows.append({"level": "rep", "who": x, "region": region.get(x),
+                                 **rr[cols]})
+    return pd.DataFrame(rows)
+
+
+def attainment_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
+                     periods: int = 8) -> pd.DataFrame:
+    """Attainment per rep over the last ``periods`` periods (1.0 = on target).
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`counts`, indexed by (rep_id, period).
+    reps : pandas.DataFrame, optional
+        The org; when it has ``role``, only reps (not managers or directors) are kept.
+    periods : int, default=8
+        How many of the latest periods.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep with an attainment in any of the periods, one column per period.
+    """
+    att = ratios(blocks)["attainment"].unstack("period")
+    att = att[att.columns[-periods:]].dropna(how="all")
+    if reps is not None and "role" in reps.columns:
+        who = set(reps.loc[reps["role"] == "rep", "rep_id"].astype(str))
+        att = att[att.index.isin(who)]
+    return att

@@ -1,0 +1,261 @@
+"""The forecasting models and the checks of their input.
+
+Each model is a function ``(y, h, m) -> (mean[h], native sigma[h], note | None)``: ``y`` the
+history (no NaN), ``h`` the horizon, ``m`` the season length. The native standard deviation
+per step comes from the model's in-sample residuals; :mod:`salesnb.forecast.evaluation`
+calibrates it on backtest errors. A model that cannot fit the data falls back to a simpler
+one and says so in ``note``.
+
+:data:`FITTERS` maps each name of :data:`~salesnb.forecast.defaults.MODELS` to its function;
+:func:`prepare` turns a series into the array the models take, :func:`candidates` lists the
+models that suit it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from salesnb.errors import SalesnbError
+from salesnb.forecast.defaults import MODELS
+
+__all__ = ["FITTERS", "SEASONAL_MODELS", "Fitter", "prepare", "candidates"]
+
+#: Models that need a full season of history.
+SEASONAL_MODELS: tuple[str, ...] = ("seasonal_naive",)
+#: A model: (history, horizon, season length) -> (mean, native sigma, note or None).
+Fitter = Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray, str | None]]
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _sigma(resid: np.ndarray) -> float:
+    resid = resid[np.isfinite(resid)]
+    return float(np.sqrt(np.mean(resid ** 2))) if resid.size else 0.0
+
+
+def _naive(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    s = _sigma(np.diff(y)) if y.size > 1 else 0.0
+    steps = np.arange(1, h + 1)
+    return np.full(h, y[-1], dtype=float), s * np.sqrt(steps), None
+
+
+def _seasonal_naive(y: np.ndarray, h: int,
+                    m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    if m <= 1 or y.size < m + 2:
+        mean, sd, _ = _naive(y, h, m)
+        return mean, sd, "seasonal_naive: too short for a season, used naive"
+    steps = np.arange(1, h + 1)
+    mean = y[-m:][(steps - 1) % m]
+    s = _sigma(y[m:] - y[:-m])
+    return mean.astype(float), s * np.sqrt((steps - 1) // m + 1), None
+
+
+def _drift(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    n = y.size
+    if n < 2:
+        return _naive(y, h, m)
+    d = np.diff(y)
+    slope = d.mean()
+    s = _sigma(d - slope)
+    steps = np.arange(1, h + 1)
+    return y[-1] + slope * steps, s * np.sqrt(steps * (1 + steps / (n - 1))), None
+
+
+def _ets(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    n = y.size
+    if n < 6:
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "ets: fewer than 6 points, used drift"
+    seasonal = m > 1 and n >= 2 * m + 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = ExponentialSmoothing(
+                y, trend="add", damped_trend=True,
+                seasonal="add" if seasonal else None,
+                seasonal_periods=m if seasonal else None,
+                initialization_method="estimated",
+            ).fit(method="L-BFGS-B", use_brute=False)
+            mean = np.asarray(fit.forecast(h), dtype=float)
+        if not np.all(np.isfinite(mean)):
+            raise ValueError("non-finite forecast")
+    except Exception:  # noqa: BLE001 - any optimiser failure falls back to drift
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "ets: fit failed, used drift"
+    alpha = float(fit.params.get("smoothing_level", 0.5) or 0.0)
+    s = _sigma(y - np.asarray(fit.fittedvalues, dtype=float))
+    steps = np.arange(1, h + 1)
+    return mean, s * np.sqrt(1 + (steps - 1) * alpha ** 2), None
+
+
+def _design(t: np.ndarray, n: int, m: int, seasonal: bool) -> np.ndarray:
+    cols = [t / max(n, 1)]
+    if seasonal:
+        pos = t % m
+        if m <= 12:
+            cols += [(pos == k).astype(float) for k in range(1, m)]
+        else:
+            for k in range(1, min(6, m // 2) + 1):
+                cols += [np.sin(2 * np.pi * k * pos / m), np.cos(2 * np.pi * k * pos / m)]
+    return np.column_stack(cols)
+
+
+def _regression(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Ridge regression on trend, calendar (month) terms and a lag of the series.
+
+    The lag is the seasonal one (``m``) when there are two seasons of history, else lag 1;
+    future lags come from the history or, beyond it, from the model's own forecasts
+    (recursive). Without enough rows for the lag, the lag is left out.
+    """
+    from sklearn.linear_model import Ridge
+
+    n = y.size
+    if n < 4:
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "regression: fewer than 4 points, used drift"
+    seasonal = m > 1 and n >= 2 * m
+    lag = m if seasonal else 1
+    t = np.arange(n, dtype=float)
+    x = _design(t, n, m, seasonal)
+    xf = _design(np.arange(n, n + h, dtype=float), n, m, seasonal)
+    steps = np.arange(1, h + 1)
+    if n - lag < x.shape[1] + 4:  # too few rows to learn the lag as well
+        reg = Ridge(alpha=0.1).fit(x, y)
+        s = _sigma(y - reg.predict(x)) * np.sqrt(n / max(n - x.shape[1] - 1, 1))
+        return reg.predict(xf), s * np.sqrt(1 + steps / n), None
+    scale = float(np.max(np.abs(y))) or 1.0  # keeps the lag column on the calendar's scale
+    xl = np.column_stack([x[lag:], y[:-lag] / scale])
+    reg = Ridge(alpha=0.1).fit(xl, y[lag:])
+    rows = n - lag
+    s = _sigma(y[lag:] - reg.predict(xl)) * np.sqrt(rows / max(rows - xl.shape[1] - 1, 1))
+    ext = np.concatenate([y, np.zeros(h)])
+    for k in range(h):
+        ext[n + k] = reg.predict(np.append(xf[k], ext[n + k - lag] / scale)[None, :])[0]
+    # errors compound once the lag reaches back into forecasts
+    compound = 1 + (steps - 1) // lag
+    return ext[n:], s * np.sqrt(compound + steps / rows), None
+
+
+#: The models by name (the keys are :data:`~salesnb.forecast.defaults.MODELS`).
+FITTERS: dict[str, Fitter] = {
+    "seasonal_naive": _seasonal_naive,
+    "naive": _naive,
+    "drift": _drift,
+    "ets": _ets,
+    "regression": _regression,
+}
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def _season_length(index: pd.DatetimeIndex) -> tuple[str, int]:
+    freq = index.freq.freqstr if index.freq is not None else pd.infer_freq(index)
+    if freq is None:
+        raise SalesnbError("the series index is irregular (no fixed frequency); build a "
+                           "regular series with salesnb.forecast.sales_series(orders, "
+                           "freq='MS') first.")
+    base = freq.split("-")[0].upper()
+    if base in ("MS", "ME", "M", "BMS", "BME"):
+        return freq, 12
+    if base in ("QS", "QE", "Q", "BQS", "BQE"):
+        return freq, 4
+    if base == "W":
+        return freq, 52
+    if base == "D":
+        return freq, 7
+    if base == "B":
+        return freq, 5
+    return freq, 1
+
+
+def prepare(series: pd.Series, season_length: int | None,
+            notes: list[str]) -> tuple[np.ndarray, pd.DatetimeIndex, str, int]:
+    """Check one regular series and turn it into the array the models take.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A regular series (DatetimeIndex with a frequency), or a one-column frame.
+    season_length : int or None
+        Override the season inferred from the frequency.
+    notes : list of str
+        Data fixes applied (interpolated values) are appended here, in words.
+
+    Returns
+    -------
+    tuple
+        ``(values, index with freq, freq, season length >= 1)``.
+
+    Raises
+    ------
+    SalesnbError
+        On a frame of several columns, a non-date, unsorted or irregular index.
+    """
+    if isinstance(series, pd.DataFrame):
+        if series.shape[1] != 1:
+            raise SalesnbError("pass one series (a column of sales_series(...)), not a "
+                               f"frame with {series.shape[1]} columns.")
+        series = series.iloc[:, 0]
+    if not isinstance(series.index, pd.DatetimeIndex):
+        raise SalesnbError("the series needs a DatetimeIndex of period starts; build it with "
+                           "salesnb.forecast.sales_series(orders, freq='MS').")
+    if not series.index.is_monotonic_increasing or series.index.has_duplicates:
+        raise SalesnbError("the series index is not sorted/unique; build a regular series "
+                           "with salesnb.forecast.sales_series(orders, freq='MS').")
+    if len(series) < 3 and series.index.freq is None:
+        raise SalesnbError("a series of fewer than 3 points needs an index with freq; build "
+                           "it with salesnb.forecast.sales_series(orders, freq='MS').")
+    freq, m = _season_length(pd.DatetimeIndex(series.index))
+    if season_length is not None:
+        m = int(season_length)
+    y = pd.to_numeric(series, errors="coerce").astype(float)
+    if y.isna().all():
+        notes.append("all values missing: treated as 0")
+        y = y.fillna(0.0)
+    elif y.isna().any():
+        notes.append(f"{int(y.isna().sum())} missing value(s) linearly interpolated "
+                     "(ends filled with the nearest value)")
+        y = y.interpolate(limit_direction="both")
+    idx = pd.DatetimeIndex(series.index, freq=freq)
+    return y.to_numpy(dtype=float), idx, freq, max(m, 1)
+
+
+def candidates(n: int, m: int, models: Sequence[str] | None) -> list[str]:
+    """The models to try on a series of ``n`` points with season ``m``.
+
+    Parameters
+    ----------
+    n : int
+        Length of the series.
+    m : int
+        Season length (1: none).
+    models : sequence of str or None
+        The models asked for; ``None`` means every model that suits the series (seasonal
+        ones only with two full seasons).
+
+    Returns
+    -------
+    list of str
+        Model names, in the order of :data:`~salesnb.forecast.defaults.MODELS` by default.
+
+    Raises
+    ------
+    SalesnbError
+        On an unknown model name.
+    """
+    if models is None:
+        if m > 1 and n >= 2 * m:
+            return list(MODELS)
+        return [k for k in MODELS if k not in SEASONAL_MODELS]
+    bad = [k for k in models if k not in FITTERS]
+    if bad:
+        raise SalesnbError(f"unknown model(s) {bad}; choose from {list(MODELS)}.")
+    return list(models)

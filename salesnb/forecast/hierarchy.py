@@ -1,0 +1,247 @@
+"""Forecasts that add up: per-group forecasts reconciled with the total (two-level hierarchy).
+
+* :func:`reconcile` makes per-group forecasts and a total forecast add up (bottom-up, OLS or
+  structurally weighted least squares);
+* :func:`coherent_forecasts` forecasts every column of a wide monthly frame and reconciles
+  them bottom-up, so a director's total and the managers' numbers agree;
+* :func:`forecast_table` lays them out one row per future month;
+  :func:`group_forecasts_figure` draws them as small multiples.
+
+A forecast for one series is a DataFrame indexed by future period with columns ``mean``,
+``lower_80``, ``upper_80``, ``lower_95``, ``upper_95`` (see :func:`salesnb.forecast.forecast`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from salesnb.core.columns import require_columns
+from salesnb.errors import SalesnbError
+from salesnb.forecast.defaults import LEVELS
+from salesnb.forecast.models import INTERVAL_COLUMNS, forecast
+
+__all__ = ["reconcile", "coherent_forecasts", "forecast_table", "group_forecasts_figure"]
+
+_FRAME_FIX = "pass forecast frames (Forecast.frame from salesnb.forecast.forecast)"
+
+
+def _half_widths(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Distance of every interval bound from the mean (positive numbers)."""
+    out = {}
+    for lo, hi in INTERVAL_COLUMNS:
+        if lo in frame.columns and hi in frame.columns:
+            out[lo] = frame["mean"] - frame[lo]
+            out[hi] = frame[hi] - frame["mean"]
+    return out
+
+
+def _with_mean(frame: pd.DataFrame, mean: np.ndarray, widths: Mapping[str, pd.Series],
+               ) -> pd.DataFrame:
+    out = pd.DataFrame({"mean": mean}, index=frame.index)
+    for lo, hi in INTERVAL_COLUMNS:
+        if lo in widths and hi in widths:
+            out[lo] = out["mean"] - np.asarray(widths[lo], dtype=float)
+            out[hi] = out["mean"] + np.asarray(widths[hi], dtype=float)
+    return out
+
+
+def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = None, *,
+              method: Literal["bottom_up", "ols", "wls_struct"] = "bottom_up",
+              ) -> dict[str, pd.DataFrame]:
+    """Make group forecasts and the total forecast add up (two-level hierarchy).
+
+    Parameters
+    ----------
+    base : mapping of str to pandas.DataFrame
+        One forecast per group (columns ``mean`` and optionally ``lower_80``, ``upper_80``,
+        ``lower_95``, ``upper_95``), all on the same index. ``"total"`` is not a valid
+        group name.
+    total : pandas.DataFrame, optional
+        A forecast of the total made separately (same layout and index). Required for
+        ``"ols"`` and ``"wls_struct"``; ignored by ``"bottom_up"``.
+    method : {"bottom_up", "ols", "wls_struct"}
+        * ``"bottom_up"``: groups are kept unchanged, total mean = sum of group means.
+          Total intervals assume independent group errors: each bound lies
+          ``sqrt(sum of the groups' squared distances)`` from the total mean (lower and
+          upper separately).
+        * ``"ols"``: the least-squares projection onto coherent forecasts,
+          ``y~ = S (S'S)^-1 S' y^`` with the summing matrix ``S = [1'; I]``; both levels
+          move.
+        * ``"wls_struct"``: MinT with structural weights ``W = diag(S 1)`` (the total
+          weighs as many series as it sums), ``y~ = S (S'W^-1 S)^-1 S'W^-1 y^``.
+
+        For ``"ols"`` and ``"wls_struct"`` every series keeps the interval *widths* of its
+        own base forecast, re-centred on its reconciled mean (a documented approximation:
+        reconciled intervals are not recomputed from error covariances).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Key ``"total"`` plus every group, each with ``mean`` and the interval columns the
+        inputs had; group means add up to the total mean exactly for every period.
+    """
+    if not base:
+        raise SalesnbError("reconcile needs at least one group forecast")
+    if "total" in base:
+        raise SalesnbError("'total' is reserved for the total; pass it as total=")
+    if method not in ("bottom_up", "ols", "wls_struct"):
+        raise SalesnbError(f"unknown method {method!r}; use 'bottom_up', 'ols' or "
+                           "'wls_struct'")
+    names = list(base)
+    index = base[names[0]].index
+    frames = dict(base) if total is None else {**base, "total": total}
+    for name, f in frames.items():
+        require_columns(f, ["mean"], table=f"forecast {name!r}", fix=_FRAME_FIX)
+        if not f.index.equals(index):
+            raise SalesnbError(f"forecast {name!r} covers other periods than {names[0]!r}; "
+                               "all forecasts must share the same index")
+    bottom = np.column_stack([base[n]["mean"].to_numpy(dtype=float) for n in names])  # T x m
+    m = len(names)
+    if method == "bottom_up":
+        out = {n: base[n].copy() for n in names}
+        widths = [_half_widths(base[n]) for n in names]
+        total_w = {}
+        for col in {k for w in widths for k in w}:
+            if all(col in w for w in widths):
+                total_w[col] = np.sqrt(sum(np.asarray(w[col], float) ** 2 for w in widths))
+        out = {"total": _with_mean(base[names[0]], bottom.sum(axis=1), total_w), **out}
+        return out
+    if total is None:
+        raise SalesnbError(f"method={method!r} needs a separate total forecast (total=)")
+    s_mat = np.vstack([np.ones((1, m)), np.eye(m)])  # (m+1) x m
+    y_hat = np.column_stack([total["mean"].to_numpy(dtype=float), bottom])  # T x (m+1)
+    if method == "ols":
+        w_inv = np.eye(m + 1)
+    else:
+        w_inv = np.diag(1.0 / s_mat.sum(axis=1))
+    proj = s_mat @ np.linalg.solve(s_mat.T @ w_inv @ s_mat, s_mat.T @ w_inv)
+    y_tilde = y_hat @ proj.T
+    # enforce exact coherence (removes floating-point noise in the total)
+    y_tilde[:, 0] = y_tilde[:, 1:].sum(axis=1)
+    out = {"total": _with_mean(total, y_tilde[:, 0], _half_widths(total))}
+    for j, n in enumerate(names, start=1):
+        out[n] = _with_mean(base[n], y_tilde[:, j], _half_widths(base[n]))
+    return out
+
+
+
+def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: str = "auto",
+                       levels: Sequence[float] = LEVELS,
+                       ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Forecast every group, reconcile bottom-up, and return the forecasts and models used.
+
+    The groups' forecasts add up exactly to the total, so a director's and a manager's numbers
+    agree.
+
+    Parameters
+    ----------
+    series_frame : pandas.DataFrame
+        Wide regular frame (index: period start with a frequency, one column per group), as
+        :func:`salesnb.forecast.sales_series` builds it.
+    horizon : int, default 6
+        Periods to forecast.
+    model : str, default "auto"
+        As for :func:`salesnb.forecast.forecast` (``"auto"``: each group's backtest winner).
+    levels : sequence of float, default (80, 95)
+        Interval levels in percent.
+
+    Returns
+    -------
+    tuple
+        ``({"total": frame, group: frame, ...}, {group: model used})``; group names are the
+        columns as text.
+    """
+    base, used = {}, {}
+    for col in series_frame.columns:
+        result = forecast(series_frame[col], horizon=horizon, model=model, levels=levels)
+        base[str(col)] = result.frame
+        used[str(col)] = result.model
+    return reconcile(base, method="bottom_up"), used
+
+
+def forecast_table(coherent: Mapping[str, pd.DataFrame], *, level: int = 80) -> pd.DataFrame:
+    """One row per future month: every group's forecast, the total and its ``level`` % interval.
+
+    Parameters
+    ----------
+    coherent : mapping of str to pandas.DataFrame
+        From :func:`coherent_forecasts` (or :func:`reconcile`): ``"total"`` and the groups.
+    level : int, default 80
+        The interval shown for the total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by month (``"2026-01"``): one column per series (means), then
+        ``total low <level>%`` and ``total high <level>%``.
+    """
+    means = pd.DataFrame({name: f["mean"] for name, f in coherent.items()})
+    total = coherent["total"]
+    means[f"total low {level}%"] = total[f"lower_{level}"]
+    means[f"total high {level}%"] = total[f"upper_{level}"]
+    means.index = means.index.strftime("%Y-%m")
+    means.index.name = "month"
+    return means
+
+
+def group_forecasts_figure(series_frame: pd.DataFrame, coherent: Mapping[str, pd.DataFrame],
+                           *, level: int = 80, history: int = 24,
+                           fig: Figure | None = None) -> Figure:
+    """Small multiples: recent history and the forecast with its interval, per group and total.
+
+    Parameters
+    ----------
+    series_frame : pandas.DataFrame
+        The history that was forecast (one column per group).
+    coherent : mapping of str to pandas.DataFrame
+        From :func:`coherent_forecasts`.
+    level : int, default 80
+        The interval shaded.
+    history : int, default 24
+        Periods of history drawn before the forecast.
+    fig : matplotlib.figure.Figure, optional
+        Draw into this (empty) figure instead of a new one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two columns of panels, the total first. The spacing is fixed (no ``tight_layout``), so
+        a panel can redraw it without measuring it again.
+    """
+    names = ["total", *[str(c) for c in series_frame.columns]]
+    hist = series_frame.copy()
+    hist.columns = [str(c) for c in hist.columns]
+    hist["total"] = hist.sum(axis=1)
+    cols = 2
+    rows = -(-len(names) // cols)
+    fig = fig if fig is not None else plt.figure(figsize=(11, 2.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    locator = mdates.MonthLocator(bymonth=(1, 7))  # one locator and formatter for all axes
+    formatter = mdates.DateFormatter("%Y-%m")
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        h = hist[name].tail(history)
+        f = coherent[name]
+        ax.plot(h.index, h.to_numpy(), color="#444", lw=1.2)
+        ax.plot(f.index, f["mean"], color="#2c7fb8", lw=1.8)
+        ax.fill_between(f.index, f[f"lower_{level}"], f[f"upper_{level}"], color="#2c7fb8",
+                        alpha=0.2, lw=0)
+        ax.set_title(name, fontsize=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(formatter)
+        ax.tick_params(labelsize=8, labelbottom=True)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_axis_off()
+    fig.suptitle(f"Forecast with {level} % interval (groups add up to the total)",
+                 fontweight="bold")
+    # Fixed spacing: tight_layout measured ~40 % of a redraw when only the level changes.
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.98, top=1 - 0.7 / height, bottom=0.35 / height,
+                        hspace=0.55, wspace=0.18)
+    return fig

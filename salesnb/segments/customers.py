@@ -1,0 +1,213 @@
+"""Who the customers are and how satisfied: customer types, satisfaction, whom to follow up.
+
+The policy asks for customer analysis by type, purchase frequency, purchase amount and
+satisfaction. :func:`customer_types` compares types (industry, size) over two periods,
+:func:`satisfaction` summarises survey scores per segment or rep, and :func:`follow_up`
+lists the valuable customers whose satisfaction is low or falling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from salesnb.core.columns import require_columns
+from salesnb.core.periods import parse_day
+from salesnb.segments.scoring import NO_PURCHASE, SEGMENTS, SegmentError
+
+__all__ = ["customer_types", "satisfaction", "follow_up"]
+
+
+def customer_types(orders: pd.DataFrame, customers: pd.DataFrame, *,
+                   by: str | Sequence[str] = ("industry", "size"), as_of: Any = None,
+                   months: int = 12, customer: str = "customer_id", date: str = "order_date",
+                   amount: str = "revenue", order: str | None = "order_id") -> pd.DataFrame:
+    """Purchase frequency, order value, growth and share per customer type.
+
+    The last ``months`` before ``as_of`` are compared with the ``months`` before them.
+
+    Parameters
+    ----------
+    orders, customers : pandas.DataFrame
+        Order lines and the customer table (with the ``by`` columns).
+    by : str or sequence of str, default=("industry", "size")
+        Customer columns that define a type.
+    as_of : date or str, optional
+        Default: the day after the last order.
+    months : int, default=12
+        Length of the current and the previous period.
+    customer, date, amount, order : str
+        Column names, as for :func:`~salesnb.segments.rfm`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per type: known customers, active customers (bought in the period), share of
+        customers and of revenue (%), revenue, orders per active customer, average order
+        value, revenue in the previous period, growth (%) and a note where growth is
+        undefined. Orders from customers missing from the customer table form the type
+        "(unknown)"; empty attributes form "(not set)".
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    named = {"by": by} if isinstance(by, str) else {f"by[{i}]": k for i, k in enumerate(keys)}
+    require_columns(customers, {"customer": customer, **named}, table="the customer table")
+    require_columns(orders, {"customer": customer, "date": date, "amount": amount,
+                             "order": order}, table="orders")
+    day = parse_day(as_of, name="as_of")
+    when = pd.to_datetime(orders[date])
+    end = pd.Timestamp(day) if day else when.max() + pd.Timedelta(days=1)
+    mid, start = end - pd.DateOffset(months=months), end - pd.DateOffset(months=2 * months)
+    types = customers.set_index(customer)[keys].astype("str").fillna("(not set)")
+    lines = orders.loc[(when >= start) & (when < end) & orders[customer].notna()]
+    lines = lines.assign(_cur=pd.to_datetime(lines[date]) >= mid)
+    t = types.reindex(lines[customer]).fillna("(unknown)")
+    t.index = lines.index
+    lines = lines.join(t)
+    cur, prev = lines[lines["_cur"]], lines[~lines["_cur"]]
+    okey = order or date
+    g = cur.groupby(keys)
+    out = pd.DataFrame({
+        "customers": types.groupby(keys).size(),
+        "active customers": g[customer].nunique(),
+        "revenue": g[amount].sum(),
+        "orders": g[okey].nunique() if order else cur.groupby([*keys, customer])[date]
+        .nunique().groupby(level=keys).sum(),
+        "previous revenue": prev.groupby(keys)[amount].sum(),
+    })
+    out[["customers", "active customers", "orders"]] = (
+        out[["customers", "active customers", "orders"]].fillna(0).astype(int))
+    out[["revenue", "previous revenue"]] = out[["revenue", "previous revenue"]].fillna(0.0)
+    out["customers %"] = 100 * out["customers"] / max(out["customers"].sum(), 1)
+    total = out["revenue"].sum()
+    out["revenue %"] = 100 * out["revenue"] / total if total else np.nan
+    active = out["active customers"].where(out["active customers"] > 0)
+    out["orders per customer"] = out["orders"] / active
+    out["avg order value"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    prev_rev = out["previous revenue"].where(out["previous revenue"] > 0)
+    out["growth %"] = 100 * (out["revenue"] / prev_rev - 1)
+    out["note"] = np.where(out["previous revenue"] > 0, "",
+                           np.where(out["revenue"] > 0, "new: no revenue in the previous period",
+                                    "no revenue in either period"))
+    out = out.sort_values("revenue", ascending=False)
+    out.attrs.update(period=(mid.date().isoformat(), end.date().isoformat()),
+                     previous=(start.date().isoformat(), mid.date().isoformat()))
+    return out[["customers", "customers %", "active customers", "revenue", "revenue %",
+                "orders per customer", "avg order value", "previous revenue", "growth %",
+                "note"]]
+
+
+def satisfaction(surveys: pd.DataFrame, table: pd.DataFrame | None = None, *,
+                 by: str = "segment", customer: str = "customer_id", score_col: str = "score",
+                 low: float = 2.0) -> pd.DataFrame:
+    """Survey scores per segment (or per any survey column, e.g. ``rep_id``).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        Survey answers with a customer id and a score.
+    table : pandas.DataFrame, optional
+        From :func:`~salesnb.segments.rfm`, when ``by`` is one of its columns (e.g. ``segment``).
+    by : str, default="segment"
+        Grouping: a column of ``table`` (joined on the customer) or of ``surveys``.
+    customer, score_col : str
+        Column names in ``surveys``.
+    low : float, default=2.0
+        Scores at or below it count as dissatisfied.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per group: answers, customers, mean score with a 95 % interval (normal approximation),
+        and the share of low scores (%). Answers from customers not in ``table`` form the
+        group "(no purchase history)".
+    """
+    require_columns(surveys, {"customer": customer, "score_col": score_col}, table="surveys")
+    s = surveys
+    if table is not None and by in table.columns:
+        grp = table[by].astype("str").reindex(s[customer]).fillna("(no purchase history)")
+        s = s.assign(**{by: grp.to_numpy()})
+    elif by not in s.columns:
+        raise SegmentError(f"satisfaction: by={by!r} is neither a column of the surveys nor of "
+                           f"the RFM table.")
+    scores = s[score_col].astype(float)
+    g = scores.groupby(s[by])
+    n, mean, sd = g.size(), g.mean(), g.std(ddof=1).fillna(0.0)
+    half = 1.96 * sd / np.sqrt(n)
+    out = pd.DataFrame({"answers": n, "customers": s.groupby(by)[customer].nunique(),
+                        "mean score": mean, "low": mean - half, "high": mean + half,
+                        "low scores %": 100 * (scores <= low).groupby(s[by]).mean()})
+    if by == "segment":
+        order = [x for x in [*SEGMENTS, NO_PURCHASE, "(no purchase history)"] if x in out.index]
+        out = out.reindex(order)
+    return out
+
+
+def follow_up(table: pd.DataFrame, surveys: pd.DataFrame, *, as_of: Any = None,
+              top: float = 0.2, low: float = 3.0, drop: float = 0.5, window_days: int = 365,
+              customer: str = "customer_id", date: str = "survey_date",
+              score_col: str = "score") -> pd.DataFrame:
+    """High-value customers with low or falling satisfaction: whom to call first.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~salesnb.segments.rfm` (``monetary``, ``segment``).
+    surveys : pandas.DataFrame
+        Survey answers (customer, date, score; ``rep_id`` is carried when present).
+    as_of : date or str, optional
+        Default: the RFM table's ``as_of``.
+    top : float, default=0.2
+        High value = the top ``top`` share of customers by net revenue.
+    low : float, default=3.0
+        Flag when the recent mean score is at or below it.
+    drop : float, default=0.5
+        Flag when the recent mean is at least this much below the earlier mean.
+    window_days : int, default=365
+        "Recent" = the last ``window_days`` before ``as_of``; "earlier" = before that.
+    customer, date, score_col : str
+        Column names in ``surveys``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged customer (ids only, no personal data), highest value first: segment,
+        monetary, recent and earlier mean score, change, answers and the reason.
+    """
+    require_columns(surveys, {"customer": customer, "date": date, "score_col": score_col},
+                    table="surveys")
+    if not 0 < top <= 1:
+        raise SegmentError(f"top={top!r}: use a share between 0 and 1 (0.2 = top 20 %).")
+    day = pd.Timestamp(parse_day(as_of, name="as_of") or table.attrs.get("as_of")
+                       or dt.date.today())
+    cut = table["monetary"].quantile(1 - top)
+    valuable = table[table["monetary"] >= cut]
+    s = surveys[surveys[customer].isin(valuable.index)]
+    when = pd.to_datetime(s[date])
+    s = s[when < day]
+    when = when[when < day]
+    recent = when >= day - pd.Timedelta(days=window_days)
+    sc = s[score_col].astype(float)
+    rec = sc[recent].groupby(s.loc[recent, customer]).agg(["mean", "size"])
+    early = sc[~recent].groupby(s.loc[~recent, customer]).mean()
+    out = pd.DataFrame({"recent score": rec["mean"], "answers": rec["size"]})
+    out["earlier score"] = early.reindex(out.index)
+    out["change"] = out["recent score"] - out["earlier score"]
+    is_low = out["recent score"] <= low
+    falling = out["change"] <= -drop
+    out = out[is_low | falling]
+    out["reason"] = np.where(
+        is_low[out.index] & falling[out.index], "low and falling satisfaction",
+        np.where(is_low[out.index], "low satisfaction", "falling satisfaction"))
+    if "rep_id" in s.columns:
+        last = s.assign(_w=when).sort_values("_w").groupby(customer)["rep_id"].last()
+        out["last rep"] = last.reindex(out.index)
+    out = out.join(valuable[["segment", "monetary"]])
+    out.index.name = table.index.name or customer
+    cols = ["segment", "monetary", "recent score", "earlier score", "change", "answers",
+            *(["last rep"] if "last rep" in out.columns else []), "reason"]
+    return out.sort_values("monetary", ascending=False)[cols].reset_index()
+

@@ -1,0 +1,107 @@
+"""How customers moved between segments: the transition matrix between two days.
+
+CRMs show today's segment only; :func:`migration` scores the customers on two days with
+:func:`~salesnb.segments.rfm` and counts who stayed, who moved up, who slipped and who is new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from salesnb.segments.scoring import NO_PURCHASE, SEGMENTS, SegmentError, rfm
+
+__all__ = ["Migration", "migration"]
+
+
+@dataclass
+class Migration:
+    """How customers moved between segments from ``previous`` to ``as_of``.
+
+    Attributes
+    ----------
+    matrix : pandas.DataFrame
+        Customers per (segment then, segment now); the row "(new customer)" holds customers
+        with no purchase before ``previous``. Its total equals the customers now, and each
+        row's total the customers of that segment then.
+    moves : pandas.DataFrame
+        One row per customer: segment then ("(new customer)" if none) and now.
+    previous, as_of : datetime.date
+        The two days compared.
+    """
+
+    matrix: pd.DataFrame
+    moves: pd.DataFrame
+    previous: dt.date
+    as_of: dt.date
+
+    def summary(self) -> str:
+        """Markdown: the share that stayed, improved, slipped, and the new customers.
+
+        Returns
+        -------
+        str
+            One sentence, shares of the customers known on ``previous``.
+        """
+        m = self.moves
+        rank = {s: i for i, s in enumerate([*SEGMENTS, NO_PURCHASE])}
+        old = m["then"].map(rank)
+        new = m["now"].map(rank)
+        known = old.notna()
+        stayed = int((known & (old == new)).sum())
+        better = int((known & (new < old)).sum())
+        worse = int((known & (new > old)).sum())
+        n = max(int(known.sum()), 1)
+        return (f"From {self.previous} to {self.as_of}: of {int(known.sum()):,} customers, "
+                f"**{100 * stayed / n:.0f} %** stayed in their segment, {100 * better / n:.0f} % "
+                f"moved to a more valuable one and **{100 * worse / n:.0f} %** slipped to a less "
+                f"valuable one; {int((~known).sum()):,} customers are new.")
+
+
+def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins: int = 5,
+              **columns: Any) -> Migration:
+    """Segment transition matrix between ``as_of`` minus ``months`` and ``as_of``.
+
+    Both RFM tables are computed with :func:`~salesnb.segments.rfm` on the orders before each
+    day, so every customer of the earlier table is in the later one; customers who first bought
+    in between come from "(new customer)". Counts conserve customers.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Order lines.
+    as_of : date or str, optional
+        Default: the day after the last order.
+    months : int, default=3
+        How far back the earlier picture is.
+    bins : int, default=5
+        Score levels.
+    **columns
+        ``customer``, ``date``, ``amount``, ``order`` as for :func:`~salesnb.segments.rfm`.
+
+    Returns
+    -------
+    Migration
+    """
+    if months < 1:
+        raise SegmentError(f"months={months!r}: compare with at least one month earlier.")
+    now = rfm(orders, as_of=as_of, bins=bins, **columns)
+    day = dt.date.fromisoformat(now.attrs["as_of"])
+    previous = (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+    try:
+        then = rfm(orders, as_of=previous, bins=bins, **columns)["segment"]
+    except SegmentError:  # no order before the earlier day: everyone is new
+        then = pd.Series(dtype="str")
+    new = "(new customer)"
+    cats = [*SEGMENTS, NO_PURCHASE]
+    moves = pd.DataFrame({"then": then.astype("str").reindex(now.index).fillna(new),
+                          "now": now["segment"].astype("str")})
+    matrix = pd.crosstab(pd.Categorical(moves["then"], categories=[*cats, new]),
+                         pd.Categorical(moves["now"], categories=cats), dropna=False)
+    matrix = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum(axis=0) > 0]
+    matrix.index.name, matrix.columns.name = f"segment on {previous}", f"segment on {day}"
+    return Migration(matrix=matrix, moves=moves, previous=previous, as_of=day)
+

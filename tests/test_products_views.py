@@ -1,0 +1,57 @@
+"""The product report's views: display tables, Markdown and the explore panel."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import AS_OF, ROOT
+from products_tables import BASE, CURRENT, pvm_orders
+
+import salesnb as sn
+from salesnb import products as pr
+from salesnb.core.fmt import money, pct
+from salesnb.products import views as pv
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return sn.load(ROOT / "data", as_of=AS_OF)
+
+
+def test_pvm_table_ends_with_the_total_row():
+    pvm = pr.price_volume_mix(pvm_orders(), base=BASE, current=CURRENT)
+    table = pv.pvm_table(pvm, top=2)
+    assert table["product_id"].tolist() == ["B", "A", "all items"]
+    total = table.iloc[-1]
+    assert total[["base", "current", "change"]].tolist() == [300.0, 315.0, 15.0]
+    assert total[["price", "volume", "mix"]].sum() == pytest.approx(15.0)
+
+
+def test_product_table_shows_percentages_and_names(sample):
+    base, current = pr.periods(sample.orders)
+    table = pv.product_table(sample.orders, sample.products, base=base, current=current)
+    assert table.columns[:3].tolist() == ["product_id", "name", "category"]
+    assert table["share %"].sum() == pytest.approx(100.0)
+    cats = pv.category_table(sample.orders, sample.products, base=base, current=current)
+    assert set(cats["category"]) == set(sample.products["category"])
+
+
+def test_markdown_pieces():
+    assert "2025-01-01 – 2025-12-31" in pv.period_markdown(BASE, CURRENT).data
+    assert pv.findings_markdown(["a", "b"]).data == "- a\n- b"
+    assert "No findings" in pv.findings_markdown([]).data
+
+
+def test_explore_view_handles_a_period_without_data(sample):
+    out = pv.explore_view("West", "all", "2010-01-01", "2010-12-31", "2025-01-01",
+                          "2025-12-31", orders=sample.orders, products=sample.products)
+    assert len(out) == 1 and "no order lines in the base period" in out[0].data
+    full = pv.explore_view("West", "Software", "", "", "", "", orders=sample.orders,
+                           products=sample.products)
+    assert "region West" in full[0].data and len(full) == 3
+    sub = pr.filter_orders(sample.orders, sample.products, "West", "Software")
+    base, current = pr.periods(sample.orders)
+    t = pr.price_volume_totals(pr.price_volume_mix(sub, base=base, current=current))
+    assert (f"revenue {money(t['current_revenue'])} in 2025-01-01 – 2025-12-31 against "
+            f"{money(t['base_revenue'])} in 2024-01-01 – 2024-12-31 "
+            f"({pct(t['growth'], digits=1, signed=True)}): volume {money(t['volume_effect'])}"
+            ) in full[0].data
