@@ -79,7 +79,9 @@ def change(page, control: str, value: str) -> float:
 
 def baseline_lead_updates(values: list[str]) -> list[float]:
     """The lead panel's capacity changes in this process, without a browser (seconds)."""
-    os.environ.pop("SALESNB_HEADLESS", None)
+    from salesnb.paths import HEADLESS_ENV
+
+    os.environ.pop(HEADLESS_ENV, None)
     import salesnb as sn
     from salesnb import leads
     from salesnb.leads.views import assignment_panel, score_open

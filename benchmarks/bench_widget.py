@@ -25,7 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=20)
     args = parser.parse_args()
-    os.environ.pop("SALESNB_HEADLESS", None)
+    from salesnb.paths import HEADLESS_ENV
+
+    os.environ.pop(HEADLESS_ENV, None)
     import salesnb as sn
     from salesnb import leads
     from salesnb.leads.views import assignment_panel, score_open

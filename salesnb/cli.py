@@ -8,18 +8,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from salesnb.errors import SalesnbError
 
 __all__ = ["main"]
 
 
-def _date(text: str) -> dt.date:
+def _date(text: str) -> dt.date | None:
+    from salesnb.core.periods import parse_day  # pandas: only when a date is given
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-12-31") from None
+        return parse_day(text, name="date")
+    except SalesnbError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(text: str) -> float:
@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds a cell may run before its kernel is stopped (default: 600)")
     r.add_argument("--show-pii", action="store_true",
                    help="let reports show personal data (names, e-mails, phones)")
-    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    r.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress (default: live bars on a terminal, plain lines in a log)")
 
     sub.add_parser("list", help="list report notebooks and their parameters")
 
@@ -106,15 +107,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from salesnb.paths import OUTPUTS_DIR
+    from salesnb.report.progress import BarProgress, LineProgress, Progress
     from salesnb.report.runner import DEFAULT_TIMEOUT, plan_runs, run_reports
 
     if args.jobs < 1:
         raise SalesnbError("--jobs must be at least 1")
     runs = plan_runs(args.notebooks, run_all=args.run_all, params=dict(args.param),
                      param_file=args.param_file, source=args.source, show_pii=args.show_pii)
-    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = run_reports(runs, out=args.out or OUTPUTS_DIR, jobs=args.jobs,
+    progress: Progress
+    if args.quiet:
+        progress = Progress()
+    elif sys.stderr.isatty():  # a person watching: live bars
+        progress = BarProgress(sys.stderr)
+    else:  # a cron log or a pipe: a few plain lines
+        progress = LineProgress(lambda line: print(line, file=sys.stderr, flush=True))
+    result = run_reports(runs, out=args.out, jobs=args.jobs,
                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress)
     if result.status == "ok":
         print(f"reports: {result.run_dir / 'index.html'}")
@@ -154,6 +161,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from salesnb.data.loader import validate
 
     report = validate(args.source, args.mapping, as_of=args.as_of)

@@ -55,6 +55,26 @@ def test_voila_arguments_hide_code_and_bind_locally():
     assert "--VoilaConfiguration.show_tracebacks=False" in argv
     assert "--Voila.port_retries=0" in argv and "--template=salesnb" in argv
     assert "--Voila.open_browser=False" in argv
+    assert "--KernelManager.transport=ipc" in argv  # no TCP port, no unencrypted-TCP warning
+    assert not any(a.startswith("--NotebookNotary") for a in argv)
+    assert "--NotebookNotary.data_dir=/n" in app.voila_argv("nb", notary_dir="/n")
+
+
+def test_the_app_trusts_the_notebooks_it_ships_and_only_those(tmp_path):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    specs = app.analyses()
+    folder = app.trust_notebooks(tmp_path / "notary", ROOT / "notebooks", specs)
+    notary = NotebookNotary(data_dir=str(folder))  # what Voila's contents manager checks
+    try:
+        for spec in specs:
+            nb = nbformat.read(ROOT / "notebooks" / f"{spec.name}.ipynb", as_version=4)
+            assert notary.check_signature(nb), spec.name
+        other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+        assert not notary.check_signature(other)
+    finally:
+        notary.close()
 
 
 def test_app_refuses_a_taken_port(capsys):
@@ -86,18 +106,21 @@ def test_app_serves_a_page_without_code_and_stops_with_its_kernels(tmp_path):
         assert "There was an error when executing cell" not in page
         kernels = child_pids(server.proc.pid, live_only=False)
         assert kernels, "the page should have started a kernel"
-    assert server.returncode == 0, (tmp_path / "app.log").read_text()[-2000:]
+    log = (tmp_path / "app.log").read_text()
+    assert server.returncode == 0, log[-2000:]
     assert not any(Path(f"/proc/{k}").exists() for k in kernels)  # Voila stopped them
+    assert "not trusted" not in log and "without encryption" not in log, log[-2000:]
 
 
 def test_report_data_cache_follows_the_files(tmp_path, monkeypatch):
-    from salesnb.report import reporting as reporting
+    from salesnb.paths import DATA_CACHE_ENV
+    from salesnb.report import reporting
 
     src = tmp_path / "src"
     src.mkdir()
     for f in (ROOT / "data").glob("*.csv"):
         (src / f.name).write_bytes(f.read_bytes())
-    monkeypatch.setenv(reporting.DATA_CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(DATA_CACHE_ENV, str(tmp_path / "cache"))
     loads = []
     real = reporting.load
     monkeypatch.setattr(reporting, "load", lambda *a, **k: loads.append(a) or real(*a, **k))

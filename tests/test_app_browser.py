@@ -169,3 +169,10 @@ def test_invalid_input_is_shown_and_the_result_kept(server, page):
     while child_pids(server.proc.pid) >= kernels and time.monotonic() < deadline:
         time.sleep(0.5)
     assert len(child_pids(server.proc.pid)) < len(kernels)
+
+
+def test_the_app_log_is_quiet(server):
+    """After the pages above: no "not trusted" notebook, no kernel over unencrypted TCP."""
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert "Kernel started" in log  # the pages above ran kernels
+    assert "not trusted" not in log and "without encryption" not in log, log[-2000:]

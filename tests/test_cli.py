@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from conftest import AS_OF
 
 from salesnb.cli import main
@@ -47,3 +48,10 @@ def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "salesnb.cli", "--help"], capture_output=True,
                          text=True, check=True).stdout
     assert "sample" in out and "validate" in out
+
+
+def test_as_of_must_be_a_day(tiny, write, capsys):
+    with pytest.raises(SystemExit) as err:
+        main(["validate", str(write(tiny)), "--as-of", "2025-13-01"])
+    assert err.value.code == 2
+    assert "date='2025-13-01' is not a day; write it like 2025-12-31" in capsys.readouterr().err

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +20,15 @@ from conftest import ROOT
 from salesnb.cli import main
 from salesnb.errors import SalesnbError, SourceError
 from salesnb.report.params import ParameterError
+from salesnb.report.progress import LineProgress
 from salesnb.report.runner import fingerprint, plan_runs, run_reports
+
+#: Every line ``salesnb run`` may write to a log (stderr, not a terminal).
+LOG_LINE = re.compile(
+    r"run \S+: \d+ report\(s\)(, \d+ at a time)?"
+    r"|\[\d+/\d+\] \S+: (started|ok \(\d+\.\d s\)|FAILED: .+ \(\d+\.\d s\)"
+    r"|(section|cell) \d+/\d+( .+)? \(\d+\.\d s\))"
+    r"|run (ok|failed|interrupted): .+ in \d+\.\d s")
 
 
 def _notebook(path: Path, params: str, *body: str) -> Path:
@@ -44,7 +55,30 @@ def nbs(tmp_path):
                           "if fail:\n    raise ValueError('boom in the report')"),
         "slow": _notebook(d / "slow.ipynb", "seconds: float = 60.0",
                           "import time\ntime.sleep(seconds)"),
+        "slow2": _notebook(d / "slow2.ipynb", "seconds: float = 60.0",
+                           "import time\ntime.sleep(seconds)"),
     }
+
+
+@pytest.fixture
+def short_tmp():
+    """A short TMPDIR for child processes (kernel sockets live under it)."""
+    folder = Path(tempfile.mkdtemp(prefix="snb-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that mention ``text`` (e.g. a kernel's folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args)
+    return found
 
 
 def _latest(out: Path) -> str:
@@ -164,21 +198,98 @@ def test_cli_failing_notebook_names_notebook_and_cell(nbs, tmp_path, capsys):
     assert "previous good report is untouched" in err
 
 
-def test_interrupted_run_leaves_latest_intact(nbs, tmp_path):
+def test_log_progress_is_plain_quiet_and_names_every_report(nbs, tmp_path, short_tmp):
     out = tmp_path / "out"
-    good = run_reports(plan_runs([str(nbs["ok"])]), out=out)
-    proc = subprocess.Popen([sys.executable, "-m", "salesnb.cli", "run", str(nbs["slow"]),
-                             "--out", str(out)], stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
-    deadline = time.time() + 60
-    while time.time() < deadline:  # wait until the kernel is busy
-        if any(out.glob(".tmp-*/slow.ipynb")):
-            break
+    proc = subprocess.run(
+        [sys.executable, "-m", "salesnb.cli", "run", str(nbs["ok"]), str(nbs["other"]),
+         "--jobs", "2", "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "TMPDIR": str(short_tmp)})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert [line for line in lines if not LOG_LINE.fullmatch(line)] == []  # nothing else
+    for name in ("ok", "other"):
+        assert sum(bool(re.fullmatch(rf"\[[12]/2\] {name}: started", line))
+                   for line in lines) == 1
+        assert sum(bool(re.fullmatch(rf"\[[12]/2\] {name}: ok \(\d+\.\d s\)", line))
+                   for line in lines) == 1
+    assert re.fullmatch(r"run ok: 2 ok in \d+\.\d s", lines[-1])
+    assert "TCP" not in proc.stderr and "WARNING" not in proc.stderr
+    assert proc.stdout.startswith("reports: ")
+    assert list(short_tmp.iterdir()) == []  # the kernels' folders are gone
+
+
+def test_kernels_talk_over_ipc_and_leave_nothing_behind(tmp_path, short_tmp, monkeypatch,
+                                                        capfd):
+    monkeypatch.setenv("TMPDIR", str(short_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    nb = _notebook(tmp_path / "where.ipynb", "n: int = 1",
+                   "from ipykernel import get_connection_file, get_connection_info\n"
+                   "info = get_connection_info(unpack=True)\n"
+                   "print('transport', info['transport'], get_connection_file())")
+    result = run_reports(plan_runs([str(nb)]), out=tmp_path / "o")
+    assert result.status == "ok", result.failure_message()
+    executed = json.loads((result.run_dir / "where.ipynb").read_text(encoding="utf-8"))
+    printed = "".join(executed["cells"][-1]["outputs"][0]["text"]).split()
+    assert printed[:2] == ["transport", "ipc"]
+    assert Path(printed[2]).parent.parent == short_tmp  # a private folder in the temp folder
+    assert not Path(printed[2]).parent.exists()  # removed with its sockets
+    assert "without encryption" not in capfd.readouterr().err
+
+
+def test_section_lines_follow_the_headings(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("n: int = 1")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Report"), cell,
+                nbformat.v4.new_markdown_cell("## Part two"), nbformat.v4.new_code_cell("1"),
+                nbformat.v4.new_markdown_cell("## Part three"), nbformat.v4.new_code_cell("2")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, tmp_path / "parts.ipynb")
+    lines: list[str] = []
+    result = run_reports(plan_runs([str(tmp_path / "parts.ipynb")]), out=tmp_path / "o",
+                         progress=LineProgress(lines.append, every=0))
+    assert result.status == "ok"
+    shown = [line.split(": ", 1)[1].rsplit(" (", 1)[0] for line in lines
+             if "section" in line]
+    assert shown == ["section 1/3 Report", "section 2/3 Part two", "section 3/3 Part three"]
+
+
+def _run_and_stop(args: list[str], busy, *, env: dict[str, str] | None = None) -> str:
+    """Start ``salesnb run ARGS``, SIGTERM it once ``busy()`` holds; exit 130, quietly."""
+    proc = subprocess.Popen([sys.executable, "-m", "salesnb.cli", "run", *args],
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline and not busy():  # wait until the kernels are busy
         time.sleep(0.2)
     time.sleep(2)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=90)
     assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Kernel died" not in err and "Task " not in err, err
+    return err
+
+
+def test_interrupted_parallel_run_stops_its_kernels(nbs, tmp_path, short_tmp):
+    out = tmp_path / "out"
+    _run_and_stop([str(nbs["slow"]), str(nbs["slow2"]), "--jobs", "2", "--out", str(out)],
+                  lambda: len(_processes_mentioning(str(short_tmp))) >= 2,
+                  env={**os.environ, "TMPDIR": str(short_tmp)})
+    assert any(p.name.endswith("-interrupted") for p in out.iterdir())
+    deadline = time.time() + 20  # a kernel told to stop may take a moment
+    while _processes_mentioning(str(short_tmp)) and time.time() < deadline:
+        time.sleep(0.5)
+    assert _processes_mentioning(str(short_tmp)) == []
+    assert list(short_tmp.iterdir()) == []
+
+
+def test_interrupted_run_leaves_latest_intact(nbs, tmp_path):
+    out = tmp_path / "out"
+    good = run_reports(plan_runs([str(nbs["ok"])]), out=out)
+    err = _run_and_stop([str(nbs["slow"]), "--out", str(out)],
+                        lambda: any(out.glob(".tmp-*/slow.ipynb")))
+    assert "slow: interrupted" in err
     assert _latest(out) == good.run_dir.name
     assert any(p.name.endswith("-interrupted") for p in out.iterdir())
     assert not any(out.glob(".tmp-*"))

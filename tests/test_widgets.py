@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from salesnb.errors import SalesnbError
+from salesnb.paths import HEADLESS_ENV
 from salesnb.report.params import Param
-from salesnb.report.widgets import HEADLESS_ENV, Panel, control, control_value, panel
+from salesnb.report.widgets import Panel, control, control_value, panel
 
 PARAMS = [
     Param("threshold", "float", 0.5, "cut-off", minimum=0, maximum=1, step=0.05),

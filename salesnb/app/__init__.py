@@ -11,7 +11,8 @@ import lazy_loader as _lazy
 _EXPORTS: dict[str, list[str]] = {
     'server': [
         'DEFAULT_PORT', 'DEFAULT_IP', 'TEMPLATE', 'IDLE_KERNEL_SECONDS', 'AppError', 'analyses',
-        'page_path', 'write_template', 'voila_argv', 'free_port', 'serve', 'AppProcess',
+        'page_path', 'write_template', 'trust_notebooks', 'voila_argv', 'free_port', 'serve',
+        'AppProcess',
     ],
 }
 

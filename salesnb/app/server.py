@@ -1,7 +1,7 @@
 """The managers' app: the report notebooks served by Voilà, code hidden, behind a landing page.
 
 ``salesnb app`` starts Voilà on ``notebooks/`` with the ``salesnb`` template
-(``salesnb/voila_template``): a landing page listing the analyses of the catalog with their
+(``salesnb/app/voila_template``): a landing page listing the analyses of the catalog with their
 titles and descriptions, and one page per analysis that shows only results and the widget
 panels, with a loading panel naming the analysis and its progress while its kernel starts.
 Every page runs its notebook top to bottom with the default parameters in a kernel of its own
@@ -33,15 +33,13 @@ from pathlib import Path
 from types import TracebackType
 
 from salesnb.errors import SalesnbError
-from salesnb.paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR
+from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, NOTEBOOKS_DIR, outputs_dir
 from salesnb.report.catalog import NOTEBOOKS
 from salesnb.report.params import NotebookSpec
-from salesnb.report.reporting import DATA_CACHE_ENV
-from salesnb.report.widgets import HEADLESS_ENV
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "AppError",
-           "analyses", "page_path", "write_template", "voila_argv", "free_port", "serve",
-           "AppProcess"]
+           "analyses", "page_path", "write_template", "trust_notebooks", "voila_argv",
+           "free_port", "serve", "AppProcess"]
 
 DEFAULT_PORT = 8866
 DEFAULT_IP = "127.0.0.1"
@@ -117,9 +115,68 @@ def write_template(root: str | Path, specs: Sequence[NotebookSpec]) -> Path:
     return folder
 
 
+def trust_notebooks(folder: str | Path, notebooks_dir: str | Path,
+                    specs: Sequence[NotebookSpec]) -> Path:
+    """Sign the analyses' notebooks into a notary database of the app's own.
+
+    The app serves only the notebooks salesnb ships, so it trusts them: signed here, Voilà
+    finds their signatures and logs no "Notebook ... is not trusted" line per page. The
+    database and its secret live in ``folder`` (the app's temporary folder), never in the
+    user's Jupyter data folder, so nothing the user opens elsewhere becomes trusted.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The notary's data folder (created); pass it to Voilà as ``NotebookNotary.data_dir``.
+    notebooks_dir : str or pathlib.Path
+        Where the notebooks are.
+    specs : sequence of NotebookSpec
+        The analyses to sign.
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+    """
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    notary = NotebookNotary(data_dir=str(folder))
+    try:
+        for spec in specs:
+            notary.sign(nbformat.read(Path(notebooks_dir) / f"{spec.name}.ipynb",
+                                      as_version=4))
+    finally:
+        notary.close()
+    return folder
+
+
 def voila_argv(notebooks_dir: str | Path, *, port: int = DEFAULT_PORT,
-               ip: str = DEFAULT_IP, open_browser: bool = False) -> list[str]:
-    """Voilà's command-line arguments for the app (without the program name)."""
+               ip: str = DEFAULT_IP, open_browser: bool = False,
+               notary_dir: str | Path | None = None) -> list[str]:
+    """Voilà's command-line arguments for the app (without the program name).
+
+    Parameters
+    ----------
+    notebooks_dir : str or pathlib.Path
+        The folder Voilà serves.
+    port : int, default=8866
+        Port to listen on.
+    ip : str, default="127.0.0.1"
+        Address to listen on.
+    open_browser : bool, default=False
+        Open the landing page in a browser.
+    notary_dir : str or pathlib.Path, optional
+        The notary folder of :func:`trust_notebooks`.
+
+    Returns
+    -------
+    list of str
+    """
+    notary = [f"--NotebookNotary.data_dir={notary_dir}"] if notary_dir is not None else []
+    ipc = [] if sys.platform == "win32" else ["--KernelManager.transport=ipc"]
     return [
         str(notebooks_dir),
         f"--port={port}",
@@ -133,6 +190,8 @@ def voila_argv(notebooks_dir: str | Path, *, port: int = DEFAULT_PORT,
         "--VoilaConfiguration.show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
+        *ipc,  # kernels talk over sockets in Voila's private folder, not over TCP
+        *notary,
     ]
 
 
@@ -169,20 +228,24 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
     _check_port(ip, port)
     with tempfile.TemporaryDirectory(prefix="salesnb-app-") as tmp:
         write_template(tmp, specs)
+        notary = trust_notebooks(Path(tmp) / "notary", notebooks_dir, specs)
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (tmp, os.environ.get("JUPYTER_PATH", "")) if p)
         for name in (HEADLESS_ENV, ARTIFACTS_ENV):  # kernels are interactive, not a run
             os.environ.pop(name, None)
         # pages after the first skip loading and validating until an export changes
-        os.environ.setdefault(DATA_CACHE_ENV, str(OUTPUTS_DIR / ".app-cache"))
-        from voila.app import Voila
+        os.environ.setdefault(DATA_CACHE_ENV, str(outputs_dir() / ".app-cache"))
+        from salesnb.extras import require_extra
+
+        Voila = require_extra("voila.app", "app").Voila
 
         sys.stderr.write(f"salesnb app: {len(specs)} analyses at http://{ip}:{port}/ "
                          f"(Ctrl-C stops the app)\n")
         sys.stderr.flush()
         try:
             Voila.launch_instance(argv=voila_argv(notebooks_dir, port=port, ip=ip,
-                                                  open_browser=open_browser))
+                                                  open_browser=open_browser,
+                                                  notary_dir=notary))
         except SystemExit as exc:  # Voilà exits on a fatal start-up error
             if exc.code not in (0, None):
                 raise AppError(f"Voilà could not start (exit status {exc.code})") from None

@@ -14,6 +14,7 @@ _EXPORTS: dict[str, list[str]] = {
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['catalog', 'params', 'widgets', 'runner', 'reporting'],
+    submodules=['catalog', 'params', 'widgets', 'runner', 'reporting', 'progress', 'execute',
+                'engine'],
     submod_attrs=_EXPORTS,
 )

@@ -1,7 +1,7 @@
 """The report notebooks salesnb ships, each with its parameter schema (the single source of truth).
 
 ``notebooks/<name>.ipynb`` has a ``parameters`` cell rendered from the schema here
-(:func:`salesnb.params.parameters_cell_source`); a test checks they agree.
+(:func:`salesnb.report.params.parameters_cell_source`); a test checks they agree.
 """
 
 from __future__ import annotations

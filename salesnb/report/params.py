@@ -8,7 +8,7 @@ range or choices, help). The same schema
 * validates values from ``-p NAME VALUE`` flags or a YAML file before any kernel starts
   (:func:`validate_params`): an unknown name, a wrong type or a value out of range is an error
   naming the parameter and what is allowed, where papermill only warns;
-* builds the widget panels of the managers' app (:mod:`salesnb.widgets`).
+* builds the widget panels of the managers' app (:mod:`salesnb.report.widgets`).
 """
 
 from __future__ import annotations

@@ -18,20 +18,11 @@ import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
 
+from salesnb.core.periods import parse_as_of
 from salesnb.data.loader import SalesData, load
-from salesnb.paths import resolve_path
+from salesnb.paths import DATA_CACHE_ENV, resolve_path
 
-__all__ = ["DATA_CACHE_ENV", "parse_as_of", "report_data", "setup", "show", "export_note"]
-
-#: Environment variable naming a folder where :func:`report_data` keeps loaded datasets.
-DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
-
-
-def parse_as_of(as_of: str | dt.date | None) -> dt.date:
-    """Turn a report's ``as_of`` parameter into a date (empty: today)."""
-    if isinstance(as_of, dt.date):
-        return as_of
-    return dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+__all__ = ["report_data", "setup", "show", "export_note"]
 
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
@@ -45,7 +36,8 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     mapping : str, default=""
         YAML mapping file; empty for none.
     as_of : str, default=""
-        ISO date the report is as of; empty for today.
+        ISO date the report is as of; empty for today
+        (:func:`salesnb.core.periods.parse_as_of`).
     show_pii : bool, default=False
         Keep names, e-mails and phones.
     tables : list of str, optional
@@ -57,7 +49,8 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
 
     Notes
     -----
-    When ``SALESNB_DATA_CACHE`` names a folder (``salesnb app`` sets it), the loaded and
+    When ``SALESNB_DATA_CACHE`` (:data:`salesnb.paths.DATA_CACHE_ENV`) names a folder
+    (``salesnb app`` sets it), the loaded and
     validated data is kept there, keyed by the source files' names, sizes and modification
     times, the mapping, the as-of day, the tables and ``show_pii``: every page of the app
     after the first skips loading and validation until an export changes.

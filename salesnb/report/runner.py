@@ -7,6 +7,10 @@ renamed when complete; ``outputs/latest`` moves to it only when every notebook s
 failed or interrupted run never replaces the last good report. A failed run is kept as
 ``<run>-failed`` with its executed notebooks, for debugging.
 
+Each notebook runs in a kernel of its own, over IPC (:mod:`salesnb.report.execute`), in this
+process or, with ``jobs > 1``, in worker processes; the progress of every report and section
+reaches a :class:`~salesnb.report.progress.Progress` (bars on a terminal, lines in a log).
+
 The runner knows notebooks and parameters, never analysis.
 """
 
@@ -20,6 +24,7 @@ import json
 import multiprocessing
 import os
 import platform
+import queue
 import signal
 import sys
 import time
@@ -29,12 +34,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from salesnb.core.files import read_yaml
 from salesnb.errors import SalesnbError
-from salesnb.paths import ARTIFACTS_ENV, NOTEBOOKS_DIR, OUTPUTS_DIR, resolve_path
+from salesnb.paths import NOTEBOOKS_DIR, outputs_dir, resolve_path
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
+from salesnb.report.execute import execute, execute_in_worker, worker_init
 from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
+from salesnb.report.progress import LineProgress, Progress
 
 __all__ = ["NotebookRun", "RunResult", "plan_runs", "run_reports", "fingerprint",
            "DEFAULT_TIMEOUT"]
@@ -102,13 +108,15 @@ class RunResult:
         return {"ok": 0, "interrupted": 130}.get(self.status, 1)
 
     def failure_message(self) -> str:
-        """One line per failed notebook: notebook, cell, cause, where the notebook was kept."""
+        """One line per failed or interrupted notebook: name, cell, cause, where it was kept."""
         lines = []
         for nb in self.notebooks:
-            if nb.status in ("failed", "interrupted"):
+            kept = f"(executed notebook kept in {self.run_dir / nb.ipynb})"
+            if nb.status == "failed":
                 cell = f" at cell In [{nb.cell}]" if nb.cell is not None else ""
-                lines.append(f"{nb.name} failed{cell}: {nb.error} (executed notebook kept in "
-                             f"{self.run_dir / nb.ipynb})")
+                lines.append(f"{nb.name} failed{cell}: {nb.error} {kept}")
+            elif nb.status == "interrupted":
+                lines.append(f"{nb.name}: {nb.error} {kept}")
         return "\n".join(lines)
 
 
@@ -118,10 +126,7 @@ def _load_param_file(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[
         return {}, {}
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from None
+    raw = read_yaml(path, error=ParameterError) or {}
     if not isinstance(raw, dict):
         raise ParameterError(f"parameter file {path}: expected 'name: value' lines")
     per = raw.pop("notebooks", None) or {}
@@ -247,84 +252,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _cell_source(nb_path: Path, exec_count: int | None) -> str:
-    """First line of the code cell executed as ``In [exec_count]`` in an executed notebook."""
-    if exec_count is None or not nb_path.exists():
-        return ""
-    try:
-        cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
-    except (ValueError, KeyError):
-        return ""
-    for cell in cells:
-        if cell.get("execution_count") == exec_count:
-            src = "".join(cell["source"]).strip().splitlines()
-            return src[0][:80] if src else ""
-    return ""
-
-
-def _export_html(nb_path: Path, html_path: Path, title: str, header: str) -> None:
-    """Write ``nb_path`` as HTML with code cells hidden (nbconvert, in-process)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    html_path.write_text(body, encoding="utf-8")
-
-
-def _execute(job: dict[str, Any]) -> dict[str, Any]:
-    """Execute one notebook and export it; runs in a worker process or in-process."""
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
-    start = time.perf_counter()
-    result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
-    previous = os.environ.get("SALESNB_HEADLESS")
-    os.environ["SALESNB_HEADLESS"] = "1"  # kernels inherit it: widget panels render statically
-    # Files a report exports (e.g. the action list for reps) go into its run folder.
-    os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
-    try:
-        pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
-                            kernel_name="python3", cwd=job["cwd"],
-                            execution_timeout=job["timeout"], progress_bar=False,
-                            log_output=False, stdout_file=None, stderr_file=None)
-    except PapermillExecutionError as exc:
-        first = _cell_source(out_nb, exc.exec_count)
-        evalue = str(exc.evalue).strip().splitlines()
-        result.update(status="failed", cell=exc.exec_count,
-                      error=f"{exc.ename}: {evalue[0] if evalue else ''}"
-                            + (f" [cell starts: {first}]" if first else ""))
-    except CellTimeoutError:
-        result.update(status="failed", error=f"a cell ran longer than the {job['timeout']} s "
-                      "timeout; the kernel was stopped (raise --timeout if the data is large)")
-    except DeadKernelError:
-        result.update(status="failed", error="the kernel died (out of memory?)")
-    except KeyboardInterrupt:
-        result.update(status="interrupted", error="interrupted")
-    except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
-        msg = str(exc).strip().splitlines()
-        result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
-    finally:
-        os.environ.pop(ARTIFACTS_ENV, None)
-        if previous is None:
-            os.environ.pop("SALESNB_HEADLESS", None)
-        else:
-            os.environ["SALESNB_HEADLESS"] = previous
-    if out_nb.exists() and result["status"] != "interrupted":
-        try:
-            _export_html(out_nb, out_html, job["title"], job["header"])
-        except Exception as exc:  # a broken export must not hide the notebook's own status
-            if result["status"] == "ok":
-                result.update(status="failed", error=f"HTML export failed: {exc}")
-    result["seconds"] = time.perf_counter() - start
-    return result
-
-
 def _header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
     params = ", ".join(f"{k} = {v!r}" if v != "" else f"{k} = (default)"
@@ -409,10 +336,10 @@ def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
 def run_reports(
     runs: list[NotebookRun],
     *,
-    out: Path = OUTPUTS_DIR,
+    out: Path | None = None,
     jobs: int = 1,
     timeout: int = DEFAULT_TIMEOUT,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | Callable[[str], None] | None = None,
 ) -> RunResult:
     """Execute planned notebooks into a new run folder under ``out``.
 
@@ -420,14 +347,17 @@ def run_reports(
     ----------
     runs : list of NotebookRun
         From :func:`plan_runs`.
-    out : pathlib.Path, default=outputs/
-        Folder holding the run folders and the ``latest`` pointer.
+    out : pathlib.Path, optional
+        Folder holding the run folders and the ``latest`` pointer (default:
+        :func:`salesnb.paths.outputs_dir`, ``outputs/``).
     jobs : int, default=1
         Notebooks executed at once (each in its own process and kernel).
     timeout : int, default=600
         Seconds a cell may run before its kernel is stopped.
-    progress : callable, optional
-        Called with one line of text as notebooks start and finish.
+    progress : Progress or callable, optional
+        Told as reports start, move from section to section and finish
+        (:class:`~salesnb.report.progress.BarProgress` draws bars on a terminal); a callable
+        receives plain lines (:class:`~salesnb.report.progress.LineProgress`). Default: silent.
 
     Returns
     -------
@@ -435,8 +365,11 @@ def run_reports(
         ``status`` is ``ok`` only when every notebook succeeded; only then does
         ``out/latest`` move.
     """
-    say = progress or (lambda _line: None)
-    out = Path(out)
+    if progress is None:
+        progress = Progress()
+    elif not isinstance(progress, Progress):
+        progress = LineProgress(progress)
+    out = Path(out) if out is not None else outputs_dir()
     out.mkdir(parents=True, exist_ok=True)
     run_id = _new_run_id(out)
     tmp = out / f".tmp-{run_id}"
@@ -445,13 +378,12 @@ def run_reports(
     sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
     prints = {s: fingerprint(s) for s in sources}
     jobs_list = []
-    for r in runs:
+    for i, r in enumerate(runs, 1):
         fp = prints.get(r.parameters.get("source", ""))
-        jobs_list.append({"input": r.input, "ipynb": str(tmp / r.ipynb),
+        jobs_list.append({"index": i, "input": r.input, "ipynb": str(tmp / r.ipynb),
                           "html": str(tmp / r.html), "parameters": r.parameters,
                           "cwd": str(Path(r.input).resolve().parent), "timeout": timeout,
                           "title": r.title, "header": _header(r, run_id, fp)})
-    say(f"run {run_id}: {len(runs)} notebook(s), {jobs} at a time")
     status = "ok"
     t0 = time.perf_counter()
     previous = signal.getsignal(signal.SIGTERM)
@@ -463,23 +395,24 @@ def run_reports(
     if in_main:
         signal.signal(signal.SIGTERM, _term)
     try:
-        _dispatch(runs, jobs_list, jobs, say)
+        progress.run_started(run_id, [r.name for r in runs], jobs)
+        _dispatch(runs, jobs_list, jobs, progress)
     except KeyboardInterrupt:
         status = "interrupted"
         for r in runs:
             if r.status == "pending":
                 r.status, r.error = "interrupted", "interrupted before it finished"
-        say("interrupted: the last good report is untouched")
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
     if status == "ok" and any(r.status != "ok" for r in runs):
         status = "failed"
+    seconds = round(time.perf_counter() - t0, 2)
     manifest = {
         "run_id": run_id,
         "status": status,
         "started": started.isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - t0, 2),
+        "seconds": seconds,
         "jobs": jobs,
         "timeout": timeout,
         "source": next(iter(prints.values())) if len(prints) == 1 else list(prints.values()),
@@ -494,6 +427,8 @@ def run_reports(
     os.replace(tmp, final)
     if status == "ok":
         _point_latest(out, final.name)
+    progress.run_finished(status, seconds)
+    progress.close()
     return RunResult(final, status, runs)
 
 
@@ -503,43 +438,72 @@ def _is_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _apply(run: NotebookRun, res: dict[str, Any], say: Callable[[str], None], i: int,
-           n: int) -> None:
+def _deliver(progress: Progress, runs: list[NotebookRun], event: tuple[Any, ...]) -> None:
+    """Pass an event from :func:`salesnb.report.execute.execute` on to the progress."""
+    kind, index, *rest = event
+    run = runs[index - 1]
+    if run.status != "pending":  # a late event of a finished report
+        return
+    if kind == "start":
+        progress.report_started(index, run.name)
+    elif kind == "section":
+        progress.section(index, *rest)
+    elif kind == "stage":
+        progress.stage(index, *rest)
+
+
+def _apply(run: NotebookRun, index: int, res: dict[str, Any], progress: Progress) -> None:
     run.status, run.error, run.cell, run.seconds = (res["status"], res["error"], res["cell"],
                                                     round(res["seconds"], 2))
-    mark = "ok" if run.status == "ok" else f"FAILED: {run.error}"
-    say(f"[{i}/{n}] {run.name}: {mark} ({run.seconds:.1f} s)")
+    progress.report_finished(index, run.name, run.status, run.seconds, run.error)
 
 
 def _dispatch(runs: list[NotebookRun], jobs_list: list[dict[str, Any]], jobs: int,
-              say: Callable[[str], None]) -> None:
+              progress: Progress) -> None:
     n = len(runs)
     if jobs <= 1 or n == 1:
         for i, (r, job) in enumerate(zip(runs, jobs_list, strict=True), 1):
-            say(f"[{i}/{n}] {r.name}: running")
-            res = _execute(job)
+            res = execute(job, lambda event: _deliver(progress, runs, event))
             if res["status"] == "interrupted":
                 r.status, r.error = "interrupted", "interrupted"
                 raise KeyboardInterrupt
-            _apply(r, res, say, i, n)
+            _apply(r, i, res, progress)
         return
     ctx = multiprocessing.get_context("spawn")
-    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx)
+    events = ctx.Queue()
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx,
+                                  initializer=worker_init, initargs=(events,))
     try:
-        futures = {pool.submit(_execute, job): r for r, job in zip(runs, jobs_list, strict=True)}
-        for r in runs:
-            say(f"[-/{n}] {r.name}: queued")
-        for i, fut in enumerate(cf.as_completed(futures), 1):
-            r = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:  # a worker process that died
-                res = {"status": "failed", "error": f"worker died: {exc}", "cell": None,
-                       "seconds": 0.0}
-            _apply(r, res, say, i, n)
+        futures = {pool.submit(execute_in_worker, job): i
+                   for i, job in enumerate(jobs_list, 1)}
+        waiting = set(futures)
+        while waiting:
+            done, waiting = cf.wait(waiting, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+            _drain(events, progress, runs)
+            for fut in done:
+                i = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # a worker process that died
+                    res = {"status": "failed", "error": f"worker died: {exc}", "cell": None,
+                           "seconds": 0.0}
+                _apply(runs[i - 1], i, res, progress)
     except KeyboardInterrupt:
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
+        for proc in workers:
+            proc.terminate()  # the worker stops its notebook, kernel and kernel folder
         raise
     pool.shutdown(wait=True)
+    _drain(events, progress, runs)
+    events.close()
+
+
+def _drain(events: Any, progress: Progress, runs: list[NotebookRun]) -> None:
+    """Deliver the events the workers have sent so far."""
+    while True:
+        try:
+            event = events.get_nowait()
+        except (queue.Empty, OSError, ValueError):
+            return
+        _deliver(progress, runs, event)

@@ -1,8 +1,8 @@
 """Widget panels built from the parameter schema: change a control, see the result at once.
 
-A panel only wires controls (one per :class:`~salesnb.params.Param`) to a pure function and
-redraws that function's output; it holds no analysis. The controls come from the same
-:class:`~salesnb.params.Param` schema as the notebook's ``parameters`` cell and the command
+A panel only wires controls (one per :class:`~salesnb.report.params.Param`) to a pure function
+and redraws that function's output; it holds no analysis. The controls come from the same
+:class:`~salesnb.report.params.Param` schema as the notebook's ``parameters`` cell and the command
 line, so a parameter added to the schema shows up in all three. In a headless run
 (``salesnb run`` sets ``SALESNB_HEADLESS=1`` for its kernels) a panel renders the function's
 output for the current values as static output and creates no widgets, so a scheduled run can
@@ -26,13 +26,11 @@ from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from salesnb.errors import SalesnbError
+from salesnb.paths import HEADLESS_ENV
 from salesnb.report.params import Param, coerce
 
-__all__ = ["HEADLESS_ENV", "headless", "control", "control_value", "display_all",
-           "output_items", "Panel", "panel"]
-
-#: Environment variable the runner sets for its kernels.
-HEADLESS_ENV = "SALESNB_HEADLESS"
+__all__ = ["headless", "control", "control_value", "display_all", "output_items", "Panel",
+           "panel"]
 
 
 def headless() -> bool:
@@ -85,7 +83,7 @@ def control_value(param: Param, widget: w.Widget) -> Any:
 
     Raises
     ------
-    salesnb.params.ParameterError
+    salesnb.report.params.ParameterError
         When the control holds a value the schema does not allow (e.g. an empty date where
         one is required, or a text that is not one of the allowed values).
     """
@@ -217,7 +215,7 @@ class Panel:
 
         Raises
         ------
-        salesnb.params.ParameterError
+        salesnb.report.params.ParameterError
             For the first control with an invalid value.
         """
         return {p.name: control_value(p, self.controls[p.name]) for p in self.params}

@@ -1,0 +1,234 @@
+"""Executing one report notebook for the runner: papermill, a kernel over IPC, HTML, events.
+
+:func:`execute` runs one notebook (a *job* the runner prepared) with papermill in a kernel of
+its own and exports it to HTML with the code hidden; it runs in the runner's process or in a
+worker process (:func:`worker_init`, :func:`execute_in_worker`). While it runs it sends events
+(``("start", i)``, ``("section", i, done, total, unit, title, seconds)``,
+``("stage", i, what)``) to a callback, which the runner turns into progress.
+
+The kernel talks to papermill over IPC (Unix sockets), not TCP: nothing listens on a network
+port, and ipykernel has no reason to warn that code and outputs travel unencrypted. Its
+connection file and sockets live in a private temporary folder removed when the notebook is done.
+papermill runs it with the engine of :mod:`salesnb.report.engine`, which stops an interrupted
+kernel quietly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from salesnb.paths import ARTIFACTS_ENV, HEADLESS_ENV
+from salesnb.report.progress import sections
+
+__all__ = ["Emit", "execute", "kernel_folder", "kernel_config", "worker_init",
+           "execute_in_worker"]
+
+#: Receives the events of a run (tuples whose first item is the kind).
+Emit = Callable[[tuple[Any, ...]], None]
+
+#: Unix socket paths are limited to about 100 characters: a longer temp folder is not used.
+_MAX_BASE = 70
+#: Events queue of a worker process, set by :func:`worker_init`.
+_worker_events: Any = None
+
+
+def kernel_folder() -> tempfile.TemporaryDirectory[str]:
+    """A private (0700) temporary folder for one kernel's connection file and sockets."""
+    base = tempfile.gettempdir()
+    if len(base) > _MAX_BASE and os.path.isdir("/tmp"):
+        base = "/tmp"
+    return tempfile.TemporaryDirectory(prefix="salesnb-kernel-", dir=base)
+
+
+def kernel_config(folder: str | Path) -> Any:
+    """Jupyter configuration for a kernel that talks over IPC sockets inside ``folder``.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Where the connection file (``kernel.json``) and the sockets (``kernel-1`` ...) go.
+
+    Returns
+    -------
+    traitlets.config.Config
+        For ``KernelManager``; TCP (the default) on Windows, which has no IPC sockets.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    if sys.platform != "win32":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(folder) / "kernel")
+    config.KernelManager.connection_file = str(Path(folder) / "kernel.json")
+    return config
+
+
+class _Hooks:
+    """nbclient callbacks sending a ``section`` event as each section's first cell starts."""
+
+    def __init__(self, index: int, emit: Emit, start: float) -> None:
+        self.index, self.emit, self.start = index, emit, start
+        self.starts: dict[int, Any] = {}
+        self.total = 0
+
+    def notebook_start(self, notebook: Any, **_: Any) -> None:
+        self.starts, self.total = sections(notebook.cells)
+
+    def cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
+        section = self.starts.get(cell_index)
+        if section is not None:
+            _send(self.emit, ("section", self.index, section.number, self.total, section.unit,
+                              section.title, time.perf_counter() - self.start))
+
+
+def _send(emit: Emit | None, event: tuple[Any, ...]) -> None:
+    """Send an event; progress must never break a run."""
+    if emit is None:
+        return
+    try:
+        emit(event)
+    except Exception:  # a closed queue or a broken terminal
+        pass
+
+
+def _cell_source(nb_path: Path, exec_count: int | None) -> str:
+    """First line of the code cell executed as ``In [exec_count]`` in an executed notebook."""
+    if exec_count is None or not nb_path.exists():
+        return ""
+    try:
+        cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    except (ValueError, KeyError):
+        return ""
+    for cell in cells:
+        if cell.get("execution_count") == exec_count:
+            src = "".join(cell["source"]).strip().splitlines()
+            return src[0][:80] if src else ""
+    return ""
+
+
+def _export_html(nb_path: Path, html_path: Path, title: str, header: str) -> None:
+    """Write ``nb_path`` as HTML with code cells hidden (nbconvert, in-process)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> None:
+    """Run the notebook with papermill in a kernel over IPC; set the kernels' environment."""
+    import papermill as pm
+
+    from salesnb.report import engine
+
+    previous = os.environ.get(HEADLESS_ENV)
+    os.environ[HEADLESS_ENV] = "1"  # kernels inherit it: widget panels render statically
+    # Files a report exports (e.g. the action list for reps) go into its run folder.
+    os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
+    try:
+        with kernel_folder() as folder:
+            pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
+                                engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
+                                execution_timeout=job["timeout"], progress_bar=False,
+                                log_output=False, stdout_file=None, stderr_file=None,
+                                config=kernel_config(folder),
+                                on_notebook_start=hooks.notebook_start,
+                                on_cell_start=hooks.cell_start)
+    finally:
+        os.environ.pop(ARTIFACTS_ENV, None)
+        if previous is None:
+            os.environ.pop(HEADLESS_ENV, None)
+        else:
+            os.environ[HEADLESS_ENV] = previous
+
+
+def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
+    """Execute one notebook and export it to HTML.
+
+    Parameters
+    ----------
+    job : dict
+        From the runner: ``index``, ``input``, ``ipynb``, ``html``, ``parameters``, ``cwd``,
+        ``timeout``, ``title``, ``header``.
+    emit : callable, optional
+        Receives the progress events.
+
+    Returns
+    -------
+    dict
+        ``status`` (``ok``, ``failed``, ``interrupted``), ``error`` (one line), ``cell``
+        (execution count of the failing cell) and ``seconds``.
+    """
+    start = time.perf_counter()
+    _send(emit, ("start", job["index"]))
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
+    result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
+    try:
+        _papermill(job, out_nb, _Hooks(job["index"], emit or (lambda _e: None), start))
+    except PapermillExecutionError as exc:
+        first = _cell_source(out_nb, exc.exec_count)
+        evalue = str(exc.evalue).strip().splitlines()
+        result.update(status="failed", cell=exc.exec_count,
+                      error=f"{exc.ename}: {evalue[0] if evalue else ''}"
+                            + (f" [cell starts: {first}]" if first else ""))
+    except CellTimeoutError:
+        result.update(status="failed", error=f"a cell ran longer than the {job['timeout']} s "
+                      "timeout; the kernel was stopped (raise --timeout if the data is large)")
+    except DeadKernelError:
+        result.update(status="failed", error="the kernel died (out of memory?)")
+    except KeyboardInterrupt:
+        result.update(status="interrupted", error="interrupted")
+    except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
+        msg = str(exc).strip().splitlines()
+        result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
+    if out_nb.exists() and result["status"] != "interrupted":
+        _send(emit, ("stage", job["index"], "writing the HTML page"))
+        try:
+            _export_html(out_nb, out_html, job["title"], job["header"])
+        except Exception as exc:  # a broken export must not hide the notebook's own status
+            if result["status"] == "ok":
+                result.update(status="failed", error=f"HTML export failed: {exc}")
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _stop_once(_signum: int, _frame: object) -> None:
+    """SIGTERM in a worker: stop the notebook once (its kernel and folder are cleaned up)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def worker_init(events: Any) -> None:
+    """Set up a worker process: where its events go, and a clean stop on SIGTERM.
+
+    Parameters
+    ----------
+    events : multiprocessing.Queue
+        The run's event queue (passed when the worker starts, as queues must be).
+    """
+    global _worker_events  # one per worker process, set once when it starts
+    _worker_events = events
+    events.cancel_join_thread()  # never wait at exit for the runner to read the last events
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the runner, which stops us
+    signal.signal(signal.SIGTERM, _stop_once)
+
+
+def execute_in_worker(job: dict[str, Any]) -> dict[str, Any]:
+    """:func:`execute` in a worker process, its events sent to the run's queue."""
+    events = _worker_events
+    return execute(job, events.put if events is not None else None)
