@@ -13,7 +13,7 @@ from salesnb.errors import SalesnbError
 __all__ = ["main"]
 
 
-def _date(text: str) -> dt.date | None:
+def _day_arg(text: str) -> dt.date | None:
     from salesnb.core.periods import parse_day  # pandas: only when a date is given
 
     try:
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "unusable.")
     v.add_argument("source", help="folder of table files or a .duckdb file")
     v.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
-    v.add_argument("--as-of", type=_date, default=None,
+    v.add_argument("--as-of", type=_day_arg, default=None,
                    help="reject dates after this day (default: today)")
     v.add_argument("--quarantine", type=Path, default=None,
                    help="write the quarantined rows to this CSV file")
@@ -96,11 +96,16 @@ def _parser() -> argparse.ArgumentParser:
         "app", help="serve the reports as the managers' app (Voila, code hidden)",
         description="Serve the report notebooks as a web app for managers: a landing page "
                     "listing the analyses, each page showing results and controls, no code. "
-                    "Runs until Ctrl-C.")
+                    "Runs until Ctrl-C. Login: set SALESNB_APP_TOKEN (at least 16 "
+                    "characters) in the environment and every browser must enter it first; "
+                    "without it there is no login, and serving beyond 127.0.0.1 prints a "
+                    "warning.")
     a.add_argument("--port", type=_port, default=None,
                    help="port to listen on (default: 8866)")
     a.add_argument("--ip", default=None,
-                   help="address to listen on (default: 127.0.0.1, this machine only)")
+                   help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "another address serves the reports to the network: set "
+                        "SALESNB_APP_TOKEN or use an authenticating proxy)")
     a.add_argument("--open", action="store_true", dest="open_browser",
                    help="open the landing page in a web browser")
     return parser
@@ -163,8 +168,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from salesnb.core.export import SUFFIXES, write_table
     from salesnb.data.loader import validate
 
+    if args.quarantine is not None and args.quarantine.suffix.lower() not in SUFFIXES:
+        raise SalesnbError(f"--quarantine {args.quarantine}: write to a file ending in "
+                           f"{' or '.join(SUFFIXES)}, e.g. rejected.csv")
     report = validate(args.source, args.mapping, as_of=args.as_of)
     counts = report.counts
     print(f"source: {report.source}")
@@ -184,8 +193,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             for rec in grp.head(args.examples).itertuples(index=False):
                 value = "<empty>" if pd.isna(rec.value) else repr(rec.value)
                 print(f"  {rec.file} row {rec.row}: {rec.column}={value}: {rec.message}")
-    if args.quarantine is not None:
-        q.to_csv(args.quarantine, index=False)
+    if args.quarantine is not None:  # values that would run as formulas are neutralised
+        write_table(q, args.quarantine)
         print(f"\nquarantine written to {args.quarantine}")
     status = {0: "clean", 1: "rows quarantined", 2: "table(s) unusable"}[report.exit_code]
     print(f"\nresult: {status}")

@@ -1,23 +1,82 @@
-"""Project paths, in one place."""
+"""Project paths, in one place: a source checkout's folders, or the installed package's bundle.
+
+In a source checkout (``pip install -e .``, what ``make`` does) the report notebooks, the
+embedded dataset and the outputs are the checkout's ``notebooks/``, ``data/`` and ``outputs/``.
+
+In an installed wheel the report notebooks, the sample dataset and the bonus plan ship inside
+the package (``salesnb/_bundle/notebooks`` and ``salesnb/_bundle/data``, copied there when the
+wheel is built, see ``setup.py``) and are found through :mod:`importlib.resources`; reports go
+to ``outputs/`` under the current folder, never into site-packages.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from salesnb.errors import SourceError
 
-__all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR", "ARTIFACTS_ENV",
-           "resolve_path", "artifact_path"]
+# OUTPUTS_DIR is computed when read (module __getattr__): the current folder may change
+__all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR",  # noqa: F822
+           "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "SOURCE_CHECKOUT", "BUNDLE",
+           "outputs_dir", "resolve_path", "artifact_path"]
 
-#: Root of a source checkout (the folder holding ``pyproject.toml``).
-PROJ_ROOT = Path(__file__).resolve().parents[1]
-#: The embedded default dataset.
+#: Folder of the package's bundled notebooks and data inside an installed wheel.
+BUNDLE = "_bundle"
+
+
+def _is_checkout(root: Path) -> bool:
+    """Whether ``root`` is a salesnb source checkout (holds the project and its folders)."""
+    return ((root / "pyproject.toml").is_file() and (root / "notebooks").is_dir()
+            and (root / "data").is_dir())
+
+
+def _bundle_root() -> Path:
+    """The installed package's bundle folder (``salesnb/_bundle``)."""
+    root = resources.files(__package__ or "salesnb").joinpath(BUNDLE)
+    # a wheel installs as plain files, so this is a real folder (not a zip member)
+    return root if isinstance(root, Path) else Path(str(root))
+
+
+_CHECKOUT = Path(__file__).resolve().parents[1]
+#: True in a source checkout (editable install), False in an installed wheel.
+SOURCE_CHECKOUT = _is_checkout(_CHECKOUT)
+#: The folder holding ``notebooks/`` and ``data/``: the root of a source checkout (with
+#: ``pyproject.toml``), or the bundle inside an installed package. Relative paths that do not
+#: exist from the current folder are tried from here (so ``"data"`` is the sample).
+PROJ_ROOT = _CHECKOUT if SOURCE_CHECKOUT else _bundle_root()
+#: The embedded default dataset (and the bonus plan, ``bonus_plan.yaml``).
 DATA_DIR = PROJ_ROOT / "data"
+#: The report notebooks.
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-OUTPUTS_DIR = PROJ_ROOT / "outputs"
 #: Environment variable the runner sets for its kernels: the run folder of the report.
 ARTIFACTS_ENV = "SALESNB_ARTIFACTS"
+#: Environment variable the runner sets to ``1`` for its kernels: widget panels render static.
+HEADLESS_ENV = "SALESNB_HEADLESS"
+#: Environment variable naming a folder where report data is cached (``salesnb app`` sets it).
+DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
+
+
+def outputs_dir() -> Path:
+    """Where reports land by default.
+
+    ``outputs/`` in a source checkout; ``outputs/`` under the current folder for an installed
+    package (never inside site-packages).
+
+    Returns
+    -------
+    pathlib.Path
+        An absolute path (the folder may not exist yet).
+    """
+    return PROJ_ROOT / "outputs" if SOURCE_CHECKOUT else Path.cwd() / "outputs"
+
+
+def __getattr__(name: str) -> Path:
+    """``OUTPUTS_DIR``: :func:`outputs_dir` at the time it is read (PEP 562)."""
+    if name == "OUTPUTS_DIR":
+        return outputs_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def artifact_path(name: str) -> Path | None:
@@ -26,6 +85,16 @@ def artifact_path(name: str) -> Path | None:
     In a scheduled run it is the report's own run folder (so the file sits beside the HTML
     and the index links it). Elsewhere (JupyterLab, the managers' app) it is None: opening a
     page must not write files; the notebook says how to export instead.
+
+    Parameters
+    ----------
+    name : str
+        File name of the export (e.g. ``"bonus_payouts.xlsx"``).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file's path in the run folder (which is created), or None outside a run.
     """
     folder = os.environ.get(ARTIFACTS_ENV)
     if not folder:
@@ -36,6 +105,20 @@ def artifact_path(name: str) -> Path | None:
 
 def resolve_path(path: str | Path) -> Path:
     """Resolve a user path: absolute as is; relative from the current folder, else the project.
+
+    "The project" is :data:`PROJ_ROOT`: the source checkout, or the installed package's bundle,
+    so ``"data"`` and ``"data/bonus_plan.yaml"`` find the embedded sample when the current
+    folder has no ``data/``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The path a person gave (``~`` is expanded).
+
+    Returns
+    -------
+    pathlib.Path
+        The existing path, absolute.
 
     Raises
     ------
@@ -50,5 +133,6 @@ def resolve_path(path: str | Path) -> Path:
     for base in (Path.cwd(), PROJ_ROOT):
         if (base / p).exists():
             return (base / p).resolve()
-    raise SourceError(f"{path} does not exist (looked in {Path.cwd()} and {PROJ_ROOT}); pass "
-                      "a folder of table files or a .duckdb file")
+    where = "the project" if SOURCE_CHECKOUT else "the bundled sample"
+    raise SourceError(f"{path} does not exist (looked in {Path.cwd()} and {where}, "
+                      f"{PROJ_ROOT}); pass a folder of table files or a .duckdb file")

@@ -1,9 +1,24 @@
-"""Shared fixtures: a tiny, valid, hand-made dataset covering all nine tables."""
+"""Shared fixtures (a tiny, valid, hand-made dataset covering all nine tables) and suite rules.
+
+Two rules of the suite live here, at the end of this file:
+
+- **Slow tests** (``-m "not slow"``, what ``make quick`` runs, leaves them out): besides the
+  tests marked ``slow`` in their own files, :func:`slow_reason` marks the notebook, runner,
+  app and packaging tests, the tests on the embedded sample dataset, and the property-based
+  (hypothesis) tests. ``make test`` runs everything.
+- **Shared data sets**: tests on the public data sets in ``../shared/data`` skip where the
+  folder is absent; with ``SALESNB_REQUIRE_SHARED_DATA=1`` (set by ``.ci/run``) such a skip
+  is a failure instead, as ``SALESNB_REQUIRE_BROWSER=1`` does for the browser test.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import os
+import re
 from collections.abc import Callable
+from fnmatch import fnmatch
 from pathlib import Path
 
 import matplotlib
@@ -143,12 +158,18 @@ def _close_figures():
     plt.close("all")
 
 
+def need_shared(*parts: str) -> Path:
+    """The path of a file in ``../shared/data``, or skip the test (a failure in CI) if absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{SHARED_SKIP}: {path} is not beside this checkout")
+    return path
+
+
 @pytest.fixture
 def shared_retail_mapping(tmp_path):
     """The shared online-retail sample in a folder, with the YAML mapping that loads it."""
-    path = SHARED / "online_retail_sample" / "online_retail.csv"
-    if not path.exists():
-        pytest.skip("shared/data is not beside this checkout")
+    path = need_shared("online_retail_sample", "online_retail.csv")
     src = tmp_path / "retail"
     src.mkdir()
     (src / "online_retail.csv").write_bytes(path.read_bytes())
@@ -176,3 +197,94 @@ def child_pids(pid: int, *, live_only: bool = True) -> set[int]:
         if int(fields[1]) == pid and not (live_only and fields[0] == "Z"):
             out.add(int(stat.parent.name))
     return out
+
+
+# --------------------------------------------------------------------------- slow tests
+#: Node-id patterns (fnmatch) of tests that are slow although their files do not mark them:
+#: whole files that start kernels, servers or subprocesses, and single slow tests.
+SLOW_TESTS = (
+    "tests/test_notebooks.py::*",  # every report notebook executed by papermill
+    "tests/test_runner.py::*",  # salesnb run end to end: kernels, timeouts, interruption
+    "tests/test_app_browser.py::*",  # the app in Chromium (also marked in the file)
+    "tests/test_panel_responsiveness.py::*",  # timings of the panels on the sample
+    "tests/test_data.py::*",  # the embedded dataset itself: load, validate, regenerate
+    "tests/test_fuzz_inputs.py::*",  # ~100 bad-input cases, each a full validate run
+    "tests/test_forecast.py::test_interval_coverage_on_simulated_series",  # 300 fits
+    "tests/test_forecast.py::test_forecast_and_backtest_share_one_cached_backtest",
+    # one full load per rule and per file format (test_validation's other tests load too)
+    "tests/test_validation.py::test_each_rule_quarantines_the_bad_row*",
+    "tests/test_validation.py::test_encodings*",
+    "tests/test_validation.py::test_excel_and_parquet_folders*",
+    "tests/test_validation.py::test_non_numbers_are_quarantined_in_every_format*",
+    "tests/test_validation.py::test_pathological_lines_fail_or_pass_within_seconds*",  # timed
+    "tests/test_assign.py::test_fairness_route_bound_is_valid_and_close*",
+    # one load and cache round trip per kind of corrupt app cache
+    "tests/test_app_security.py::test_a_corrupt_or_foreign_cache_is_ignored_and_written_over*",
+    # the embedded sample through DuckDB SQL, at four frequencies
+    "tests/test_forecast*.py::test_sales_series_pushed_down_to_duckdb_matches_pandas*",
+    "tests/test_light_imports.py::test_the_package_still_reaches_the_heavy_parts_on_use",
+    # the public data sets in ../shared/data (real exports, larger than the unit fixtures)
+    "tests/test_forecast.py::test_shared_series_*",
+    "tests/test_forecast_views.py::test_the_report_runs_on_an_external_series",
+    "tests/test_leads.py::test_bank_marketing_runs_unchanged",
+)
+#: Tests on the embedded sample are slow: each module loads the 137k-line sample (and often
+#: trains a model on it) in a module-scoped fixture. So is any test using such a fixture
+#: defined in a test module (a module-scoped fixture exists because it is expensive).
+_SLOW_SCOPES = ("module", "package", "session")
+
+
+def slow_reason(item: pytest.Item) -> str | None:
+    """Why a collected test counts as slow, or None (the rules of the module docstring)."""
+    nodeid = item.nodeid.replace("\\", "/")
+    if not nodeid.startswith("tests/"):
+        nodeid = "tests/" + nodeid
+    for pattern in SLOW_TESTS:
+        if fnmatch(nodeid, pattern):
+            return f"listed in conftest.SLOW_TESTS ({pattern})"
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return "property-based (hypothesis)"
+    if "shared_retail_mapping" in getattr(item, "fixturenames", ()):
+        return "on the shared online-retail export"
+    info = getattr(item, "_fixtureinfo", None)
+    for name, defs in (info.name2fixturedefs.items() if info else ()):
+        for fdef in defs:
+            if fdef.scope not in _SLOW_SCOPES:
+                continue
+            module = Path(inspect.getfile(fdef.func))
+            if module.name.startswith("test_"):
+                return f"uses the {fdef.scope}-scoped fixture {name!r} of {module.name}"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow tests ``slow`` (see :func:`slow_reason`)."""
+    for item in items:
+        if item.get_closest_marker("slow") is None and slow_reason(item):
+            item.add_marker(pytest.mark.slow)
+
+
+# --------------------------------------------------------------------------- shared data
+#: Set to 1 (``.ci/run`` does) to turn a skip for want of ``../shared/data`` into a failure.
+REQUIRE_SHARED_ENV = "SALESNB_REQUIRE_SHARED_DATA"
+#: Start of the skip reason of :func:`need_shared`.
+SHARED_SKIP = "shared data absent"
+#: Skip reasons that mean "../shared/data is not there" (also the wordings of older tests:
+#: "shared/data is not beside this checkout", "shared shampoo series absent", "public data
+#: set not found: .../shared/data/...").
+SHARED_REASON = re.compile(r"\bshared\b", re.IGNORECASE)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """With ``SALESNB_REQUIRE_SHARED_DATA=1``, a test skipped for want of shared data fails."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and os.environ.get(REQUIRE_SHARED_ENV) == "1"):
+        return
+    if hasattr(report, "wasxfail") or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if SHARED_REASON.search(reason):
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_SHARED_ENV}=1 but the test was skipped: {reason}"

@@ -1,7 +1,9 @@
 """The managers' app in a real browser: Debian's Chromium driven by Playwright.
 
 Starts ``salesnb app`` on a free port, opens the landing page and the lead-scoring and
-rep-assessment pages, changes a control and checks the panel's table or chart changed.
+rep-assessment pages, changes a control and checks the panel's table or chart changed; then
+starts it with a login token (``SALESNB_APP_TOKEN``), logs in through the login page and
+checks a page still works (its websocket passes the login and the kernel-ownership check).
 Screenshots go to ``outputs/test-artifacts/browser/`` (kept after the run); the app's log goes
 there too. No browser is downloaded: the test drives ``/usr/bin/chromium`` (``.ci/run``
 installs it). Without Chromium or Playwright the test is skipped, unless
@@ -26,6 +28,9 @@ ARTIFACTS = ROOT / "outputs" / "test-artifacts" / "browser"
 REQUIRED = os.environ.get("SALESNB_REQUIRE_BROWSER") == "1"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: The login token of the app started with a login (as a team would set it).
+LOGIN_TOKEN = "browser-test-" + "Jm4kQ8vX2nR7wZ5c"
 
 #: page -> (control, new value, what to compare): a control every manager would move.
 CHANGES = {
@@ -176,3 +181,39 @@ def test_the_app_log_is_quiet(server):
     log = server.log.read_text(encoding="utf-8", errors="replace")
     assert "Kernel started" in log  # the pages above ran kernels
     assert "not trusted" not in log and "without encryption" not in log, log[-2000:]
+
+
+@pytest.fixture(scope="module")
+def login_server(browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    app = AppProcess(log=ARTIFACTS / f"app-login-{os.getpid()}.log", ready_timeout=120,
+                     token=LOGIN_TOKEN)
+    app.start()
+    yield app
+    app.stop()
+
+
+def test_login_page_then_a_working_analysis(login_server, page):
+    name, (control, value, _) = next(iter(CHANGES.items()))
+    page.goto(login_server.url + page_path(name))
+    page.wait_for_selector("#password_input")  # sent to the login page first
+    assert "/login?next=" in page.url
+    page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
+    page.fill("#password_input", LOGIN_TOKEN[::-1])
+    page.click("#login_submit")
+    page.wait_for_selector(".salesnb-login-error")
+    page.fill("#password_input", LOGIN_TOKEN)
+    page.click("#login_submit")
+    page.wait_for_selector("#loading", state="attached")  # back to the page asked for
+    page.wait_for_selector("#rendered_cells", state="visible")
+    page.wait_for_selector(".salesnb-panel-output table, .salesnb-panel-output img")
+    output = page.locator(".salesnb-panel-output").first
+    before = output.inner_html()
+    change_control(page, control, value)  # goes through the kernel's websocket
+    page.wait_for_function(
+        "before => document.querySelector('.salesnb-panel-output').innerHTML !== before",
+        arg=before)
+    assert LOGIN_TOKEN not in page.content()
+    assert page.external_requests == []
+    log = login_server.log.read_text(encoding="utf-8", errors="replace")
+    assert "logged in" in log and LOGIN_TOKEN not in log

@@ -11,12 +11,19 @@ recompute only what their controls change.
 
 The server listens on 127.0.0.1 unless told otherwise: the reports contain company data, so
 serving them to a network is a deliberate choice (``--ip 0.0.0.0`` behind the company's
-authentication).
+authentication). Teams serving it without an authenticating proxy set a login token in
+``SALESNB_APP_TOKEN`` (:data:`TOKEN_ENV`): the Jupyter server's own login then asks every
+browser for it; without one on an address other than loopback, the app warns at start-up.
+
+Whatever the login, each browser session may act only on the kernels its own pages started
+(:mod:`salesnb.app.voila_app`); the loaded data is cached as Arrow files and JSON, never as
+pickles (:func:`salesnb.report.reporting.report_data`).
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import os
 import shutil
@@ -37,9 +44,10 @@ from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, NOTEBOOKS
 from salesnb.report.catalog import NOTEBOOKS
 from salesnb.report.params import NotebookSpec
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "AppError",
-           "analyses", "page_path", "write_template", "trust_notebooks", "voila_argv",
-           "free_port", "serve", "AppProcess"]
+__all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "TOKEN_ENV",
+           "MIN_TOKEN_LENGTH", "AppError", "analyses", "page_path", "write_template",
+           "trust_notebooks", "voila_argv", "free_port", "is_loopback", "login_token",
+           "serve", "AppProcess"]
 
 DEFAULT_PORT = 8866
 DEFAULT_IP = "127.0.0.1"
@@ -48,6 +56,10 @@ TEMPLATE = "salesnb"
 #: A kernel whose page was closed is stopped after this many idle seconds (Voilà's own
 #: shutdown request on closing a tab is refused by its XSRF check, voila issue #1458).
 IDLE_KERNEL_SECONDS = 600
+#: Environment variable holding the app's login token (empty or unset: no login).
+TOKEN_ENV = "SALESNB_APP_TOKEN"
+#: Shortest login token accepted (the login page does not limit guesses).
+MIN_TOKEN_LENGTH = 16
 _TEMPLATE_FILES = Path(__file__).with_name("voila_template")
 
 
@@ -190,6 +202,8 @@ def voila_argv(notebooks_dir: str | Path, *, port: int = DEFAULT_PORT,
         "--VoilaConfiguration.show_tracebacks=False",
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
+        # the login form must not write a password into a config file of the current folder
+        "--PasswordIdentityProvider.allow_password_change=False",
         *ipc,  # kernels talk over sockets in Voila's private folder, not over TCP
         *notary,
     ]
@@ -200,6 +214,43 @@ def free_port(ip: str = DEFAULT_IP) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((ip, 0))
         return int(s.getsockname()[1])
+
+
+def is_loopback(ip: str) -> bool:
+    """Whether ``ip`` (an address or a host name) is this machine only (127.x, ::1)."""
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return ip.lower() in ("localhost", "localhost.localdomain")
+
+
+def login_token(environ: dict[str, str] | None = None) -> str:
+    """The login token from ``SALESNB_APP_TOKEN``, checked; empty for no login.
+
+    Parameters
+    ----------
+    environ : dict, optional
+        Where to read it (default: ``os.environ``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    AppError
+        When the token is shorter than :data:`MIN_TOKEN_LENGTH` or has spaces (the message
+        gives its length only, never the token).
+    """
+    token = (os.environ if environ is None else environ).get(TOKEN_ENV, "")
+    if not token:
+        return ""
+    if len(token) < MIN_TOKEN_LENGTH or token != token.strip() or any(
+            c.isspace() for c in token):
+        raise AppError(f"{TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters without "
+                       f"spaces (it has {len(token)}); make one with: python -c "
+                       "'import secrets; print(secrets.token_urlsafe(24))'")
+    return token
 
 
 def _check_port(ip: str, port: int) -> None:
@@ -215,17 +266,39 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
           notebooks_dir: str | Path = NOTEBOOKS_DIR, open_browser: bool = False) -> int:
     """Run the app in this process until Ctrl-C or SIGTERM; return the exit status.
 
-    Voilà stops every kernel it started before this returns.
+    Voilà stops every kernel it started before this returns. With a token in
+    ``SALESNB_APP_TOKEN`` every browser logs in with it first (the variable is then removed
+    from this process's environment, so the kernels do not inherit it); without one on an
+    address other than loopback, a warning says that anyone reaching the port sees the
+    reports.
+
+    Parameters
+    ----------
+    port : int, default=8866
+        Port to listen on.
+    ip : str, default="127.0.0.1"
+        Address to listen on.
+    notebooks_dir : str or pathlib.Path
+        The folder of the report notebooks.
+    open_browser : bool, default=False
+        Open the landing page in a browser.
+
+    Returns
+    -------
+    int
+        0 after a clean stop.
 
     Raises
     ------
     AppError
-        When the port is taken or no analysis notebook is found.
+        When the port is taken, no analysis notebook is found or the token is unusable.
     """
     specs = analyses(notebooks_dir)
     if not specs:
         raise AppError(f"no analysis notebook of the catalog in {notebooks_dir}")
+    token = login_token()
     _check_port(ip, port)
+    os.environ.pop(TOKEN_ENV, None)  # read once; kernels and their notebooks never see it
     with tempfile.TemporaryDirectory(prefix="salesnb-app-") as tmp:
         write_template(tmp, specs)
         notary = trust_notebooks(Path(tmp) / "notary", notebooks_dir, specs)
@@ -237,21 +310,38 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
         os.environ.setdefault(DATA_CACHE_ENV, str(outputs_dir() / ".app-cache"))
         from salesnb.extras import require_extra
 
-        Voila = require_extra("voila.app", "app").Voila
+        require_extra("voila.app", "app")
+        from salesnb.app.voila_app import Voila
 
+        login = f"login required: the token in {TOKEN_ENV}" if token else "no login"
         sys.stderr.write(f"salesnb app: {len(specs)} analyses at http://{ip}:{port}/ "
-                         f"(Ctrl-C stops the app)\n")
+                         f"({login}; Ctrl-C stops the app)\n")
+        if not is_loopback(ip):
+            sys.stderr.write(_exposed_warning(ip, port, token))
         sys.stderr.flush()
         try:
             Voila.launch_instance(argv=voila_argv(notebooks_dir, port=port, ip=ip,
                                                   open_browser=open_browser,
-                                                  notary_dir=notary))
+                                                  notary_dir=notary),
+                                  token=token)
         except SystemExit as exc:  # Voilà exits on a fatal start-up error
             if exc.code not in (0, None):
                 raise AppError(f"Voilà could not start (exit status {exc.code})") from None
         finally:
             Voila.clear_instance()
     return 0
+
+
+def _exposed_warning(ip: str, port: int, token: str) -> str:
+    """What to tell a person serving the app beyond this machine."""
+    if token:
+        return (f"salesnb app: note: serving on {ip}:{port} over plain HTTP: the login token "
+                "and the reports cross the network unencrypted; put a TLS proxy in front of "
+                "the app (or an SSH tunnel) on any network you do not trust\n")
+    return (f"salesnb app: WARNING: serving on {ip}:{port} without a login: anyone who can "
+            f"reach this port can open the reports (company data) and run their pages. Set "
+            f"{TOKEN_ENV} to require a login, or serve the app behind the company's "
+            "authenticating proxy\n")
 
 
 class AppProcess:
@@ -271,22 +361,30 @@ class AppProcess:
         Seconds to wait for a clean stop.
     log : str or pathlib.Path, optional
         File receiving the app's output (default: discarded).
+    token : str, optional
+        Login token given to the app in ``SALESNB_APP_TOKEN`` (default: no login, whatever
+        this process's environment says).
     """
 
     def __init__(self, port: int | None = None, *, ready_timeout: float = 60,
-                 stop_timeout: float = 30, log: str | Path | None = None) -> None:
+                 stop_timeout: float = 30, log: str | Path | None = None,
+                 token: str | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://{DEFAULT_IP}:{self.port}/"
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
         self.log = Path(log) if log else None
+        self.token = token
         self.proc: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
 
     def start(self) -> AppProcess:
         """Start the app and wait until its landing page answers."""
         out = self.log.open("wb") if self.log else subprocess.DEVNULL
-        env = {k: v for k, v in os.environ.items() if k not in (HEADLESS_ENV, ARTIFACTS_ENV)}
+        env = {k: v for k, v in os.environ.items()
+               if k not in (HEADLESS_ENV, ARTIFACTS_ENV, TOKEN_ENV)}
+        if self.token:
+            env[TOKEN_ENV] = self.token
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "salesnb.cli", "app", "--port", str(self.port)],
             stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -24,7 +24,7 @@ from salesnb.assessment.blocks import attainment_trend
 from salesnb.assessment.bonuses import bonus, bonus_summary, headline_numbers, load_plan, plan_from
 from salesnb.assessment.scoring import Scorecard, weights_from
 from salesnb.core.export import write_table
-from salesnb.core.fmt import pct
+from salesnb.core.fmt import escape, no_html, pct
 from salesnb.core.plots import axes, say
 from salesnb.report.catalog import ASSESSMENT_PANEL
 from salesnb.report.reporting import export_note, show
@@ -79,10 +79,10 @@ def headline(card: Scorecard, payouts: pd.DataFrame) -> Markdown:
         Reps assessed and on target, the clear top quarter, the bonuses.
     """
     h = headline_numbers(card, payouts)
-    clear = ", ".join(h["clear_top"]) if h["clear_top"] else (
+    clear = ", ".join(escape(r) for r in h["clear_top"]) if h["clear_top"] else (
         "nobody — the ranks overlap too much to single anyone out")
     lines = [
-        f"**{h['period']}: {h['assessed']} reps assessed**, {h['on_target']} at or above "
+        f"**{escape(h['period'])}: {h['assessed']} reps assessed**, {h['on_target']} at or above "
         f"target (median attainment {pct(h['median_attainment'])}).",
         f"- **Clearly top quarter** (even the pessimistic end of the rank interval): {clear}.",
         f"- **Bonuses:** {h['rep_bonus']:,.0f} to {h['reps_paid']} reps, "
@@ -275,12 +275,13 @@ def assessment_view(*, card: Scorecard, teams: pd.DataFrame | None = None,
     pay = bonus(fresh.table, plan, teams=teams)
     ms = 1000 * (time.perf_counter() - start)
     top = fresh.table.head(3)
-    lead = ", ".join(f"{r} ({s:.0f})" for r, s in zip(top.index, top["score"], strict=True))
-    summary = Markdown(f"**{card.period}: top 3 {lead}.** Weights: "
-                       + ", ".join(f"{k} {pct(v)}" for k, v in fresh.weights.items())
+    lead = ", ".join(f"{escape(r)} ({s:.0f})"
+                     for r, s in zip(top.index, top["score"], strict=True))
+    summary = Markdown(f"**{escape(card.period)}: top 3 {lead}.** Weights: "
+                       + ", ".join(f"{escape(k)} {pct(v)}" for k, v in fresh.weights.items())
                        + f". Recomputed in {ms:.0f} ms.")
     return (summary, ranks_figure(fresh), show(scorecard_columns(fresh).head(rows), precision=1),
-            Markdown(bonus_summary(pay, plan)), show(pay, precision=2))
+            Markdown(no_html(bonus_summary(pay, plan))), show(pay, precision=2))
 
 
 def assessment_panel(card: Scorecard, teams: pd.DataFrame | None = None,

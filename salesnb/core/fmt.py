@@ -1,14 +1,18 @@
-"""Numbers as a report says them: one formatter per kind, one meaning per name.
+"""Numbers and names as a report says them: one formatter per kind, one meaning per name.
 
 Every function takes the value in its natural unit: :func:`pct` a *fraction* (0.152 is
-15.2 %), :func:`money` an amount of the one currency.
+15.2 %), :func:`money` an amount of the one currency. :func:`escape` turns text from the data
+(a product, a region, a rep id, a parameter value) into literal Markdown/HTML text,
+:func:`code` into a Markdown code span, and :func:`no_html` keeps raw HTML out of Markdown
+that was composed elsewhere.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["pct", "money", "number"]
+__all__ = ["pct", "money", "number", "escape", "code", "no_html"]
 
 _DASH = "–"
 
@@ -94,3 +98,108 @@ def number(value: float | None, *, digits: int = 1) -> str:
     if _missing(value):
         return _DASH
     return f"{value:,.{digits}f}"
+
+
+#: Markdown punctuation that could start emphasis, code, a link, a table cell, strike-through
+#: or TeX math (MathJax) when a value from the data contains it; ``_`` only where it could
+#: (not inside a word, as in ``seasonal_naive``).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: A ``<`` that opens a tag, a comment, a processing instruction or an autolink.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+#: ``](`` of a link whose target is not a relative, percent-encoded path or an http(s) URL.
+_UNSAFE_LINK = re.compile(r"\]\((?![A-Za-z0-9._~%/#-]*\)|https?://[^\s()<>]*\))")
+#: The start of a link reference definition (``[name]: target``) on a line of its own.
+_LINK_DEFINITION = re.compile(r"^([ \t]{0,3})\[(?=[^\]\n]*\]:)", re.MULTILINE)
+
+
+def escape(value: object) -> str:
+    r"""A value from the data as literal text in Markdown or HTML: shown, never interpreted.
+
+    Every value that comes from the data or from a parameter (product, customer, region
+    and rep names, ids, file names, messages quoting them) goes through this before it is put
+    into a Markdown sentence, so ``<script>``, ``<img onerror=...>`` or
+    ``[link](javascript:...)`` in a name show as typed instead of running.
+
+    Parameters
+    ----------
+    value : object
+        The value (``str()`` of it is used).
+
+    Returns
+    -------
+    str
+        ``&`` as ``&amp;`` and a ``<`` that would open a tag as ``&lt;``; the Markdown
+        characters ``\ ` * [ ] | ~ $`` (and ``_`` outside a word) escaped with a backslash;
+        line breaks as spaces, so a value never starts a new paragraph, list or heading.
+        Everything else (``k <= 4``, quotes, ``seasonal_naive``) is left as it reads. For
+        text inside HTML attributes use :func:`html.escape` instead.
+
+    Examples
+    --------
+    >>> escape("Laptop<script>alert(1)</script>")
+    'Laptop&lt;script>alert(1)&lt;/script>'
+    >>> escape("*Pro* [x](javascript:y) as_of='x'")
+    "\\*Pro\\* \\[x\\](javascript:y) as_of='x'"
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", str(value)))
+    return _TAG_START.sub("&lt;", text.replace("&", "&amp;"))
+
+
+def code(text: object) -> str:
+    """Text (a file name, a call to type) as a Markdown code span, shown exactly as typed.
+
+    Parameters
+    ----------
+    text : object
+        The text (``str()`` of it; line breaks become spaces).
+
+    Returns
+    -------
+    str
+        The span, fenced by more backticks than any run of backticks inside it, so a
+        backtick in the text cannot end the span early (inside it nothing is markup).
+
+    Examples
+    --------
+    >>> code('write_table(t, "a.xlsx")')
+    '`write_table(t, "a.xlsx")`'
+    >>> code("a`b")
+    '``a`b``'
+    """
+    text = " ".join(str(text).split())
+    fence = "`" * (1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def no_html(markdown: str) -> str:
+    r"""Markdown composed elsewhere, without raw HTML and without links to scripts.
+
+    The guard for sentences built outside the report layer: their Markdown (emphasis,
+    lists, entities such as ``&nbsp;``, links to files beside the report or to web pages) is
+    kept, while a ``<`` that would open an HTML tag, comment or autolink becomes ``&lt;``, and
+    a link whose target is anything else (``javascript:``, ``data:`` ...) or a link reference
+    definition stays plain text, so a name carried into the sentence cannot add markup or a
+    script link. Values should still be put in with :func:`escape`.
+
+    Parameters
+    ----------
+    markdown : str
+        Markdown text.
+
+    Returns
+    -------
+    str
+        The same text without raw HTML or unsafe links.
+
+    Examples
+    --------
+    >>> no_html("**Top:** Laptop<img src=x onerror=alert(1)> &nbsp;a < b")
+    '**Top:** Laptop&lt;img src=x onerror=alert(1)> &nbsp;a < b'
+    >>> no_html("[list](actions.xlsx) [x](javascript:alert(1))")
+    '[list](actions.xlsx) [x]\\(javascript:alert(1))'
+    """
+    text = _TAG_START.sub("&lt;", markdown)
+    text = _UNSAFE_LINK.sub(r"]\\(", text)
+    return _LINK_DEFINITION.sub(r"\1\\[", text)

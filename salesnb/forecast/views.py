@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from salesnb.core.cache import memoize
-from salesnb.core.fmt import number
+from salesnb.core.fmt import escape, no_html, number
 from salesnb.core.periods import parse_day
 from salesnb.forecast import hierarchy, pipeline, series, trends
 from salesnb.paths import resolve_path
@@ -45,12 +45,13 @@ def findings_markdown(series_frame: pd.DataFrame, *, label: str = "Revenue") -> 
     Returns
     -------
     IPython.display.Markdown
-        One bullet per finding.
+        One bullet per finding (raw HTML in a finding, e.g. from a group's name, is shown as
+        text: :func:`salesnb.core.fmt.no_html`).
     """
-    lines = trends.findings(series_frame, label=label)
+    lines = trends.findings(series_frame, label=escape(label))
     if not lines:
         return Markdown("*Not enough history for year-over-year findings (24 months needed).*")
-    return Markdown("\n".join(f"- {line}" for line in lines))
+    return Markdown("\n".join(f"- {no_html(line)}" for line in lines))
 
 
 def series_frame(orders: pd.DataFrame, products: pd.DataFrame | None, by: str,
@@ -138,7 +139,7 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *, orders: pd.D
     frame, coherent, used = fitted(by, horizon, model)
     total = coherent["total"]
     first, last = total.index[0], total.index[-1]
-    models = ", ".join(f"{g}: {m}" for g, m in used.items())
+    models = ", ".join(f"{escape(g)}: {escape(m)}" for g, m in used.items())
     digits = 0 if total["mean"].abs().max() >= 1000 else 2  # revenue, or a small index
 
     def num(v: float) -> str:

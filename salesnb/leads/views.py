@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown
 
-from salesnb.core.fmt import pct
+from salesnb.core.fmt import code, escape, pct
 from salesnb.leads.assignment import assign, expertise_from_customers
 from salesnb.leads.defaults import DEFAULT_TIERS, TIERS
 from salesnb.leads.evaluation import Comparison
@@ -29,7 +29,7 @@ from salesnb.report.reporting import show
 from salesnb.report.widgets import Panel, panel
 
 __all__ = ["TIERS", "model_summary", "baseline_verdict", "score_open", "key_leads",
-           "assignment_view", "assignment_panel"]
+           "with_rep_names", "assignment_view", "assignment_panel"]
 
 
 def model_summary(model: LeadModel) -> str:
@@ -46,10 +46,11 @@ def model_summary(model: LeadModel) -> str:
         Three short paragraphs.
     """
     m = model.metrics_
-    cands = ", ".join(f"{k} {v:.3f}" for k, v in m["candidates"].items())
-    excluded = "; ".join(f"`{c}` ({why})" for c, why in model.excluded_.items())
+    cands = ", ".join(f"{escape(k)} {v:.3f}" for k, v in m["candidates"].items())
+    excluded = "; ".join(f"{code(c)} ({escape(why)})" for c, why in model.excluded_.items())
+    name = escape(m["model"])
     return (
-        f"**Model: {m['model']}**, chosen by {m['folds']}-fold cross-validated ROC AUC among: "
+        f"**Model: {name}**, chosen by {m['folds']}-fold cross-validated ROC AUC among: "
         f"{cands}. Trained on {m['n_train']:,} closed leads ({pct(m['positive_rate'], digits=1)} "
         f"converted).\n\n"
         f"Cross-validated: ROC AUC **{m['roc_auc']:.3f}** (0.5 = coin toss, 1 = perfect "
@@ -153,6 +154,36 @@ def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.
     return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
 
 
+def with_rep_names(frame: pd.DataFrame, reps: pd.DataFrame | None, *,
+                   rep: str = "rep_id") -> pd.DataFrame:
+    """A list of leads with the rep's name beside the rep id, when the report loaded names.
+
+    Names are personal data: a report has them only when it runs with ``show_pii``
+    (:func:`salesnb.report.reporting.report_data` drops them otherwise), and without them
+    this returns ``frame`` unchanged (ids only).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A list with a ``rep`` column (the proposed assignment).
+    reps : pandas.DataFrame or None
+        The rep table as the report loaded it (``rep_id``, ``name``).
+    rep : str, default="rep_id"
+        Rep id column of ``frame``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with a ``rep name`` column after ``rep``, in the same row order.
+    """
+    if reps is None or rep not in frame.columns or not {"rep_id", "name"} <= set(reps.columns):
+        return frame
+    names = reps.drop_duplicates("rep_id").set_index("rep_id")["name"]
+    out = frame.copy()
+    out.insert(list(frame.columns).index(rep) + 1, "rep name", frame[rep].map(names))
+    return out
+
+
 def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
                     fairness: float, min_tier: str, regions: Sequence[str] = (), *,
                     scored: pd.DataFrame, reps: pd.DataFrame,
@@ -202,20 +233,22 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
     result = assign(leads[keep], reps, capacity=capacity, expertise=expertise,
                     fairness=fairness, only_open=False)
     s = result.summary()
-    scope = f" in {', '.join(regions)}" if regions else ""
+    scope = f" in {', '.join(escape(r) for r in regions)}" if regions else ""
+    tier = escape(min_tier)
     summary = Markdown(
-        f"**{s['assigned']:,} of {int(keep.sum()):,} leads{scope} in tiers A–{min_tier} "
+        f"**{s['assigned']:,} of {int(keep.sum()):,} leads{scope} in tiers A–{tier} "
         f"assigned** to {s['reps']} reps ({pct(s['in_territory'])} in the lead's own region), "
         f"{s['unassigned']:,} left unassigned; {int((~keep).sum()):,} leads below tier "
-        f"{min_tier} go to nurture. Tiers: "
-        + ", ".join(f"{t} {n}" for t, n in tier_counts(leads["tier"]).items())
+        f"{tier} go to nurture. Tiers: "
+        + ", ".join(f"{escape(t)} {n}" for t, n in tier_counts(leads["tier"]).items())
         + f". Fairness: Gini of expected value per unit of capacity {s['gini']:.2f} "
-        f"(0 = perfectly even). Solver: {s['status']}; updated in "
+        f"(0 = perfectly even). Solver: {escape(s['status'])}; updated in "
         f"{1000 * (time.perf_counter() - start):.0f} ms.")
     fig, ax = plt.subplots(figsize=(9, 3.2))
     plot_loads(result, ax=ax)
-    table = show(result.assignments.head(rows)[["lead_id", "rep_id", "region", "in_territory",
-                                                "value", "reason"]], "No lead assigned.")
+    table = show(with_rep_names(result.assignments.head(rows)[
+        ["lead_id", "rep_id", "region", "in_territory", "value", "reason"]], reps),
+        "No lead assigned.")
     unassigned = show(result.unassigned.head(rows), "Every lead in the chosen tiers has a rep.")
     return summary, fig, table, unassigned
 

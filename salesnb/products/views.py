@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from salesnb.core.fmt import money, pct
+from salesnb.core.fmt import escape, money, no_html, pct
 from salesnb.core.periods import Window, parse_window, window_label
 from salesnb.errors import SalesnbError
 from salesnb.products.growth import performance, quarterly_growth
@@ -182,11 +182,13 @@ def findings_markdown(lines: list[str]) -> Markdown:
     Returns
     -------
     IPython.display.Markdown
-        One bullet per finding, or a sentence saying there are none.
+        One bullet per finding, or a sentence saying there are none. Raw HTML in a finding
+        (from a product's or a competitor's name) is shown as text
+        (:func:`salesnb.core.fmt.no_html`).
     """
     if not lines:
         return Markdown("*No findings: not enough data in the two periods.*")
-    return Markdown("\n".join(f"- {line}" for line in lines))
+    return Markdown("\n".join(f"- {no_html(line)}" for line in lines))
 
 
 def explore_view(region: str, category: str, base_start: str, base_end: str,
@@ -215,13 +217,14 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
 
     base, current = periods(orders, base_start, base_end, current_start, current_end)
     sub = filter_orders(orders, products, region, category)
-    scope = " · ".join(x for x in (f"region {region}" if region != ALL else "all regions",
-                                   f"category {category}" if category != ALL
+    scope = " · ".join(x for x in (f"region {escape(region)}" if region != ALL
+                                   else "all regions",
+                                   f"category {escape(category)}" if category != ALL
                                    else "all categories"))
     try:
         pvm = price_volume_mix(sub, base=base, current=current)
     except SalesnbError as exc:
-        return (Markdown(f"**{scope}**: {exc}"),)
+        return (Markdown(f"**{scope}**: {escape(exc)}"),)
     t = price_volume_totals(pvm)
     growth = pct(t["growth"], digits=1, signed=True) if t["base_revenue"] > 0 else (
         "no base revenue")

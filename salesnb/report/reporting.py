@@ -6,23 +6,36 @@ from ``notebooks/`` while people pass paths relative to wherever they are.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import html
+import json
+import math
+import numbers
 import os
-import pickle
+import re
+import secrets
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import seaborn as sns
 
+from salesnb.core.fmt import code, escape, no_html
 from salesnb.core.periods import parse_as_of
-from salesnb.data.loader import SalesData, load
+from salesnb.data.loader import SalesData, ValidationReport, load
 from salesnb.paths import DATA_CACHE_ENV, resolve_path
 
-__all__ = ["report_data", "setup", "show", "export_note"]
+__all__ = ["report_data", "setup", "show", "export_note", "escape"]
 
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
@@ -50,39 +63,57 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     Notes
     -----
     When ``SALESNB_DATA_CACHE`` (:data:`salesnb.paths.DATA_CACHE_ENV`) names a folder
-    (``salesnb app`` sets it), the loaded and
-    validated data is kept there, keyed by the source files' names, sizes and modification
-    times, the mapping, the as-of day, the tables and ``show_pii``: every page of the app
-    after the first skips loading and validation until an export changes.
+    (``salesnb app`` sets it), the loaded and validated data is kept there, keyed by the
+    source files' names, sizes and modification times, the mapping, the as-of day, the tables
+    and ``show_pii``: every page of the app after the first skips loading and validation until
+    an export changes.
+
+    The cache holds data only, never code: one folder per dataset with an Arrow IPC file per
+    table (and per table of the validation report) and a ``meta.json`` describing how they
+    fit together (:func:`_write_cache`). Reading it builds only DataFrames, dates, strings,
+    numbers, lists and dicts; a folder that is not exactly what this version writes (corrupt,
+    foreign, another format, a symbolic link, another user's) is ignored, and the data is
+    loaded again and written over it.
     """
     src = resolve_path(source)
     map_path = resolve_path(mapping) if mapping else None
     day = parse_as_of(as_of)
     cache_dir = os.environ.get(DATA_CACHE_ENV)
-    key = _cache_key(src, map_path, day, tables, show_pii) if cache_dir else None
-    if key:
-        cached = Path(cache_dir) / f"{key}.pickle"  # type: ignore[arg-type]
-        try:
-            with cached.open("rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass  # not cached yet (or from another version): load and validate
+    entry = (Path(cache_dir) / _cache_key(src, map_path, day, tables, show_pii)
+             if cache_dir else None)
+    if entry is not None:
+        cached = _read_cache(entry)
+        if cached is not None:
+            return cached
     data = load(src, map_path, tables=tables, as_of=day)
     data = data if show_pii else data.without_pii()
-    if key:
-        _write_atomic(Path(cache_dir) / f"{key}.pickle", pickle.dumps(data, protocol=5))  # type: ignore[arg-type]
+    if entry is not None:
+        _write_cache(entry, data)
     return data
+
+
+#: Format of a cached dataset (``meta.json``'s ``format``); any other is ignored.
+_CACHE_FORMAT = "salesnb-data-cache/1"
+_CACHE_META = "meta.json"
+#: Largest ``meta.json`` read (it holds names, counts and messages, never rows).
+_CACHE_META_LIMIT = 8 * 2**20
+_FRAME_FILE = re.compile(r"frame-[0-9]{1,6}\.arrow")
+
+
+class _Uncacheable(Exception):
+    """A value of the loaded data has no data-only form: that dataset is not cached."""
 
 
 def _cache_key(source: Path, mapping: Path | None, day: dt.date, tables: list[str] | None,
                show_pii: bool) -> str:
-    """Fingerprint of everything a loaded report dataset depends on."""
+    """Fingerprint of everything a loaded report dataset depends on (a folder name)."""
     from salesnb import __version__
 
     files = sorted(source.rglob("*")) if source.is_dir() else [source]
     if mapping is not None:
         files.append(mapping)
-    parts = [__version__, str(source), str(day), repr(sorted(tables or [])), str(show_pii)]
+    parts = [_CACHE_FORMAT, __version__, str(source), str(day), repr(sorted(tables or [])),
+             str(show_pii)]
     for f in files:
         if f.is_file():
             st = f.stat()
@@ -90,7 +121,149 @@ def _cache_key(source: Path, mapping: Path | None, day: dt.date, tables: list[st
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
+def _encode(value: object, frames: dict[str, pd.DataFrame]) -> object:
+    """JSON form of a value of :class:`SalesData`; DataFrames go to ``frames`` by file name.
+
+    Tagged one-key objects mark what JSON has no type for (``$frame``, ``$date``, ``$dict``,
+    ``$tuple``, ``$report``, ``$data``); :func:`_decode` knows exactly these and nothing else.
+    """
+    if isinstance(value, pd.DataFrame):
+        name = f"frame-{len(frames)}.arrow"
+        frames[name] = value
+        return {"$frame": name}
+    if isinstance(value, SalesData | ValidationReport):
+        tag = "$data" if isinstance(value, SalesData) else "$report"
+        return {tag: {f.name: _encode(getattr(value, f.name), frames)
+                      for f in dataclasses.fields(value)}}
+    if isinstance(value, dt.datetime):
+        raise _Uncacheable("a datetime")
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise _Uncacheable("a dict with keys that are not strings")
+        return {"$dict": {k: _encode(v, frames) for k, v in value.items()}}
+    if isinstance(value, tuple | list):
+        items = [_encode(v, frames) for v in value]
+        return {"$tuple": items} if isinstance(value, tuple) else items
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    raise _Uncacheable(type(value).__name__)
+
+
+def _decode(value: object, entry: Path) -> object:
+    """The value :func:`_encode` wrote, reading its frames from the folder ``entry``."""
+    if isinstance(value, list):
+        return [_decode(v, entry) for v in value]
+    if not isinstance(value, dict):
+        if value is None or isinstance(value, str | bool | int | float):
+            return value
+        raise ValueError(f"unexpected {type(value).__name__} in the cache")
+    if len(value) != 1:
+        raise ValueError("unexpected object in the cache")
+    (tag, body), = value.items()
+    if tag == "$frame" and isinstance(body, str) and _FRAME_FILE.fullmatch(body):
+        with _open_regular(entry / body) as fh:
+            return pa.ipc.open_file(fh).read_all().to_pandas()
+    if tag == "$date" and isinstance(body, str):
+        return dt.date.fromisoformat(body)
+    if tag == "$tuple" and isinstance(body, list):
+        return tuple(_decode(v, entry) for v in body)
+    if tag in ("$dict", "$data", "$report") and isinstance(body, dict):
+        items = {str(k): _decode(v, entry) for k, v in body.items()}
+        if tag == "$dict":
+            return items
+        kind = SalesData if tag == "$data" else ValidationReport
+        return kind(**items)  # a TypeError when the fields changed: loaded again
+    raise ValueError(f"unexpected {tag!r} in the cache")
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file of this user (no symlink)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_NONBLOCK", 0))  # a FIFO planted there must not hang
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid")
+                                            and st.st_uid != os.getuid()):
+            raise OSError(f"{path} is not a regular file of this user")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_cache(entry: Path) -> SalesData | None:
+    """The dataset cached in the folder ``entry``, or None (absent, corrupt or foreign).
+
+    Nothing read here can run code: ``meta.json`` is parsed as JSON and only the tags of
+    :func:`_decode` are accepted; tables are Arrow IPC files converted to DataFrames.
+    """
+    try:
+        if entry.is_symlink() or not entry.is_dir():
+            return None
+        with _open_regular(entry / _CACHE_META) as fh:
+            raw = fh.read(_CACHE_META_LIMIT + 1)
+        if len(raw) > _CACHE_META_LIMIT:
+            return None
+        meta = json.loads(raw)
+        if (not isinstance(meta, dict) or meta.get("format") != _CACHE_FORMAT
+                or meta.get("key") != entry.name):
+            return None
+        data = _decode(meta.get("data"), entry)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException):
+        return None  # not cached yet, or not ours: load and validate again
+    return data if isinstance(data, SalesData) else None
+
+
+def _write_cache(entry: Path, data: SalesData) -> None:
+    """Cache ``data`` in the folder ``entry`` (replaced as a whole), or leave it as it was.
+
+    The folder is built under a temporary name beside it, then renamed into place, so a
+    reader sees a complete dataset or none; a failure (full disk, a value with no data-only
+    form) writes nothing and the page goes on with the data it loaded.
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    try:
+        meta = json.dumps({"format": _CACHE_FORMAT, "key": entry.name,
+                           "data": _encode(data, frames)}, allow_nan=False)
+    except (_Uncacheable, TypeError, ValueError):
+        return
+    tmp: Path | None = None
+    try:
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))  # mode 0700
+        options = pa.ipc.IpcWriteOptions(compression="lz4")
+        for name, frame in frames.items():
+            table = pa.Table.from_pandas(frame, preserve_index=None)
+            with pa.OSFile(str(tmp / name), "wb") as sink, \
+                    pa.ipc.new_file(sink, table.schema, options=options) as writer:
+                writer.write_table(table)
+        _write_atomic(tmp / _CACHE_META, meta.encode())
+        _discard(entry)
+        os.replace(tmp, entry)  # fails if another kernel has just written it: keep theirs
+        tmp = None
+        for old in entry.parent.glob("*.pickle"):  # the cache of earlier versions
+            old.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError, pa.ArrowException):
+        pass
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _discard(path: Path) -> None:
+    """Remove a cache entry (a folder, or a file or symbolic link planted under its name)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        aside = path.with_name(f".old-{secrets.token_hex(8)}")
+        os.replace(path, aside)  # out of readers' way at once, then removed
+        shutil.rmtree(aside, ignore_errors=True)
+
+
 def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` through a temporary file renamed into place (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -99,10 +272,18 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def setup() -> None:
-    """Set the plotting theme and table display options used by every report."""
+    """Set the plotting theme and table display options used by every report.
+
+    In a notebook it also guards Markdown output: whatever a report displays as
+    ``IPython.display.Markdown`` reaches the page without raw HTML tags
+    (:func:`salesnb.core.fmt.no_html`), however its sentence was composed, so a name from
+    the data can never add markup there. Values are still put into sentences with
+    :func:`escape`.
+    """
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
     mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 100,
                          "axes.titleweight": "bold", "axes.titlesize": 12})
@@ -110,6 +291,34 @@ def setup() -> None:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)
     pd.set_option("display.float_format", "{:,.2f}".format)
+    _guard_markdown()
+
+
+def _guard_markdown() -> None:
+    """Make the notebook's Markdown formatter drop raw HTML (outside IPython: nothing)."""
+    from IPython import get_ipython
+    from IPython.display import Markdown
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/markdown"].for_type(
+            Markdown, lambda md: no_html(md.data or ""))
+
+
+def _html_text(value: object, precision: int, thousands: bool) -> str:
+    """A table cell or label as HTML text: text escaped, numbers formatted, gaps empty."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}" if thousands else str(value)
+    if isinstance(value, numbers.Real):
+        return f"{value:,.{precision}f}" if thousands else f"{value:.{precision}f}"
+    return html.escape(str(value))
 
 
 def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = False,
@@ -130,16 +339,25 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
     Returns
     -------
     pandas.io.formats.style.Styler or IPython.display.Markdown
-        What the notebook displays.
+        What the notebook displays. Every text in it (cells, index and column labels, their
+        names) is HTML-escaped: a name from the data shows as typed, never as markup.
     """
     from IPython.display import Markdown
 
     if frame.empty:
-        return Markdown(f"*{empty}*")
-    styler = frame.style.format(precision=precision, thousands=",", na_rep="")
+        return Markdown(f"*{escape(empty)}*")
+    # Text is escaped everywhere it reaches the page: cells, index, column labels and the
+    # names of both; object columns (lists, mixed values) are turned into escaped text too.
+    styler = frame.style.format(precision=precision, thousands=",", na_rep="", escape="html")
     styler = styler.format(lambda v: v.strftime("%Y-%m-%d") if pd.notna(v) else "",
                            subset=[c for c in frame.columns
                                    if pd.api.types.is_datetime64_any_dtype(frame[c])])
+    styler = styler.format(partial(_html_text, precision=precision, thousands=True),
+                           subset=[c for c in frame.columns
+                                   if pd.api.types.is_object_dtype(frame[c])])
+    label = partial(_html_text, precision=precision, thousands=False)
+    for axis in (0, 1):
+        styler = styler.format_index(label, axis=axis).format_index_names(label, axis=axis)
     text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c])
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
     if text:  # words read from the left; numbers stay right-aligned
@@ -168,16 +386,19 @@ def export_note(file_name: str, write: Callable[[Path], Path], *, what: str, how
     -------
     str
         The sentence for the report. Outside a scheduled run (JupyterLab, the managers'
-        app) nothing is written: opening a page must not create files.
+        app) nothing is written: opening a page must not create files. The file name (a
+        parameter) is escaped, and the link to it percent-encoded.
     """
+    from urllib.parse import quote
+
     from salesnb.paths import artifact_path
 
     if not file_name:
-        return f"No file written (`{param}` is empty)."
+        return f"No file written ({code(param)} is empty)."
     target = artifact_path(file_name)
     if target is None:
-        return (f"A scheduled run writes {what} beside its report as `{file_name}`; here, "
-                f"`{how}` writes it.")
+        return (f"A scheduled run writes {what} beside its report as {code(file_name)}; "
+                f"here, {code(how)} writes it.")
     path = write(target)
-    return (f"{what[0].upper()}{what[1:]} is written to [{path.name}]({path.name}) beside "
-            "this report.")
+    return (f"{what[0].upper()}{what[1:]} is written to [{escape(path.name)}]"
+            f"({quote(path.name)}) beside this report.")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from salesnb.core.files import read_yaml
+from salesnb.core.fmt import escape
 from salesnb.errors import SalesnbError
 from salesnb.paths import NOTEBOOKS_DIR, outputs_dir, resolve_path
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
@@ -212,12 +213,16 @@ def plan_runs(
         values = {k: v for k, v in common.items() if any(p.name == k for p in spec.params)}
         values.update(per.get(spec.name, {}))
         checked = validate_params(spec, values)
-        for key in ("source", "mapping"):
+        for key in _INPUT_FILES:  # read by the kernel, given relative to the user's folder
             if checked.get(key):
                 checked[key] = str(resolve_path(checked[key]))
         path = spec.path or NOTEBOOKS_DIR / f"{spec.name}.ipynb"
         runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked))
     return runs
+
+
+#: Parameters naming a file or folder the report reads; resolved before any kernel starts.
+_INPUT_FILES = ("source", "mapping", "series_file", "plan_file")
 
 
 def fingerprint(source: str | Path) -> dict[str, Any]:
@@ -253,11 +258,13 @@ def _versions() -> dict[str, str]:
 
 
 def _header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
+    """The Markdown line above a report: run, data and parameters, every value escaped."""
     shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
-    params = ", ".join(f"{k} = {v!r}" if v != "" else f"{k} = (default)"
-                       for k, v in shown.items()) or "defaults"
-    data = f"data `{Path(fp['path']).name}` (sha256 {fp['sha256'][:12]})" if fp else "no data"
-    return (f"<small>salesnb report · run {run_id} · {data} · parameters: {params} · "
+    params = ", ".join(f"{escape(k)} = {escape(repr(v))}" if v != "" else
+                       f"{escape(k)} = (default)" for k, v in shown.items()) or "defaults"
+    data = (f"data <code>{escape(Path(fp['path']).name)}</code> (sha256 "
+            f"{escape(fp['sha256'][:12])})" if fp else "no data")
+    return (f"<small>salesnb report · run {escape(run_id)} · {data} · parameters: {params} · "
             f"[all reports](index.html)</small>")
 
 
@@ -311,26 +318,36 @@ data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
 
 def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
                  runs: list[NotebookRun]) -> None:
+    """Write ``index.html``: every text escaped, every link percent-encoded (file names)."""
+    from urllib.parse import quote
+
+    def esc(value: object) -> str:
+        return html.escape(str(value))
+
     rows = []
     for r in runs:
-        link = (f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
-                if (run_dir / r.html).exists() else html.escape(r.title))
-        err = (f'<div class="err">{html.escape(r.error)}</div>' if r.error else "")
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.description)}{err}</td>"
-                    f'<td class="{r.status}">{r.status}</td><td>{r.seconds:.1f} s</td></tr>')
-    src = manifest.get("source") or {}
+        link = (f'<a href="{esc(quote(r.html))}">{esc(r.title)}</a>'
+                if (run_dir / r.html).exists() else esc(r.title))
+        err = (f'<div class="err">{esc(r.error)}</div>' if r.error else "")
+        rows.append(f"<tr><td>{link}</td><td>{esc(r.description)}{err}</td>"
+                    f'<td class="{esc(r.status)}">{esc(r.status)}</td>'
+                    f"<td>{r.seconds:.1f} s</td></tr>")
+    sources = manifest.get("source") or {}
+    sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
+    source = ", ".join(Path(s.get("path", "-")).name for s in sources) or "-"
+    sha = ", ".join(s.get("sha256", "-")[:12] for s in sources) or "-"
     files = sorted(p.name for p in run_dir.iterdir() if p.suffix in _DOWNLOADS)
     downloads = ("<p>Downloads: " + ", ".join(
-        f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files) + "</p>\n"
+        f'<a href="{esc(quote(f))}">{esc(f)}</a>' for f in files) + "</p>\n"
         if files else "")
     (run_dir / "index.html").write_text(_INDEX.format(
         downloads=downloads,
-        run_id=html.escape(run_id),
-        status_word={"ok": "all reports succeeded"}.get(manifest["status"],
-                                                        manifest["status"]),
-        started=manifest["started"], seconds=manifest["seconds"],
-        source=html.escape(Path(src.get("path", "-")).name), sha=src.get("sha256", "-")[:12],
-        salesnb=manifest["versions"]["salesnb"], rows="\n".join(rows)), encoding="utf-8")
+        run_id=esc(run_id),
+        status_word=esc({"ok": "all reports succeeded"}.get(manifest["status"],
+                                                            manifest["status"])),
+        started=esc(manifest["started"]), seconds=manifest["seconds"],
+        source=esc(source), sha=esc(sha),
+        salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")
 
 
 def run_reports(

@@ -25,6 +25,7 @@ from IPython.core.pylabtools import print_figure
 from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
+from salesnb.core.fmt import escape
 from salesnb.errors import SalesnbError
 from salesnb.paths import HEADLESS_ENV
 from salesnb.report.params import Param, coerce
@@ -298,7 +299,7 @@ def panel(params: Sequence[Param], fn: Callable[..., Any],
         try:
             result = fn(**start)
         except SalesnbError as exc:  # e.g. tier thresholds in the wrong order
-            result = Markdown(f"**{exc}**")
+            result = Markdown(f"**{escape(str(exc))}**")
         display_all(result)
         return None
     return Panel(params, fn, values)

@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 
 from salesnb.core.cache import memoize
 from salesnb.core.export import write_table
-from salesnb.core.fmt import pct
+from salesnb.core.fmt import escape, no_html, pct
+from salesnb.data.schema import PII_COLUMNS
 from salesnb.errors import SalesnbError
 from salesnb.report.catalog import AS_OF, SEGMENT_PANEL
 from salesnb.report.reporting import export_note as _export
@@ -30,7 +31,8 @@ from salesnb.segments import clusters, playbook, plots, scoring, summaries
 from salesnb.segments.movement import Migration
 
 __all__ = ["rfm_cache", "headline", "segment_view", "segment_panel", "cluster_view",
-           "cluster_panel", "overview_figure", "migration_figure", "export_note"]
+           "cluster_panel", "overview_figure", "migration_figure", "with_contacts",
+           "export_note"]
 
 _BINS, _K = SEGMENT_PANEL
 
@@ -80,7 +82,7 @@ def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
     core = summaries.segment_share(table, scoring.CORE)
     risk = summaries.segment_share(table, scoring.AT_RISK)
     lines = [
-        f"**{len(table):,} customers** as of {table.attrs.get('as_of')}.\n",
+        f"**{len(table):,} customers** as of {escape(table.attrs.get('as_of'))}.\n",
         f"- **Core:** {' and '.join(scoring.CORE)} customers are {pct(core.customers_share)} "
         f"of customers and bring **{pct(core.revenue_share)}** of net revenue.",
         f"- **Value at risk:** {risk.customers:,} customers who used to buy a lot have gone "
@@ -91,7 +93,7 @@ def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
         lines.append(f"- **Follow up:** {len(follow):,} high-value customers with low or falling "
                      "satisfaction (listed below).")
     if mig is not None:
-        lines.append(f"- **Movement:** {mig.summary()}")
+        lines.append(f"- **Movement:** {no_html(mig.summary())}")
     return Markdown("\n".join(lines))
 
 
@@ -161,9 +163,9 @@ def segment_view(as_of: str, bins: int, *,
     try:
         table = table_of(as_of, bins)
     except SalesnbError as exc:
-        return (Markdown(f"**{exc}**"),)
+        return (Markdown(f"**{escape(exc)}**"),)
     summary = summaries.segment_summary(table)
-    return (Markdown(summaries.rfm_note(table)), overview_figure(table),
+    return (Markdown(no_html(summaries.rfm_note(table))), overview_figure(table),
             show(summary.drop(columns="what to do"), index=True, precision=1))
 
 
@@ -213,11 +215,11 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
         table = table_of(as_of, bins)
         result = clusters.cluster(table, k=k or "auto")
     except SalesnbError as exc:
-        return (Markdown(f"**{exc}**"),)
+        return (Markdown(f"**{escape(exc)}**"),)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     plots.plot_clusters(table, result, ax=ax)
     fig.tight_layout()
-    return Markdown(result.note), show(result.profile, index=True, precision=1), fig
+    return Markdown(no_html(result.note)), show(result.profile, index=True, precision=1), fig
 
 
 def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFrame] | None = None,
@@ -242,6 +244,46 @@ def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFr
     """
     fn = partial(cluster_view, table_of=table_of or rfm_cache(orders), bins=bins)
     return panel((AS_OF, _K), fn, values)
+
+
+#: The customer columns that name or reach a customer: personal data, in a report only when
+#: it loaded them (``show_pii``).
+CONTACTS: tuple[str, ...] = tuple(PII_COLUMNS.get("customers", ()))
+
+
+def with_contacts(frame: pd.DataFrame, customers: pd.DataFrame | None, *,
+                  customer: str = "customer_id") -> pd.DataFrame:
+    """A list of customers with each one's name and contacts beside the id, when loaded.
+
+    A report loads names, contact persons, e-mails and phones only when it runs with
+    ``show_pii`` (:func:`salesnb.report.reporting.report_data` drops them otherwise): with
+    them, the follow-up and action lists name each customer and say whom to call; without,
+    they hold ids only, and this returns ``frame`` unchanged.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A list with a ``customer`` column (follow-ups, the action list ...).
+    customers : pandas.DataFrame or None
+        The customer table as the report loaded it.
+    customer : str, default="customer_id"
+        Customer id column of both tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with the contact columns the customer table has (:data:`CONTACTS`: name,
+        contact_name, email, phone) right after the id, in the same row order.
+    """
+    if customers is None or customer not in frame.columns or customer not in customers:
+        return frame
+    cols = [c for c in CONTACTS if c in customers.columns and c not in frame.columns]
+    if not cols:
+        return frame
+    info = customers.drop_duplicates(customer).set_index(customer)[cols]
+    out = frame.join(info, on=customer)
+    first = list(frame.columns[:list(frame.columns).index(customer) + 1])
+    return out[first + cols + [c for c in frame.columns if c not in first]]
 
 
 def _write_actions(action_list: pd.DataFrame, path: Path) -> Path:
@@ -269,9 +311,11 @@ def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
     tally = ", ".join(f"{a} {n:,}" for a, n in counts.items())
     tables = ("actions" if file_name.lower().endswith(".csv")
               else "segments.action_sheets(actions)")
+    named = [c for c in CONTACTS if c in action_list.columns]
+    held = ("customer ids with names and contacts: personal data, keep it to the reps"
+            if named else "customer ids, no personal data")
     note = _export(file_name, partial(_write_actions, action_list),
-                   what="the list for reps (customer ids, no personal data; one sheet per "
-                        "action in Excel)",
+                   what=f"the list for reps ({held}; one sheet per action in Excel)",
                    how=f'salesnb.core.export.write_table({tables}, "{file_name}")',
                    param="actions_file")
     return Markdown(f"Actions: {tally}. {note}")
