@@ -22,6 +22,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -288,3 +289,47 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if SHARED_REASON.search(reason):
         report.outcome = "failed"
         report.longrepr = f"{REQUIRE_SHARED_ENV}=1 but the test was skipped: {reason}"
+
+
+# --------------------------------------------------------------------------- Chromium
+#: Debian's Chromium, which Playwright drives (no browser is ever downloaded).
+CHROMIUM = Path("/usr/bin/chromium")
+#: Set by .ci/run: a browser test fails instead of skipping when Chromium is missing.
+BROWSER_REQUIRED = os.environ.get("SALESNB_REQUIRE_BROWSER") == "1"
+
+
+def _browser_unavailable() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the module's tests (skipped, or failed in CI, without one)."""
+    reason = _browser_unavailable()
+    if reason:
+        if BROWSER_REQUIRED:
+            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield b
+        b.close()
+
+
+# --------------------------------------------------------------------------- forecasts
+def fc_frame(mean, width80=10.0, width95=20.0, index=None) -> pd.DataFrame:
+    """A forecast frame (mean and 80/95 % bounds) around ``mean``, monthly from 2026-01."""
+    mean = np.asarray(mean, dtype=float)
+    index = index if index is not None else pd.date_range("2026-01-01", periods=len(mean),
+                                                          freq="MS")
+    return pd.DataFrame({"mean": mean, "lower_80": mean - width80, "upper_80": mean + width80,
+                         "lower_95": mean - width95, "upper_95": mean + width95}, index=index)

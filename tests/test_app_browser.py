@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from conftest import ROOT, child_pids
@@ -23,9 +22,7 @@ from conftest import ROOT, child_pids
 from salesnb.app.server import AppProcess, page_path
 from salesnb.report.catalog import NOTEBOOKS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "outputs" / "test-artifacts" / "browser"
-REQUIRED = os.environ.get("SALESNB_REQUIRE_BROWSER") == "1"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,30 +36,6 @@ CHANGES = {
 }
 
 
-def _unavailable() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = _unavailable()
-    if reason:
-        if REQUIRED:
-            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,20 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, fc_frame
 
 import salesnb as sn
 from salesnb.errors import ColumnError, SalesnbError
 from salesnb.forecast import hierarchy as hr
 from salesnb.forecast.series import sales_series
-
-
-def _fc(mean, width80=10.0, width95=20.0, index=None) -> pd.DataFrame:
-    mean = np.asarray(mean, dtype=float)
-    index = index if index is not None else pd.date_range("2026-01-01", periods=len(mean),
-                                                          freq="MS")
-    return pd.DataFrame({"mean": mean, "lower_80": mean - width80, "upper_80": mean + width80,
-                         "lower_95": mean - width95, "upper_95": mean + width95}, index=index)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +24,9 @@ def monthly() -> pd.DataFrame:
 @pytest.fixture
 def forecasts():
     rng = np.random.default_rng(1)
-    base = {g: _fc(rng.uniform(50, 150, 6), width80=w, width95=2 * w)
+    base = {g: fc_frame(rng.uniform(50, 150, 6), width80=w, width95=2 * w)
             for g, w in (("North", 3.0), ("South", 4.0), ("East", 12.0))}
-    total = _fc(sum(f["mean"] for f in base.values()) + rng.normal(30, 5, 6), 15.0, 30.0)
+    total = fc_frame(sum(f["mean"] for f in base.values()) + rng.normal(30, 5, 6), 15.0, 30.0)
     return base, total
 
 
@@ -65,8 +57,8 @@ def test_ols_and_wls_add_up_exactly_and_move_both_levels(forecasts, method):
 
 
 def test_ols_matches_closed_form_for_two_groups():
-    base = {"A": _fc([10.0]), "B": _fc([20.0])}
-    total = _fc([36.0])  # incoherent by 6
+    base = {"A": fc_frame([10.0]), "B": fc_frame([20.0])}
+    total = fc_frame([36.0])  # incoherent by 6
     rec = hr.reconcile(base, total, method="ols")
     # OLS spreads the gap equally over the three series: each moves by 2
     assert rec["A"]["mean"].iloc[0] == pytest.approx(12.0)
@@ -80,7 +72,7 @@ def test_reconcile_errors(forecasts):
         hr.reconcile(base, method="ols")
     with pytest.raises(SalesnbError, match="unknown method"):
         hr.reconcile(base, total, method="magic")  # type: ignore[arg-type]
-    shifted = {**base, "West": _fc([1.0] * 6, index=pd.date_range("2027-01-01", periods=6,
+    shifted = {**base, "West": fc_frame([1.0] * 6, index=pd.date_range("2027-01-01", periods=6,
                                                                      freq="MS"))}
     with pytest.raises(SalesnbError, match="same index"):
         hr.reconcile(shifted)
@@ -104,7 +96,8 @@ def test_group_forecasts_add_up_to_the_total(monthly):
 
 
 def test_forecast_table_columns():
-    coherent = {"total": _fc([30.0, 40.0]), "A": _fc([10.0, 15.0]), "B": _fc([20.0, 25.0])}
+    coherent = {"total": fc_frame([30.0, 40.0]), "A": fc_frame([10.0, 15.0]),
+                "B": fc_frame([20.0, 25.0])}
     table = hr.forecast_table(coherent, level=95)
     assert list(table.columns) == ["total", "A", "B", "total low 95%", "total high 95%"]
     assert table.index.tolist() == ["2026-01", "2026-02"] and table.index.name == "month"

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, fc_frame
 
 import salesnb as sn
 from salesnb.errors import ColumnError, PeriodError, SalesnbError
@@ -20,12 +20,6 @@ def opportunities() -> pd.DataFrame:
     return sn.load(ROOT / "data", tables=["opportunities"]).opportunities
 
 
-def _fc(mean, width80=10.0, width95=20.0, index=None) -> pd.DataFrame:
-    mean = np.asarray(mean, dtype=float)
-    index = index if index is not None else pd.date_range("2026-01-01", periods=len(mean),
-                                                          freq="MS")
-    return pd.DataFrame({"mean": mean, "lower_80": mean - width80, "upper_80": mean + width80,
-                         "lower_95": mean - width95, "upper_95": mean + width95}, index=index)
 
 
 # ----------------------------------------------------------------------------- pipeline
@@ -109,7 +103,7 @@ def test_won_deals_blend_compares_like_with_like(opportunities):
 
 
 def test_blend_equals_formula():
-    stat = _fc([100.0, 200.0, 300.0, 400.0])
+    stat = fc_frame([100.0, 200.0, 300.0, 400.0])
     pipe = pd.DataFrame({"month": stat.index[:2], "open_count": [3, 1],
                          "pipeline_amount": [90.0, 60.0], "weighted_amount": [50.0, 40.0]})
     b = t.blend(stat, pipe, weight=0.25)
@@ -136,7 +130,7 @@ def test_blend_ignores_months_without_expected_deals():
 
 
 def test_blend_checks_its_inputs():
-    stat = _fc([100.0])
+    stat = fc_frame([100.0])
     with pytest.raises(ColumnError, match="the statistical forecast has no column 'mean'"):
         t.blend(stat.drop(columns="mean"), pd.DataFrame({"month": [], "weighted_amount": []}))
     with pytest.raises(ColumnError, match="the pipeline has no column 'weighted_amount'"):
@@ -144,7 +138,7 @@ def test_blend_checks_its_inputs():
 
 
 def test_plot_blend_draws_on_the_current_axes():
-    stat = _fc([100.0, 200.0])
+    stat = fc_frame([100.0, 200.0])
     pipe = pd.DataFrame({"month": stat.index[:1], "open_count": [1], "pipeline_amount": [9.0],
                          "weighted_amount": [5.0]})
     fig, ax = plt.subplots()

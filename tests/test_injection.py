@@ -21,7 +21,6 @@ escaped as well.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import zlib
 from html.parser import HTMLParser
@@ -50,8 +49,6 @@ ESCAPED = ("&lt;script&gt;alert(1)", "&lt;img src=x onerror=alert(1)&gt;",
 _JS_TYPES = ("", "text/javascript", "application/javascript", "module")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRED = os.environ.get("SALESNB_REQUIRE_BROWSER") == "1"
 
 
 # --------------------------------------------------------------------------- detectors
@@ -370,30 +367,6 @@ def test_views_escape_names_in_their_sentences():
 
 
 # --------------------------------------------------------------------------- Chromium
-def _unavailable() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = _unavailable()
-    if reason:
-        if REQUIRED:
-            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield b
-        b.close()
 
 
 def _dialogs(browser, page_file: Path) -> list[str]:
