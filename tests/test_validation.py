@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import AS_OF, tiny_tables, write_tables
 from hypothesis import HealthCheck, given, settings
@@ -67,7 +72,14 @@ BAD_CELLS = [
     ("surveys", 0, "score", "11", "range"),
     ("products", 0, "list_price", "ten", "type"),
     ("competitors", 0, "estimated_revenue", "-5", "range"),
+    ("orders", 1, "quantity", "NaN", "not_finite"),
+    ("orders", 2, "unit_price", "1e400", "not_finite"),
+    ("surveys", 1, "score", "inf", "not_finite"),
+    ("reps", 1, "manager_id", "R2", "manager_cycle"),
 ]
+#: Rules about a row's shape in the file, not a cell value: tested on files written by hand.
+ROW_SHAPE_RULES = {"extra_fields": "test_an_extra_field_is_quarantined_not_cut_off",
+                   "bad_quotes": "test_a_stray_quote_quarantines_its_row"}
 
 
 @pytest.mark.parametrize(("table", "idx", "column", "value", "rule"), BAD_CELLS,
@@ -89,8 +101,9 @@ def test_each_rule_quarantines_the_bad_row(tiny, write, table, idx, column, valu
 
 
 def test_every_rule_is_covered():
-    tested = {r for *_, r in BAD_CELLS} | {"missing_column"}
+    tested = {r for *_, r in BAD_CELLS} | {"missing_column"} | set(ROW_SHAPE_RULES)
     assert tested == set(RULES)
+    assert all(name in globals() for name in ROW_SHAPE_RULES.values())
 
 
 def test_quarantined_parent_cascades_to_children(tiny, write):
@@ -322,7 +335,8 @@ def test_quoted_line_breaks_and_short_rows(tmp_path):
         "P2,Gadget,tools\nP3,Gizmo,tools,5\n", encoding="utf-8")
     d = sn.load(src)
     assert d.products["name"].iloc[0] == "Widget\nwith a note"
-    assert d.quarantine[["row", "column", "rule"]].values.tolist() == [[3, "list_price",
+    # P2 starts on line 4: the quoted line break counts, as in a text editor
+    assert d.quarantine[["row", "column", "rule"]].values.tolist() == [[4, "list_price",
                                                                         "required"]]
 
 
@@ -402,3 +416,335 @@ def test_mapping_file_with_a_byte_order_mark(tiny, write, tmp_path):
     tiny["leads"]["status"] = ["yes", "lost", "open"]
     d = sn.load(write(tiny), mapping, as_of=AS_OF)
     assert d.leads["status"].tolist() == ["converted", "lost", "open"]
+
+
+# --- issue 14: non-numbers, files outside the source, pathological lines, encodings, ----------
+# --- silent changes and messages that point at the user's file ---------------------------------
+
+NON_NUMBERS = ["NaN", "nan", "inf", "-inf", "Infinity", "1e400"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+@pytest.mark.parametrize("value", NON_NUMBERS)
+def test_non_numbers_are_quarantined_in_every_format(tiny, write, fmt, value):
+    tables = {k: tiny[k] for k in ("reps", "customers", "products", "orders")}
+    tables["orders"].loc[1, "quantity"] = value
+    src = write(tables, fmt=fmt)
+    if fmt == "parquet":  # real floats in a DOUBLE column (NaN is not null), as Spark writes
+        frame = pa.Table.from_pandas(tables["orders"], preserve_index=False)
+        floats = pa.array(tables["orders"]["quantity"].astype(float).tolist(), from_pandas=False)
+        pq.write_table(frame.set_column(frame.schema.get_field_index("quantity"), "quantity",
+                                        floats), src / "orders.parquet")
+    d = sn.load(src, as_of=AS_OF)
+    q = d.quarantine
+    assert q[["table", "column", "rule"]].values.tolist() == [["orders", "quantity",
+                                                               "not_finite"]]
+    assert q.iloc[0]["row"] == {"csv": 3, "xlsx": 3, "parquet": 2}[fmt]
+    assert "not a finite number" in q.iloc[0]["message"]
+    counts = d.report.counts.set_index("table")
+    assert counts.loc["orders", "rows_read"] == 4 == len(d.orders) + 1
+    assert np.isfinite(d.orders["quantity"]).all()
+
+
+def test_huge_and_odd_numbers(tiny, write):
+    tiny["orders"]["quantity"] = ["1e20", "0x10", "1_000", "+2"]
+    tiny["orders"]["revenue"] = ["", "", "", "19"]
+    q = sn.load(write({k: tiny[k] for k in ("orders",)}), as_of=AS_OF).quarantine
+    assert q[["row", "rule"]].values.tolist() == [[2, "range"], [3, "type"], [4, "type"]]
+    assert "larger than 1e+15" in q.iloc[0]["message"]
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink"])
+def test_a_mapping_file_outside_the_source_is_refused(tiny, write, tmp_path, kind):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("order_id,TOP-SECRET-LINE\n", encoding="utf-8")
+    src = write({"orders": tiny["orders"]})
+    name = {"dotdot": "../secret.csv", "absolute": str(secret), "symlink": "link.csv"}[kind]
+    if kind == "symlink":
+        (src / "link.csv").symlink_to(secret)
+    (src / "orders.csv").unlink()
+    for run in (sn.load, sn.validate):
+        with pytest.raises(MappingError) as err:
+            run(src, {"tables": {"orders": {"file": name}}}, as_of=AS_OF)
+        msg = str(err.value)
+        assert "outside the source folder" in msg and "TOP-SECRET" not in msg
+    (src / "sub").mkdir()
+    (src / "sub" / "o.csv").write_text(tiny["orders"].to_csv(index=False), encoding="utf-8")
+    d = sn.load(src, {"tables": {"orders": {"file": "sub/../sub/o.csv"}}}, as_of=AS_OF)
+    assert len(d.orders) == 4  # a path inside the folder is fine
+
+
+@pytest.mark.parametrize(("case", "line"), [
+    ("header_131k_fields", 1), ("row_131k_fields", 5), ("line_2mb", 3), ("line_20mb", 1),
+    ("field_30mb_quoted", 5), ("field_30mb", 5)])
+def test_pathological_lines_fail_or_pass_within_seconds(tiny, write, case, line):
+    src = write({"products": tiny["products"]})
+    path = src / "products.csv"
+    head = path.read_bytes()
+    body = {
+        "header_131k_fields": b",".join(b"c%d" % i for i in range(131_072)) + b"\n1\n",
+        "row_131k_fields": head + b",".join([b"x"] * 131_072) + b"\n",
+        "line_2mb": head.split(b"\n", 2)[0] + b"\n" + head.split(b"\n")[1] + b"\nP9,"
+        + b"x" * (2 << 20) + b",tools,1\n",
+        "line_20mb": b"a" * (20 << 20),
+        "field_30mb_quoted": head + b'P9,"' + b"word\n" * (6 << 20) + b'",tools,1\n',
+        "field_30mb": head + b"P9,Widget,tools,1," + b"y" * (30 << 20) + b"\n",
+    }[case]
+    path.write_bytes(body)
+    start = time.perf_counter()
+    report = sn.validate(src, as_of=AS_OF)
+    assert time.perf_counter() - start < 10
+    if case == "row_131k_fields":  # within the limits: the row is quarantined, not cut
+        assert report.exit_code == 1
+        hit = report.quarantine[report.quarantine["rule"] == "extra_fields"].iloc[0]
+        assert hit["row"] == line and "131072 fields" in hit["value"]
+        return
+    assert report.exit_code == 2
+    msg = report.errors["products"]
+    assert str(path) in msg and f"line {line}" in msg and "Fix:" in msg
+    assert ("1 MB" in msg or "2,000 columns" in msg) and "Out of Memory" not in msg
+
+
+def test_a_latin1_file_loads_as_latin1_and_says_so(tiny, write):
+    tiny["customers"]["city"] = ["Zürich", "Genève", "Köln"]
+    src = write({"reps": tiny["reps"], "customers": tiny["customers"]}, encoding="latin-1")
+    d = sn.load(src, as_of=AS_OF)
+    assert d.customers["city"].tolist() == ["Zürich", "Genève", "Köln"]
+    enc = d.report.counts.set_index("table")["encoding"]
+    assert enc["customers"].startswith("cp1252 (") and enc["reps"] == "utf-8"
+    assert d.summary().loc["customers", "encoding"] == enc["customers"]
+
+
+@pytest.mark.parametrize("where", ["table", "top"])
+def test_the_mappings_encoding_is_honoured(tiny, write, where):
+    tiny["customers"]["city"] = ["Москва", "Київ", "Минск"]  # cp1251 reads as Greek in cp1253
+    src = write({"customers": tiny["customers"]}, encoding="cp1251")
+    mapping = ({"tables": {"customers": {"encoding": "cp1251"}}} if where == "table"
+               else {"encoding": "cp1251"})
+    d = sn.load(src, mapping, as_of=AS_OF)
+    assert d.customers["city"].tolist() == ["Москва", "Київ", "Минск"]
+    assert d.report.counts["encoding"].tolist() == ["cp1251 (mapping)"]
+
+
+def test_a_wrong_encoding_in_the_mapping_names_the_line(tiny, write):
+    tiny["customers"].loc[2, "city"] = "Zürich"
+    src = write({"customers": tiny["customers"]}, encoding="latin-1")
+    report = sn.validate(src, {"encoding": "utf-8"}, as_of=AS_OF)
+    msg = report.errors["customers"]
+    assert "line 4" in msg and "not valid UTF-8" in msg and "encoding:" in msg
+    with pytest.raises(MappingError, match="unknown encoding"):
+        sn.validate(src, {"encoding": "klingon"}, as_of=AS_OF)
+
+
+def test_an_unsure_guess_says_so_and_how_to_set_it(tiny, write):
+    tiny["customers"].loc[0, "city"] = "华北"  # two characters: Chinese, Korean or Japanese?
+    d = sn.load(write({"customers": tiny["customers"]}, encoding="gbk"), as_of=AS_OF)
+    assert d.customers.loc[0, "city"] == "华北"  # the likeliest reading wins ...
+    note = " ".join(d.report.notes["customers"])  # ... and the report says it is a guess
+    assert "guessed as gb18030" in note and "encoding:" in note
+    assert "unsure" in d.report.counts["encoding"].iloc[0]
+
+
+def test_utf16_with_a_byte_order_mark(tiny, tmp_path):
+    src = tmp_path / "u16"
+    src.mkdir()  # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
+    tiny["customers"].to_csv(src / "customers.txt", sep="\t", index=False, encoding="utf-16")
+    d = sn.load(src, as_of=AS_OF)
+    assert len(d.customers) == 3 and d.report.counts["encoding"].tolist() == ["utf-16"]
+
+
+def test_an_extra_field_is_quarantined_not_cut_off(tmp_path):
+    src = tmp_path / "x"
+    src.mkdir()
+    (src / "products.csv").write_text(
+        "product_id,name,category,list_price\nP1,Widget,tools,10,,\n"
+        "P2,Gadget,tools,25,surprise\nP3,Gizmo,tools,5\n", encoding="utf-8")
+    d = sn.load(src)
+    assert d.products["product_id"].tolist() == ["P1", "P3"]  # empty trailing fields are fine
+    q = d.quarantine
+    assert q[["row", "column", "rule"]].values.tolist() == [[3, "(extra fields)",
+                                                             "extra_fields"]]
+    assert "'surprise'" in q.iloc[0]["value"]
+    assert d.report.counts["rows_read"].tolist() == [3]
+
+
+def test_a_stray_quote_quarantines_its_row(tmp_path):
+    src = tmp_path / "q"
+    src.mkdir()
+    (src / "products.csv").write_text(
+        'product_id,name,category,list_price\nP1,"Wid"get,tools,10\nP2,Gadget,tools,25\n',
+        encoding="utf-8")
+    d = sn.load(src)
+    assert d.products["product_id"].tolist() == ["P2"]
+    assert d.quarantine[["row", "rule"]].values.tolist() == [[2, "bad_quotes"]]
+
+
+def test_repeated_header_names_are_an_error_naming_both(tiny, write):
+    src = write({"orders": tiny["orders"]})
+    path = src / "orders.csv"
+    path.write_text(path.read_text().replace("unit_price", "quantity", 1), encoding="utf-8")
+    report = sn.validate(src, as_of=AS_OF)
+    msg = report.errors["orders"]
+    assert "columns 8 (H) and 9 (I) are both named 'quantity'" in msg and "line 1" in msg
+    assert "quantity_1" not in msg
+
+
+def test_row_numbers_are_the_files_own_lines(tmp_path):
+    src = tmp_path / "b"
+    src.mkdir()
+    (src / "products.csv").write_text(
+        "\nproduct_id,name,category,list_price\nP1,Widget,tools,10\n\n\nP2,Gadget,tools,x\n"
+        'P3,"two\nlines",tools,y\n\n', encoding="utf-8")
+    d = sn.load(src)
+    assert d.quarantine[["row", "rule"]].values.tolist() == [[6, "type"], [7, "type"]]
+    assert d.report.counts["rows_read"].tolist() == [3]
+
+
+def test_an_unknown_mapping_target_is_refused(tiny, write):
+    with pytest.raises(MappingError) as err:
+        sn.load(write({"orders": tiny["orders"]}), {"tables": {"orders": {
+            "columns": {"discount": "disc"}}}}, as_of=AS_OF)
+    assert "'discount: disc'" in str(err.value) and "unit_price, discount, revenue" in str(
+        err.value)
+
+
+def test_decimal_commas_are_suggested_and_supported(tiny, tmp_path):
+    src = tmp_path / "dec"
+    src.mkdir()
+    products = tiny["products"].assign(list_price=["1.234,56", "25,5", "0,99"])
+    products.to_csv(src / "products.csv", sep=";", index=False)
+    report = sn.validate(src, as_of=AS_OF)
+    assert report.exit_code == 1 and set(report.quarantine["rule"]) == {"type"}
+    assert 'set decimal: ","' in report.quarantine.iloc[0]["message"]
+    assert "decimal: ','" in report.notes["products"][0]  # every value: said once for all
+    d = sn.load(src, {"tables": {"products": {"decimal": ","}}}, as_of=AS_OF)
+    assert d.products["list_price"].tolist() == [1234.56, 25.5, 0.99]
+    assert d.report.exit_code == 0
+    with pytest.raises(MappingError, match="decimal"):
+        sn.load(src, {"decimal": ";"})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_header_only_table_is_empty_not_clean(tiny, write, fmt):
+    src = write({"reps": tiny["reps"], "surveys": tiny["surveys"].iloc[:0]}, fmt=fmt)
+    report = sn.validate(src, as_of=AS_OF)
+    assert report.exit_code == 2 and "empty" in report.errors["surveys"]
+    assert "no data rows" in report.errors["surveys"]
+    with pytest.raises(TableError, match="surveys.*empty"):
+        sn.load(src, as_of=AS_OF)
+
+
+def test_manager_cycles_are_quarantined_with_the_cycle_named(tiny, write):
+    reps = pd.concat([tiny["reps"], pd.DataFrame({
+        "rep_id": ["R5", "R6", "R7"], "name": ["E", "F", "G"], "role": ["rep"] * 3,
+        "manager_id": ["R6", "R7", "R5"], "region": ["North"] * 3,
+        "hire_date": ["2022-01-01"] * 3})], ignore_index=True)
+    reps.loc[1, "manager_id"] = "R2"  # Bo manages Bo
+    q = sn.load(write({"reps": reps}), as_of=AS_OF).quarantine
+    assert q[["row", "rule"]].values.tolist() == [[3, "manager_cycle"], [6, "manager_cycle"],
+                                                  [7, "manager_cycle"], [8, "manager_cycle"]]
+    assert q.iloc[0]["message"] == "R2 is their own manager"
+    assert q.iloc[1]["message"] == "manager cycle: R5 -> R6 -> R7 -> R5"
+
+
+def test_errors_name_the_users_file_never_a_temporary_copy(tiny, write):
+    tiny["customers"].loc[0, "city"] = "上海"
+    src = write({"customers": tiny["customers"].drop(columns="region")}, encoding="gbk")
+    msg = sn.validate(src, as_of=AS_OF).errors["customers"]
+    assert str(src / "customers.csv") in msg and "salesnb-" not in msg and ".utf8" not in msg
+    assert "read as gb18030" in msg
+
+
+def test_a_title_row_is_shown_and_header_row_suggested(tiny, write):
+    src = write({"products": tiny["products"]})
+    path = src / "products.csv"
+    path.write_text("Product list, December\n\n" + path.read_text(), encoding="utf-8")
+    msg = sn.validate(src, as_of=AS_OF).errors["products"]
+    assert "line 1: 'Product list, December'" in msg and "header_row: 3" in msg
+    tiny["products"].loc[1, "list_price"] = "x"
+    path.write_text("Product list, December\n\n" + tiny["products"].to_csv(index=False),
+                    encoding="utf-8")
+    d = sn.load(src, {"tables": {"products": {"header_row": 3}}})
+    assert d.quarantine[["row", "rule"]].values.tolist() == [[5, "type"]]
+
+
+def test_data_on_a_second_sheet_is_found_and_sheet_suggested(tiny, tmp_path):
+    src = tmp_path / "xl"
+    src.mkdir()
+    tiny["products"].loc[2, "list_price"] = "x"
+    with pd.ExcelWriter(src / "products.xlsx") as xl:
+        pd.DataFrame({"About": ["Exported from the ERP"]}).to_excel(xl, sheet_name="Cover",
+                                                                    index=False)
+        tiny["products"].to_excel(xl, sheet_name="Products 2024", index=False, startrow=3)
+    msg = sn.validate(src, as_of=AS_OF).errors["products"]
+    assert "'Cover' (row 1: 'About')" in msg and "'Products 2024'" in msg
+    assert "sheet: 'Products 2024'" in msg and "header_row" not in msg  # row 4 is its first
+    d = sn.load(src, {"tables": {"products": {"sheet": "Products 2024"}}})
+    assert d.quarantine[["row", "rule"]].values.tolist() == [[7, "type"]]
+    with pd.ExcelWriter(src / "products.xlsx") as xl:  # a title above the header
+        tiny["products"].to_excel(xl, sheet_name="Data", index=False, startrow=2)
+        xl.sheets["Data"]["A1"] = "Products, December"
+    msg = sn.validate(src, as_of=AS_OF).errors["products"]
+    assert "(row 1: 'Products, December')" in msg and "set header_row: 3" in msg
+    d = sn.load(src, {"tables": {"products": {"header_row": 3}}})
+    assert d.quarantine[["row", "rule"]].values.tolist() == [[6, "type"]]
+
+
+def test_reader_messages_are_scrubbed_of_temporary_copies(tiny, write):
+    from salesnb.data.folder import FolderSource
+    from salesnb.data.mapping import load_mapping
+
+    tiny["customers"].loc[0, "city"] = "上海"
+    src = write({"customers": tiny["customers"]}, encoding="gbk")
+    source = FolderSource(src, load_mapping(None))
+    con = duckdb.connect()
+    try:
+        source.register(con, "customers", "raw")
+        (copy,) = source._copies
+        assert Path(copy).exists() and "salesnb-" in copy
+        text = source.scrub(f'IO Error: No files found that match the pattern "{copy}"')
+        assert str(src / "customers.csv") in text and "salesnb-" not in text
+    finally:
+        con.close()
+        source.close()
+
+
+def test_non_numbers_in_a_duckdb_file(tiny, tmp_path):
+    db = tmp_path / "sales.duckdb"
+    orders = tiny["orders"].assign(quantity=[3.0, float("nan"), float("inf"), 10.0])
+    with duckdb.connect(str(db)) as con:
+        con.register("f", pa.Table.from_pandas(orders, preserve_index=False).set_column(
+            7, "quantity", pa.array([3.0, float("nan"), float("inf"), 10.0],
+                                    from_pandas=False)))
+        con.execute("CREATE TABLE orders AS SELECT * FROM f")
+    q = sn.load(db, as_of=AS_OF).quarantine
+    assert q[["row", "rule"]].values.tolist() == [[2, "not_finite"], [3, "not_finite"]]
+
+
+def _reference_scan(data: bytes) -> tuple[int, list[int], int]:
+    """Lines, empty lines and the last line with content, the slow and obvious way."""
+    rows = data.split(b"\n")
+    if rows and rows[-1] == b"":
+        rows = rows[:-1]
+    blank = [i for i, r in enumerate(rows, 1) if r in (b"", b"\r")]
+    content = [i for i, r in enumerate(rows, 1) if r not in (b"", b"\r")]
+    return len(rows), blank, max(content, default=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b"bc", b",", b"\n", b"\r\n", b"\n\n", b"\xc3\xbc",
+                                      b"\xfc", b'"']), max_size=40),
+       block=st.integers(1, 9))
+def test_the_scan_is_the_same_for_any_block_size(data, block):
+    from salesnb.data.csvscan import scan
+
+    raw = b"".join(data)
+    first = raw.find(b"\n") + 1 or len(raw)  # the line break is told from the first block
+    found = scan([raw[:first]] + [raw[i:i + block] for i in range(first, len(raw), block)])
+    lines_, blank, last = _reference_scan(raw)
+    assert (found.lines, found.blank_lines, found.last_content) == (lines_, blank, last)
+    try:
+        raw.decode("utf-8")
+        assert found.utf8
+    except UnicodeDecodeError:
+        assert not found.utf8

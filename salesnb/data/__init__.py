@@ -1,7 +1,9 @@
 """The data foundation.
 
-Schema, column mappings, sources, validation with quarantine, loading, the sample generator
-(``sample``, built on the ``synth`` subpackage).
+Schema, column mappings, sources (a folder of CSV / Parquet / Excel files, a DuckDB file),
+the checks before parsing (``csvscan``: line and field limits; ``encoding``: detection),
+validation with quarantine, loading, the sample generator (``sample``, built on the ``synth``
+subpackage).
 
 Public names are importable from here (``from salesnb.data import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -23,12 +25,14 @@ _EXPORTS: dict[str, list[str]] = {
         'TableMapping', 'Mapping', 'load_mapping', 'normalise_name',
     ],
     'sources': [
-        'Source', 'FolderSource', 'DuckDBSource', 'open_source', 'detect_encoding',
-        'EXTENSIONS', 'first_line',
+        'Source', 'DuckDBSource', 'open_source', 'detect_encoding', 'EXTENSIONS', 'first_line',
     ],
+    'folder': ['FolderSource'],
+    'encoding': ['EncodingGuess', 'guess_encoding'],
+    'csvscan': ['MAX_LINE_BYTES', 'MAX_COLUMNS'],
     'validation': [
         'RULES', 'TableResult', 'validate_table', 'release', 'REVENUE_ABS_TOL',
-        'REVENUE_REL_TOL', 'QUARANTINE_COLUMNS',
+        'REVENUE_REL_TOL', 'QUARANTINE_COLUMNS', 'MAX_ABS',
     ],
     'sample': [
         'DEFAULT_SEED', 'START', 'END', 'TABLE_NAMES', 'COLUMNS', 'generate', 'write_sample',
@@ -37,6 +41,7 @@ _EXPORTS: dict[str, list[str]] = {
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['loader', 'mapping', 'sample', 'schema', 'sources', 'synth', 'validation'],
+    submodules=['csvscan', 'encoding', 'excel', 'folder', 'loader', 'mapping', 'sample',
+                'schema', 'sources', 'synth', 'validation'],
     submod_attrs=_EXPORTS,
 )

@@ -36,13 +36,19 @@ class ValidationReport:
     source : str
         The source validated.
     counts : pandas.DataFrame
-        One row per table: file, rows_read, rows_loaded, rows_quarantined.
+        One row per table: file, rows_read, rows_loaded, rows_quarantined, encoding (how a
+        text file was decoded, e.g. ``utf-8`` or ``cp1252 (detected, 97%)``; ``-`` for
+        Parquet, Excel and databases).
     quarantine : pandas.DataFrame
         One row per broken rule per row: table, file, row, column, rule, value, message.
     errors : dict of str to str
-        Tables that could not be used at all, with the reason.
+        Tables that could not be used at all (missing, unreadable, empty), with the reason.
     skipped : dict of str to list of str
         Checks that could not run per table (e.g. referenced table absent).
+    notes : dict of str to list of str
+        What a person should know per table that is not an error: an encoding guessed
+        without certainty, a numeric column written with decimal commas (with the mapping
+        setting to use).
     """
 
     source: str
@@ -50,6 +56,7 @@ class ValidationReport:
     quarantine: pd.DataFrame
     errors: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -120,7 +127,7 @@ class SalesData:
         return self.report.quarantine
 
     def summary(self) -> pd.DataFrame:
-        """One row per table: rows read, loaded, quarantined, columns and date span.
+        """One row per table: rows read, loaded, quarantined, columns, date span, encoding.
 
         Returns
         -------
@@ -142,6 +149,7 @@ class SalesData:
                 "columns": frame.shape[1],
                 "first_date": first,
                 "last_date": last,
+                "encoding": counts.loc[name, "encoding"] if "encoding" in counts else "-",
             })
         return pd.DataFrame(rows).set_index("table")
 
@@ -293,13 +301,18 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
         src.close()
     counts = pd.DataFrame(
         [{"table": t, "file": r.file, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
-          "rows_quarantined": r.rows_quarantined} for t, r in results.items()],
-        columns=["table", "file", "rows_read", "rows_loaded", "rows_quarantined"])
+          "rows_quarantined": r.rows_quarantined, "encoding": r.encoding}
+         for t, r in results.items()],
+        columns=["table", "file", "rows_read", "rows_loaded", "rows_quarantined", "encoding"])
     parts = [r.quarantine for r in results.values() if not r.quarantine.empty]
     quarantine = (pd.concat(parts, ignore_index=True) if parts
                   else pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+    notes = {t: r.notes for t, r in results.items() if r.notes}
+    for t, extra in src.notes.items():  # notes on tables that turned out unusable
+        if t not in results and extra:
+            notes[t] = list(extra)
     report = ValidationReport(src.location, counts, quarantine, errors,
-                              {t: r.skipped for t, r in results.items() if r.skipped})
+                              {t: r.skipped for t, r in results.items() if r.skipped}, notes)
     return frames, report, src.location, as_of
 
 

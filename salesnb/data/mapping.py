@@ -2,10 +2,13 @@
 
 A mapping is a YAML file (or the same structure as a dict)::
 
-    # options for every table (all optional)
+    # options for every table (all optional; a table's own option wins)
     na_values: ["NA", "n/a"]              # texts that mean "empty"
     date_formats: ["%m/%d/%y %H:%M"]      # extra strptime formats, tried after ISO dates
     encoding: gbk                         # force a text encoding (else detected)
+    decimal: ","                          # decimal comma: 1.234,56 is 1234.56 (default ".")
+    delimiter: ";"                        # CSV field separator (else detected)
+    header_row: 1                         # line / sheet row of the header (else the first)
     tables:
       orders:
         file: online_retail.csv           # file in the source folder (default: orders.*)
@@ -19,9 +22,15 @@ A mapping is a YAML file (or the same structure as a dict)::
         na_values: ["NA"]
         encoding: utf-8
         delimiter: ";"
+        decimal: ","
+        header_row: 3                     # a title and a blank line above the header
+        sheet: Orders                     # Excel: sheet name (or position from 0)
 
 Columns the mapping does not name keep their name; a name that matches a salesnb column up to
-case, spaces and hyphens (``Order ID`` -> ``order_id``) is matched automatically.
+case, spaces and hyphens (``Order ID`` -> ``order_id``) is matched automatically. A target in
+``columns`` must be a column of the table (``discount: disc`` is refused, naming the valid
+columns), or the source name tidied (``Description: description``) to keep an extra column
+under a plain name. ``file`` must stay inside the source folder.
 """
 
 from __future__ import annotations
@@ -32,14 +41,18 @@ from pathlib import Path
 from typing import Any
 
 from salesnb.core.files import read_yaml
+from salesnb.data.encoding import codec_name
 from salesnb.data.schema import TABLES
 from salesnb.errors import MappingError
 
 __all__ = ["TableMapping", "Mapping", "load_mapping", "normalise_name"]
 
-_TABLE_KEYS = {"file", "columns", "values", "drop", "date_formats", "na_values", "encoding",
-               "delimiter", "sheet"}
-_TOP_KEYS = {"tables", "date_formats", "na_values", "encoding"}
+#: Options that may be set for every table at the top level, and per table.
+_SHARED_KEYS = ("date_formats", "na_values", "encoding", "delimiter", "decimal", "header_row")
+_TABLE_KEYS = {"file", "columns", "values", "drop", "sheet", *_SHARED_KEYS}
+_TOP_KEYS = {"tables", *_SHARED_KEYS}
+#: Most lines a header may be below the top of the file (see csvscan.HEAD_LINES).
+_MAX_HEADER_ROW = 100
 
 
 def normalise_name(name: str) -> str:
@@ -76,7 +89,13 @@ class TableMapping:
     delimiter : str, optional
         CSV field separator; detected when not given.
     sheet : str or int, optional
-        Excel sheet; the first when not given.
+        Excel sheet: its name, or its position counting from 0; the first when not given.
+    decimal : {".", ","}
+        Decimal separator of numbers written as text. With ``","``, ``1.234,56`` is read as
+        1234.56 (dots, spaces and apostrophes group thousands).
+    header_row : int, optional
+        Line (CSV) or row (Excel) of the header, counting from 1; lines above it (a title)
+        are ignored. The first non-empty line when not given.
     """
 
     file: str | None = None
@@ -88,6 +107,8 @@ class TableMapping:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
+    decimal: str = "."
+    header_row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,56 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     raise MappingError(f"{where}: expected a text or a list of texts, got {value!r}")
 
 
+def _option(raw: dict[str, Any], top: dict[str, Any], key: str) -> Any:
+    """A table's own option, else the top-level one."""
+    return raw[key] if raw.get(key) is not None else top.get(key)
+
+
+def _checked_options(where: str, encoding: Any, delimiter: Any, decimal: Any,
+                     header_row: Any) -> tuple[str | None, str | None, str, int | None]:
+    """Check the reading options; return them typed."""
+    if encoding is not None:
+        try:
+            codec_name(str(encoding))
+        except LookupError:
+            raise MappingError(f"{where}.encoding: unknown encoding {encoding!r}; use a name "
+                               "such as utf-8, cp1252, latin-1, gb18030, big5, shift_jis") from None
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
+                                  or delimiter in "\"\r\n"):
+        raise MappingError(f"{where}.delimiter: expected one character such as ',' ';' '|' or "
+                           f"a tab written \"\\t\", got {delimiter!r}")
+    decimal = "." if decimal is None else decimal
+    if decimal not in (".", ","):
+        raise MappingError(f"{where}.decimal: expected '.' or ',', got {decimal!r}")
+    if decimal == "," and delimiter == ",":
+        raise MappingError(f"{where}: decimal ',' needs another delimiter (e.g. ';')")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or not 1 <= header_row <= _MAX_HEADER_ROW):
+        raise MappingError(f"{where}.header_row: expected the header's line number, from 1 to "
+                           f"{_MAX_HEADER_ROW}, got {header_row!r}")
+    return (str(encoding) if encoding is not None else None, delimiter, decimal, header_row)
+
+
+def _checked_columns(where: str, table: str, columns: Any) -> dict[str, str]:
+    """Check ``columns``: 'source: salesnb name' pairs whose targets the table knows."""
+    if not isinstance(columns, dict):
+        raise MappingError(f"{where}.columns: expected 'source name: salesnb name' pairs")
+    columns = {str(k): str(v) for k, v in columns.items()}
+    known = TABLES[table].column_names
+    unknown = {k: v for k, v in columns.items() if v not in known and v != normalise_name(k)}
+    if unknown:
+        pairs = ", ".join(f"'{k}: {v}'" for k, v in unknown.items())
+        raise MappingError(f"{where}.columns: {pairs}: not a column of {table}; {table} columns "
+                           f"are: {', '.join(known)} (a column left out of 'columns' keeps its "
+                           "own name)")
+    targets = list(columns.values())
+    dup = sorted({t for t in targets if targets.count(t) > 1})
+    if dup:
+        raise MappingError(f"{where}.columns: several source columns map to {dup}; "
+                           "map exactly one source column to each salesnb column")
+    return columns
+
+
 def _table_mapping(table: str, raw: Any, top: dict[str, Any], origin: str) -> TableMapping:
     where = f"mapping {origin}, tables.{table}"
     if raw is None:
@@ -122,32 +193,34 @@ def _table_mapping(table: str, raw: Any, top: dict[str, Any], origin: str) -> Ta
     if unknown:
         raise MappingError(f"{where}: unknown option(s) {sorted(unknown)}; "
                            f"allowed: {sorted(_TABLE_KEYS)}")
-    columns = raw.get("columns") or {}
-    if not isinstance(columns, dict):
-        raise MappingError(f"{where}.columns: expected 'source name: salesnb name' pairs")
-    columns = {str(k): str(v) for k, v in columns.items()}
-    targets = list(columns.values())
-    dup = sorted({t for t in targets if targets.count(t) > 1})
-    if dup:
-        raise MappingError(f"{where}.columns: several source columns map to {dup}; "
-                           "map exactly one source column to each salesnb column")
+    columns = _checked_columns(where, table, raw.get("columns") or {})
     values = raw.get("values") or {}
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise MappingError(f"{where}.values: expected 'column: {{source value: salesnb value}}'")
     values = {str(col): {str(k).strip().lower(): str(v) for k, v in codes.items()}
               for col, codes in values.items()}
     sheet = raw.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (int, str))):
+        raise MappingError(f"{where}.sheet: expected a sheet name or its position from 0, "
+                           f"got {sheet!r}")
+    file = raw.get("file")
+    if file is not None and (not isinstance(file, str) or not file.strip()):
+        raise MappingError(f"{where}.file: expected a file name, got {file!r}")
+    encoding, delimiter, decimal, header_row = _checked_options(
+        where, *(_option(raw, top, k) for k in ("encoding", "delimiter", "decimal",
+                                                 "header_row")))
     return TableMapping(
-        file=str(raw["file"]) if raw.get("file") is not None else None,
+        file=file,
         columns=columns,
         values=values,
         drop=_str_list(raw.get("drop"), f"{where}.drop"),
-        date_formats=_str_list(raw.get("date_formats", top.get("date_formats")),
-                               f"{where}.date_formats"),
-        na_values=_str_list(raw.get("na_values", top.get("na_values")), f"{where}.na_values"),
-        encoding=raw.get("encoding", top.get("encoding")),
-        delimiter=raw.get("delimiter"),
-        sheet=sheet if isinstance(sheet, (int, str)) else None,
+        date_formats=_str_list(_option(raw, top, "date_formats"), f"{where}.date_formats"),
+        na_values=_str_list(_option(raw, top, "na_values"), f"{where}.na_values"),
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        decimal=decimal,
+        header_row=header_row,
     )
 
 
@@ -167,8 +240,9 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping | None) -> Mappi
     Raises
     ------
     MappingError
-        When the file is missing, is not valid YAML, names an unknown table or option, or maps
-        two source columns to one salesnb column.
+        When the file is missing, is not valid YAML, names an unknown table, option or target
+        column, sets an unknown encoding or an invalid separator, or maps two source columns
+        to one salesnb column.
     """
     if mapping is None:
         return Mapping()
@@ -195,9 +269,13 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping | None) -> Mappi
     if bad:
         raise MappingError(f"mapping {origin}: unknown table(s) {bad}; "
                            f"salesnb tables are: {', '.join(TABLES)}")
-    top = {k: mapping.get(k) for k in ("date_formats", "na_values", "encoding")}
+    top = {k: mapping.get(k) for k in _SHARED_KEYS}
+    _checked_options(f"mapping {origin}", *(top[k] for k in ("encoding", "delimiter", "decimal",
+                                                            "header_row")))
+    _str_list(top["date_formats"], f"mapping {origin}, date_formats")
+    _str_list(top["na_values"], f"mapping {origin}, na_values")
     built = {name: _table_mapping(name, opts, top, origin) for name, opts in tables.items()}
     for name in TABLES:
-        if name not in built and any(top.values()):
+        if name not in built and any(v is not None for v in top.values()):
             built[name] = _table_mapping(name, {}, top, origin)
     return Mapping(tables=built, origin=origin)

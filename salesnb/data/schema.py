@@ -104,6 +104,9 @@ class TableSpec:
         Check ``revenue == quantity * unit_price * (1 - discount)`` within a tolerance.
     date_order : tuple of (str, str)
         Pairs ``(earlier, later)``: when both are set, ``later`` must not precede ``earlier``.
+    hierarchy : tuple of (str, str), optional
+        ``(key, parent)`` columns of a tree (a rep and their manager): a row whose parent
+        chain comes back to it (a rep managing themselves, or a cycle) is quarantined.
     """
 
     name: str
@@ -113,6 +116,7 @@ class TableSpec:
     foreign_keys: tuple[ForeignKey, ...] = ()
     revenue_check: bool = False
     date_order: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    hierarchy: tuple[str, str] | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -161,6 +165,7 @@ REPS = TableSpec(
     ),
     key=("rep_id",),
     foreign_keys=(ForeignKey("manager_id", "reps", "rep_id"),),
+    hierarchy=("rep_id", "manager_id"),
 )
 
 PRODUCTS = TableSpec(

@@ -8,35 +8,45 @@ source (a PostgreSQL URL, a warehouse) only has to implement :meth:`Source._raw_
 
 Row numbers
 -----------
-For CSV and Excel files ``_row`` is the line / sheet row a person sees when opening the file
-(the header is row 1, the first data row is row 2). For Parquet files and database tables it is
-the record number, counting from 1.
+For CSV files ``_row`` is the line the record starts on, as a text editor numbers lines
+(the header is usually line 1; blank lines and quoted line breaks are counted). For Excel
+files it is the sheet row Excel shows. For Parquet files and database tables it is the record
+number, counting from 1.
+
+This module holds the file I/O primitives (reading blocks, decoding, transcoding); the folder
+source itself is :class:`salesnb.data.folder.FolderSource` (also importable from here).
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from salesnb.core.sql import quote_ident, quote_literal
+from salesnb.data.csvscan import CSV_RULE, CSV_VALUE, ReadProblem, Scan, scan
+from salesnb.data.encoding import EncodingGuess, bom_encoding, guess_encoding
 from salesnb.data.mapping import Mapping, TableMapping, normalise_name
 from salesnb.data.schema import TABLES
 from salesnb.errors import MappingError, SourceError, TableError
 from salesnb.paths import resolve_path
 
+if TYPE_CHECKING:
+    from salesnb.data.folder import FolderSource
+
 __all__ = ["Source", "FolderSource", "DuckDBSource", "open_source", "detect_encoding",
-           "EXTENSIONS", "first_line"]
+           "EXTENSIONS", "first_line", "RESERVED"]
 
 #: File types a folder source reads, in order of preference.
 EXTENSIONS = (".parquet", ".csv", ".tsv", ".txt", ".xlsx")
-_SAMPLE_BYTES = 1 << 20
-_FALLBACK_ENCODINGS = ("utf-8", "gb18030", "cp1252", "latin-1")
+#: Raw columns a source may add besides the file's own: the row number and CSV-level problems.
+RESERVED = ("_row", CSV_RULE, CSV_VALUE)
+_BLOCK = 1 << 20
 
 
 def first_line(exc: BaseException) -> str:
@@ -64,34 +74,154 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _decodes(path: Path, encoding: str, limit: int | None = None) -> bool:
+def read_blocks(path: Path, size: int = _BLOCK) -> Iterator[bytes]:
+    """Yield the bytes of ``path`` in blocks of ``size``.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    size : int, default 1 MiB
+        Block size.
+    """
+    with path.open("rb") as fh:
+        while block := fh.read(size):
+            yield block
+
+
+def read_head(path: Path, size: int = 16) -> bytes:
+    """The first ``size`` bytes of ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    size : int, default 16
+        Bytes to read.
+    """
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def open_text(path: Path, encoding: str) -> IO[str]:
+    """Open ``path`` as text for the ``csv`` module (no newline translation, strict decoding).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    encoding : str
+        Its encoding.
+    """
+    return path.open("r", encoding=encoding, newline="", errors="strict")
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading bytes (an Excel workbook).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    """
+    return path.open("rb")
+
+
+def transcode(path: Path, encoding: str, out: Path) -> Path:
+    """Copy ``path`` to ``out`` as UTF-8, streaming; line breaks are kept as they are.
+
+    Parameters
+    ----------
+    path : Path
+        The file, in ``encoding``.
+    encoding : str
+        Its encoding.
+    out : Path
+        The UTF-8 copy to write.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    ReadProblem
+        With the line of the first bytes that do not decode.
+    """
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    read = 0
+    line = 1
+    with out.open("w", encoding="utf-8", newline="") as dst:
+        for block in read_blocks(path):
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                bad = block[max(exc.start, 0):max(exc.start, 0) + 4]
+                raise ReadProblem(line + block.count(b"\n", 0, max(exc.start, 0)),
+                                  f"bytes {bad!r} do not decode as {encoding}",
+                                  "set the file's encoding with 'encoding:' in a mapping") \
+                    from None
+            line += text.count("\n")
+            dst.write(text)
+        dst.write(decoder.decode(b"", final=True))
+    return out
+
+
+def scan_file(path: Path) -> Scan:
+    """Scan ``path``'s bytes once (see :func:`salesnb.data.csvscan.scan`).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    """
+    return scan(read_blocks(path))
+
+
+def guess_file_encoding(path: Path, found: Scan) -> EncodingGuess:
+    """The encoding of a scanned file: its byte-order mark, UTF-8, or detected.
+
+    Parameters
+    ----------
+    path : Path
+        The file (for its first bytes).
+    found : Scan
+        What :func:`scan_file` found.
+    """
+    bom = bom_encoding(read_head(path, 4))
+    if bom:
+        return EncodingGuess(bom, "bom")
+    if found.utf8:
+        return EncodingGuess("utf-8", "utf-8")
+    lines = [line for line in found.sample.split(b"\n") if line]
+    utf8 = [line for line in lines if _is_utf8(line)]
+    if lines and len(utf8) >= len(lines) / 2:  # mostly UTF-8, some lines in another encoding
+        return EncodingGuess("utf-8", "mixed", 0.0, True, ("cp1252",),
+                             utf8[0].decode("utf-8").strip()[:80])
+    return guess_encoding(found.sample, lines[0] if lines else b"")
+
+
+def _is_utf8(data: bytes) -> bool:
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(_SAMPLE_BYTES):
-                decoder.decode(chunk)
-                read += len(chunk)
-                if limit is not None and read >= limit:
-                    return True
-            decoder.decode(b"", final=True)
+        data.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
 
 
-def detect_encoding(path: str | Path, *, whole_file: bool = False) -> str:
+def detect_encoding(path: str | Path, *, whole_file: bool = True) -> str:
     """Guess the text encoding of a CSV export.
 
-    UTF-8 (with or without a byte-order mark) is tried first, then GB18030 (a superset of GBK,
-    what Excel writes in Chinese locales), then Windows-1252 and Latin-1.
+    A byte-order mark decides; then UTF-8 if every byte decodes; else charset-normalizer
+    ranks the candidates (see :mod:`salesnb.data.encoding`).
 
     Parameters
     ----------
     path : path
         The file.
-    whole_file : bool, default=False
-        Decode the whole file instead of its first megabyte (slower, certain).
+    whole_file : bool, default=True
+        Kept for compatibility: the whole file is always scanned (a GBK character may first
+        appear on the last line), in one cheap pass.
 
     Returns
     -------
@@ -99,21 +229,7 @@ def detect_encoding(path: str | Path, *, whole_file: bool = False) -> str:
         A Python codec name.
     """
     path = Path(path)
-    limit = None if whole_file else _SAMPLE_BYTES
-    for enc in _FALLBACK_ENCODINGS:
-        if _decodes(path, enc, limit):
-            return enc
-    return "latin-1"  # pragma: no cover - latin-1 decodes any bytes
-
-
-def _transcode(path: Path, encoding: str, out_dir: Path) -> Path:
-    """Copy ``path`` to UTF-8 in ``out_dir`` (streaming) and return the copy's path."""
-    out = out_dir / (path.stem + ".utf8" + path.suffix)
-    with path.open("r", encoding=encoding, newline="") as src, \
-            out.open("w", encoding="utf-8", newline="") as dst:
-        while block := src.read(_SAMPLE_BYTES):
-            dst.write(block)
-    return out
+    return guess_file_encoding(path, scan_file(path)).encoding
 
 
 class Source(ABC):
@@ -125,12 +241,23 @@ class Source(ABC):
         What the user passed (folder, file), for messages.
     mapping : Mapping
         Renames and recodes applied on read.
+
+    Attributes
+    ----------
+    extra_columns : dict of str to list of str
+        Source columns kept per table that are not part of the data model.
+    encodings : dict of str to EncodingGuess
+        How each text file was decoded.
+    notes : dict of str to list of str
+        What a person should know about a table that is not an error (an unsure encoding).
     """
 
     def __init__(self, location: str, mapping: Mapping) -> None:
         self.location = location
         self.mapping = mapping
         self.extra_columns: dict[str, list[str]] = {}
+        self.encodings: dict[str, EncodingGuess] = {}
+        self.notes: dict[str, list[str]] = {}
 
     @abstractmethod
     def available(self) -> dict[str, str]:
@@ -147,6 +274,29 @@ class Source(ABC):
         if table not in found:
             raise self.missing(table)
         return found[table]
+
+    def encoding_of(self, table: str) -> str:
+        """How ``table`` was decoded (``"utf-8"``, ``"cp1252 (detected, 97%)"``), or ``"-"``."""
+        guess = self.encodings.get(table)
+        return guess.describe() if guess else "-"
+
+    def explain(self, table: str, wanted: list[str]) -> tuple[str, str | None] | None:
+        """What the file holds when ``wanted`` columns are missing or it has no rows.
+
+        Returns ``(what was found, a setting that may fix it or None)``, or None when there
+        is nothing to add.
+        """
+        return None
+
+    def scrub(self, text: str) -> str:
+        """``text`` (a reader's message) with paths of temporary copies replaced by the user's.
+
+        Parameters
+        ----------
+        text : str
+            A message that may name a file.
+        """
+        return text
 
     def missing(self, table: str) -> TableError:
         """Return the error for a table this source does not hold."""
@@ -166,10 +316,10 @@ class Source(ABC):
         Raises
         ------
         TableError
-            When the table is missing or cannot be read at all.
+            When the table is missing or cannot be read at all, or two of its columns end up
+            with the same name.
         MappingError
-            When the mapping names columns the file does not have, or two columns end up with
-            the same name.
+            When the mapping names columns the file does not have.
         """
         where = self.describe(table)
         tmap = self.mapping.for_table(table)
@@ -177,12 +327,25 @@ class Source(ABC):
         try:
             cols = [d[0] for d in con.sql(f"DESCRIBE {raw_sql}").fetchall()]
         except duckdb.Error as exc:
-            raise TableError(table, where, f"cannot be read ({first_line(exc)})",
+            raise TableError(table, where, f"cannot be read ({self.scrub(first_line(exc))})",
                              "check that the file is a valid CSV/Parquet/Excel export") from None
-        select, extra = _mapped_select(table, where, [c for c in cols if c != "_row"], tmap)
+        try:
+            select, extra = _mapped_select(table, where,
+                                           [c for c in cols if c not in RESERVED], tmap)
+        except MappingError as exc:
+            enc = self.encoding_of(table)
+            if enc == "-":
+                raise
+            raise MappingError(f"{exc} (the file was read as {enc})") from None
+        except TableError as exc:
+            enc = self.encoding_of(table)
+            if enc != "-":
+                exc = TableError(table, where, f"{exc.problem} (read as {enc})", exc.fix)
+            raise exc from None
         self.extra_columns[table] = extra
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT _row, {select} "
-                    f"FROM ({raw_sql})")
+        passed = "".join(f", {quote_ident(c)}" for c in RESERVED[1:] if c in cols)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(view)} AS SELECT _row, {select}"
+                    f"{passed} FROM ({raw_sql})")
         return where
 
     def safer_read(self, table: str) -> bool:
@@ -215,9 +378,9 @@ def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
         else:
             name = col
         if name in out:
-            raise MappingError(
-                f"{table} ({where}): columns {out[name]!r} and {col!r} both become {name!r}; "
-                "rename or drop one of them in the mapping")
+            raise TableError(table, where, f"columns {out[name]!r} and {col!r} both become "
+                             f"{name!r}", "rename or drop one of them in the mapping "
+                             f"('tables: {{{table}: {{drop: [{col!r}]}}}}')")
         out[name] = col
     parts = []
     for name, col in out.items():
@@ -230,125 +393,6 @@ def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
         parts.append(f"{expr} AS {quote_ident(name)}")
     extra = [n for n in out if n not in known]
     return ", ".join(parts), extra
-
-
-class FolderSource(Source):
-    """A folder holding one file per table (``orders.csv``, ``reps.parquet``, ``leads.xlsx``).
-
-    CSV files are read by DuckDB with every column as text (so a bad value quarantines a row
-    instead of failing the file); separators are detected. Non-UTF-8 files (GBK, Windows-1252)
-    are converted to UTF-8 in a temporary folder first. Excel files are read with openpyxl.
-    """
-
-    def __init__(self, folder: str | Path, mapping: Mapping) -> None:
-        super().__init__(str(folder), mapping)
-        self.folder = Path(folder)
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._files = self._find_files()
-        self._serial: set[str] = set()
-
-    def _find_files(self) -> dict[str, Path]:
-        files: dict[str, Path] = {}
-        entries = {p.name.lower(): p for p in self.folder.iterdir()}
-        for table in TABLES:
-            tmap = self.mapping.for_table(table)
-            if tmap.file:
-                path = self.folder / tmap.file
-                if not path.exists():
-                    raise TableError(table, str(path), "the file named in the mapping does "
-                                     "not exist", "correct 'file:' in the mapping")
-                files[table] = path
-                continue
-            hits = [entries[table + ext] for ext in EXTENSIONS if table + ext in entries]
-            if table in entries and entries[table].is_dir():
-                hits.append(entries[table])
-            if len(hits) > 1:
-                raise TableError(table, str(self.folder), "several files could hold this "
-                                 f"table: {', '.join(p.name for p in hits)}",
-                                 "keep one of them, or name it with 'file:' in a mapping")
-            if hits:
-                files[table] = hits[0]
-        return files
-
-    def available(self) -> dict[str, str]:
-        """Return ``{table: file path}`` for the tables found in the folder."""
-        return {t: str(p) for t, p in self._files.items()}
-
-    def _tmpdir(self) -> Path:
-        if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="salesnb-")
-        return Path(self._tmp.name)
-
-    def _raw_relation(self, con: duckdb.DuckDBPyConnection, table: str, where: str,
-                      tmap: TableMapping) -> str:
-        path = self._files[table]
-        if path.is_dir():
-            return (f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
-                    f"FROM read_parquet({quote_literal(str(path / '*.parquet'))}, "
-                    "file_row_number=true)")
-        if path.stat().st_size == 0:
-            raise TableError(table, where, "the file is empty",
-                             "export the table again with a header row")
-        suffix = path.suffix.lower()
-        if suffix == ".parquet":
-            return (f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
-                    f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)")
-        if suffix == ".xlsx":
-            return self._excel(con, table, path, tmap)
-        return self._csv(con, table, path, tmap)
-
-    def _csv(self, con: duckdb.DuckDBPyConnection, table: str, path: Path,
-             tmap: TableMapping) -> str:
-        # The whole file is checked: a GBK character may first appear on the last line.
-        encoding = tmap.encoding or detect_encoding(path, whole_file=True)
-        if codecs.lookup(encoding).name != "utf-8":
-            path = _transcode(path, encoding, self._tmpdir())
-        opts = ["all_varchar=true", "header=true", "null_padding=true"]
-        if table in self._serial:
-            opts.append("parallel=false")  # needed for quoted line breaks with null_padding
-        if tmap.delimiter:
-            opts.append(f"delim={quote_literal(tmap.delimiter)}")
-        elif path.suffix.lower() == ".tsv":
-            opts.append("delim='\\t'")
-        sql = (f"SELECT (row_number() OVER () + 1)::BIGINT AS _row, * "
-               f"FROM read_csv({quote_literal(str(path))}, {', '.join(opts)})")
-        try:
-            con.sql(f"DESCRIBE {sql}").fetchall()
-        except duckdb.Error as exc:
-            raise TableError(table, str(path), f"cannot be read as CSV ({first_line(exc)})",
-                             "check the separator and quoting, or set 'delimiter:' in a "
-                             "mapping") from None
-        return sql
-
-    def safer_read(self, table: str) -> bool:
-        """Read ``table``'s CSV file with the serial reader (handles quoted line breaks)."""
-        path = self._files.get(table)
-        if path is None or table in self._serial or path.suffix.lower() in (".parquet",
-                                                                               ".xlsx"):
-            return False
-        self._serial.add(table)
-        return True
-
-    def _excel(self, con: duckdb.DuckDBPyConnection, table: str, path: Path,
-               tmap: TableMapping) -> str:
-        try:
-            frame = pd.read_excel(path, sheet_name=tmap.sheet if tmap.sheet is not None else 0,
-                                  dtype=str, keep_default_na=False, na_values=[""])
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise TableError(table, str(path), f"cannot be read as Excel ({first_line(exc)})",
-                             "save it again as .xlsx, or export it as CSV") from None
-        frame.columns = [str(c) for c in frame.columns]
-        frame = frame.astype(object).where(frame.notna(), None)
-        frame.insert(0, "_row", range(2, len(frame) + 2))
-        name = f"_excel_{table}"
-        con.register(name, frame)
-        return f"SELECT * FROM {quote_ident(name)}"
-
-    def close(self) -> None:
-        """Delete the temporary UTF-8 copies, if any."""
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
 
 
 class DuckDBSource(Source):
@@ -403,6 +447,8 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
     SourceError
         When the path does not exist or is not a kind salesnb reads.
     """
+    from salesnb.data.folder import FolderSource
+
     if isinstance(source, Source):
         return source
     text = str(source)
@@ -420,3 +466,12 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
         return DuckDBSource(path, mapping)
     raise SourceError(f"{path} is a single file; pass the folder that holds it (tables are "
                       "files named after them, e.g. orders.csv) or a .duckdb file")
+
+
+def __getattr__(name: str) -> Any:
+    """``FolderSource`` lives in :mod:`salesnb.data.folder` (which builds on this module)."""
+    if name == "FolderSource":
+        from salesnb.data.folder import FolderSource
+
+        return FolderSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
