@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,7 +73,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Execute report notebooks with papermill into a dated run folder: executed "
                     "notebooks, an HTML page each (code hidden), index.html and manifest.json. "
                     "outputs/latest moves only when every notebook succeeded. Exit status: 0 ok, "
-                    "1 a notebook failed, 2 bad arguments, 130 interrupted.")
+                    "1 a notebook failed (kept as <run>-failed), 2 bad arguments or an unusable "
+                    "--out (a file, read-only, full disk; nothing is left behind), 130 "
+                    "interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (kept as <run>-interrupted; "
+                    "every kernel is stopped).")
     r.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="catalog name (00_data_quality or data_quality) or .ipynb path")
     r.add_argument("--all", action="store_true", dest="run_all", help="run every report")
@@ -81,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
                    metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
     r.add_argument("-f", "--param-file", type=Path, default=None,
                    help="YAML file of parameters (flags win)")
-    r.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/)")
+    r.add_argument("--out", type=Path, default=None,
+                   help="output folder, relative to the current folder (default: outputs/)")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel (default: 1)")
     r.add_argument("--timeout", type=int, default=None,
                    help="seconds a cell may run before its kernel is stopped (default: 600)")
@@ -130,6 +135,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress)
     if result.status == "ok":
         print(f"reports: {result.run_dir / 'index.html'}")
+    elif result.status == "interrupted":  # one line: the user asked for it
+        name = signal.Signals(result.signum or signal.SIGINT).name
+        print(f"salesnb run: interrupted by {name}; every kernel stopped, partial run kept in "
+              f"{result.run_dir}; the previous good report is untouched", file=sys.stderr)
     else:
         print(f"salesnb run: {result.status}; the previous good report is untouched\n"
               f"{result.failure_message()}", file=sys.stderr)
@@ -184,6 +193,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for table, notes in report.skipped.items():
         for note in notes:
             print(f"skipped check on {table}: {note}")
+    for table, notes in report.notes.items():  # e.g. an unsure encoding, decimal commas
+        for note in notes:
+            print(f"note on {table}: {note}")
     q = report.quarantine
     if not q.empty:
         print("\nquarantined rows by rule (a row may break several rules):")

@@ -15,12 +15,12 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from salesnb.errors import SourceError
+from salesnb.errors import SalesnbError, SourceError
 
 # OUTPUTS_DIR is computed when read (module __getattr__): the current folder may change
 __all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR",  # noqa: F822
            "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "SOURCE_CHECKOUT", "BUNDLE",
-           "outputs_dir", "resolve_path", "artifact_path"]
+           "outputs_dir", "resolve_path", "artifact_path", "export_name_problem"]
 
 #: Folder of the package's bundled notebooks and data inside an installed wheel.
 BUNDLE = "_bundle"
@@ -79,6 +79,34 @@ def __getattr__(name: str) -> Path:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def export_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the file name of a report's export, or None when it can.
+
+    An export stays in its run folder: the name is a plain file name (``actions.xlsx``), with
+    no folder part (``a/b.xlsx``, ``../x.csv``, ``/tmp/x.csv``, ``~/x.csv``), not ``.`` or
+    ``..``, not hidden (``.x.csv``) and without control characters.
+
+    Parameters
+    ----------
+    name : str
+        The name a parameter gave.
+
+    Returns
+    -------
+    str or None
+        A short reason (for an error message), or None for an allowed name.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return "it is empty"
+    if "/" in name or "\\" in name or name != Path(name).name or Path(name).is_absolute():
+        return "it has a folder part"
+    if name.startswith((".", "~")):
+        return "it starts with '.' or '~'"
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        return "it has control characters"
+    return None
+
+
 def artifact_path(name: str) -> Path | None:
     """Where a report writes a file it exports (e.g. a list for reps), or None.
 
@@ -89,18 +117,34 @@ def artifact_path(name: str) -> Path | None:
     Parameters
     ----------
     name : str
-        File name of the export (e.g. ``"bonus_payouts.xlsx"``).
+        File name of the export (e.g. ``"bonus_payouts.xlsx"``): a plain file name, never a
+        path (see :func:`export_name_problem`).
 
     Returns
     -------
     pathlib.Path or None
         The file's path in the run folder (which is created), or None outside a run.
+
+    Raises
+    ------
+    SalesnbError
+        When ``name`` is not a plain file name (it would land outside the run folder).
     """
+    problem = export_name_problem(name)
+    if problem is not None:
+        raise SalesnbError(f"export file name {name!r} is refused: {problem}; give a plain "
+                           "file name such as 'actions.xlsx' (it is written into the run "
+                           "folder)")
     folder = os.environ.get(ARTIFACTS_ENV)
     if not folder:
         return None
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    return Path(folder) / name
+    base = Path(folder).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / name
+    if target.resolve().parent != base:  # e.g. a symlink planted in the run folder
+        raise SalesnbError(f"export file name {name!r} is refused: it leads outside the run "
+                           f"folder {base}")
+    return target
 
 
 def resolve_path(path: str | Path) -> Path:

@@ -55,3 +55,13 @@ def test_as_of_must_be_a_day(tiny, write, capsys):
         main(["validate", str(write(tiny)), "--as-of", "2025-13-01"])
     assert err.value.code == 2
     assert "date='2025-13-01' is not a day; write it like 2025-12-31" in capsys.readouterr().err
+
+
+def test_validate_prints_the_notes_on_how_to_fix(tiny, tmp_path, capsys):
+    src = tmp_path / "dec"
+    src.mkdir()
+    tiny["products"].assign(list_price=["1.234,56", "25,5", "0,99"]).to_csv(
+        src / "products.csv", sep=";", index=False)
+    assert main(["validate", str(src), "--as-of", str(AS_OF)]) == 1
+    out = capsys.readouterr().out
+    assert "note on products:" in out and "decimal: ','" in out

@@ -33,8 +33,10 @@ from salesnb.cli import main
 from salesnb.core.fmt import code, escape, no_html
 from salesnb.data.sample import write_sample
 from salesnb.data.schema import TABLES
+from salesnb.errors import SourceError
 from salesnb.paths import ARTIFACTS_ENV
-from salesnb.report.runner import NotebookRun, _header, _write_index, plan_runs, run_reports
+from salesnb.report.pages import header, write_index
+from salesnb.report.runner import NotebookRun, plan_runs, run_reports
 
 #: HTML payloads: a script, an event handler on an element, an attribute break-out.
 HTML_PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
@@ -185,13 +187,11 @@ def refused_run(poisoned, tmp_path_factory):
     per = out / "params.yaml"
     per.write_text(
         "notebooks:\n"
-        f"  02_sales_forecast: {{series_file: 's{HTML_PAYLOADS[1]}.csv'}}\n"
         f"  04_product_region: {{region: '{HTML_PAYLOADS[0]}', category: "
         f"'{HTML_PAYLOADS[1]}'}}\n"
-        f"  05_rep_assessment: {{period: '{HTML_PAYLOADS[2]}', plan_file: "
-        f"'{HTML_PAYLOADS[1]}.yaml'}}\n", encoding="utf-8")
-    runs = plan_runs(["02_sales_forecast", "04_product_region", "05_rep_assessment"],
-                     param_file=per, source=str(poisoned))
+        f"  05_rep_assessment: {{period: '{HTML_PAYLOADS[2]}'}}\n", encoding="utf-8")
+    runs = plan_runs(["04_product_region", "05_rep_assessment"], param_file=per,
+                     source=str(poisoned))
     return run_reports(runs, out=out, jobs=2)
 
 
@@ -233,11 +233,18 @@ def test_the_header_shows_parameter_values_as_text(report_run):
 def test_refused_parameters_are_reported_as_text(refused_run):
     assert refused_run.status == "failed"
     failed = {n.name for n in refused_run.notebooks if n.status == "failed"}
-    assert {"02_sales_forecast", "05_rep_assessment"} <= failed
+    assert "05_rep_assessment" in failed
     for page in _pages(refused_run):
         assert live_markup(page.read_text(encoding="utf-8")) == [], page.name
     index = (refused_run.run_dir / "index.html").read_text(encoding="utf-8")
     assert any(p in index for p in ESCAPED)  # the error names the value, escaped
+
+
+def test_input_files_named_like_payloads_are_refused_before_any_kernel(poisoned):
+    for name, value in (("series_file", f"s{HTML_PAYLOADS[1]}.csv"),
+                        ("plan_file", f"{HTML_PAYLOADS[1]}.yaml")):
+        with pytest.raises(SourceError, match="does not exist"):
+            plan_runs(run_all=True, params={name: value}, source=str(poisoned))
 
 
 # --------------------------------------------------------------------------- HTML, units
@@ -315,7 +322,7 @@ def test_the_header_escapes_parameter_values():
         "source": "/tmp/data", "region": HTML_PAYLOADS[0], "category": HTML_PAYLOADS[1],
         "actions_file": HTML_PAYLOADS[2], "regions": list(HTML_PAYLOADS)})
     fp = {"path": f"/tmp/{HTML_PAYLOADS[1]}", "sha256": "ab" * 32}
-    page = markdown_html(_header(run, "2026-01-01T000000", fp))
+    page = markdown_html(header(run, "2026-01-01T000000", fp))
     assert live_markup(page) == []
     assert page.count("&lt;script&gt;alert(1)") >= 2
 
@@ -329,7 +336,7 @@ def test_the_index_page_escapes_titles_errors_and_file_names(tmp_path):
     manifest = {"status": "failed", "started": "2026-01-01T00:00:00", "seconds": 1.0,
                 "source": {"path": f"/x/{HTML_PAYLOADS[2]}", "sha256": "0" * 64},
                 "versions": {"salesnb": "0"}}
-    _write_index(tmp_path, HTML_PAYLOADS[0], manifest, runs)
+    write_index(tmp_path, HTML_PAYLOADS[0], manifest, runs)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert live_markup(page) == []
     assert 'href="javascript:' not in page  # a file name is a relative link, never a scheme

@@ -257,7 +257,7 @@ def test_section_lines_follow_the_headings(tmp_path):
 
 
 def _run_and_stop(args: list[str], busy, *, env: dict[str, str] | None = None) -> str:
-    """Start ``salesnb run ARGS``, SIGTERM it once ``busy()`` holds; exit 130, quietly."""
+    """Start ``salesnb run ARGS``, SIGTERM it once ``busy()`` holds; exit 143, quietly."""
     proc = subprocess.Popen([sys.executable, "-m", "salesnb.cli", "run", *args],
                             stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     deadline = time.time() + 120
@@ -266,7 +266,7 @@ def _run_and_stop(args: list[str], busy, *, env: dict[str, str] | None = None) -
     time.sleep(2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=90)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 143, err
     assert "Traceback" not in err and "Kernel died" not in err and "Task " not in err, err
     return err
 
@@ -289,7 +289,7 @@ def test_interrupted_run_leaves_latest_intact(nbs, tmp_path):
     good = run_reports(plan_runs([str(nbs["ok"])]), out=out)
     err = _run_and_stop([str(nbs["slow"]), "--out", str(out)],
                         lambda: any(out.glob(".tmp-*/slow.ipynb")))
-    assert "slow: interrupted" in err
+    assert "interrupted by SIGTERM" in err
     assert _latest(out) == good.run_dir.name
     assert any(p.name.endswith("-interrupted") for p in out.iterdir())
     assert not any(out.glob(".tmp-*"))

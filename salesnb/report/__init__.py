@@ -15,6 +15,6 @@ _EXPORTS: dict[str, list[str]] = {
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=['catalog', 'params', 'widgets', 'runner', 'reporting', 'progress', 'execute',
-                'engine'],
+                'engine', 'runfolder', 'pages'],
     submod_attrs=_EXPORTS,
 )

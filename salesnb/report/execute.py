@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,7 @@ from salesnb.paths import ARTIFACTS_ENV, HEADLESS_ENV
 from salesnb.report.progress import sections
 
 __all__ = ["Emit", "execute", "kernel_folder", "kernel_config", "worker_init",
-           "execute_in_worker"]
+           "execute_in_worker", "descendants"]
 
 #: Receives the events of a run (tuples whose first item is the kind).
 Emit = Callable[[tuple[Any, ...]], None]
@@ -78,11 +79,24 @@ class _Hooks:
         self.index, self.emit, self.start = index, emit, start
         self.starts: dict[int, Any] = {}
         self.total = 0
+        #: Execution count (``In [n]``) and first line of the code cell running now.
+        self.count = 0
+        self.first = ""
+
+    def where(self) -> str:
+        """The running cell, for a message: ``cell In [3] (starts: time.sleep(60))``."""
+        if not self.count:
+            return "before the first cell"
+        return f"cell In [{self.count}]" + (f" (starts: {self.first})" if self.first else "")
 
     def notebook_start(self, notebook: Any, **_: Any) -> None:
         self.starts, self.total = sections(notebook.cells)
 
     def cell_start(self, cell: Any, cell_index: int, **_: Any) -> None:
+        source = cell.get("source", "")
+        if cell.get("cell_type") == "code" and source.strip():  # nbclient skips empty cells
+            self.count += 1
+            self.first = source.strip().splitlines()[0][:80]
         section = self.starts.get(cell_index)
         if section is not None:
             _send(self.emit, ("section", self.index, section.number, self.total, section.unit,
@@ -178,8 +192,9 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
 
     out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
     result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
+    hooks = _Hooks(job["index"], emit or (lambda _e: None), start)
     try:
-        _papermill(job, out_nb, _Hooks(job["index"], emit or (lambda _e: None), start))
+        _papermill(job, out_nb, hooks)
     except PapermillExecutionError as exc:
         first = _cell_source(out_nb, exc.exec_count)
         evalue = str(exc.evalue).strip().splitlines()
@@ -187,10 +202,13 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
                       error=f"{exc.ename}: {evalue[0] if evalue else ''}"
                             + (f" [cell starts: {first}]" if first else ""))
     except CellTimeoutError:
-        result.update(status="failed", error=f"a cell ran longer than the {job['timeout']} s "
+        result.update(status="failed", cell=hooks.count or None,
+                      error=f"{hooks.where()} ran longer than the {job['timeout']} s "
                       "timeout; the kernel was stopped (raise --timeout if the data is large)")
     except DeadKernelError:
-        result.update(status="failed", error="the kernel died (out of memory?)")
+        result.update(status="failed", cell=hooks.count or None,
+                      error=f"the kernel died while running {hooks.where()}: it was killed "
+                      "or ran out of memory")
     except KeyboardInterrupt:
         result.update(status="interrupted", error="interrupted")
     except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
@@ -226,6 +244,45 @@ def worker_init(events: Any) -> None:
     events.cancel_join_thread()  # never wait at exit for the runner to read the last events
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the runner, which stops us
     signal.signal(signal.SIGTERM, _stop_once)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
+                     name="salesnb-parent-watch").start()
+
+
+def _watch_parent(parent: int, every: float = 0.5, grace: float = 10.0) -> None:
+    """In a worker: stop once the runner is gone (e.g. killed with SIGKILL), then exit.
+
+    The notebook is stopped as on SIGTERM (its kernel killed); a kernel still there after
+    ``grace`` seconds is killed. Then the worker exits: its pool died with the runner.
+    """
+    while os.getppid() == parent:
+        time.sleep(every)
+    os.kill(os.getpid(), signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while descendants(os.getpid()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(128 + signal.SIGTERM)
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids below ``pid`` (children, grandchildren ...), from ``/proc``; [] elsewhere."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def execute_in_worker(job: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,17 @@ A run folder holds every executed notebook, an HTML page per notebook with the c
 data fingerprint, package versions, timings, status). It is written under a temporary name and
 renamed when complete; ``outputs/latest`` moves to it only when every notebook succeeded, so a
 failed or interrupted run never replaces the last good report. A failed run is kept as
-``<run>-failed`` with its executed notebooks, for debugging.
+``<run>-failed`` (an interrupted one as ``<run>-interrupted``) with its executed notebooks, for
+debugging.
+
+Faults: run ids are unique within an output folder (a ``-2``, ``-3`` ... suffix for runs of the
+same second), allocated and published under a lock on ``<out>/.lock`` (``fcntl.flock``), so
+concurrent runs into one folder all succeed and ``latest`` names the newest successful one. The
+temporary folder holds a ``.pid`` file naming its run's process; a later run removes the
+temporary folders of runs that died (SIGKILL, power loss). SIGINT and SIGTERM stop every kernel
+and keep the run as ``<run>-interrupted`` (exit 130 and 143). An output folder that cannot be
+created or written (a file, read-only, full) raises :class:`OutputError` (``salesnb run``
+exit 2) and leaves no temporary folder behind.
 
 Each notebook runs in a kernel of its own, over IPC (:mod:`salesnb.report.execute`), in this
 process or, with ``jobs > 1``, in worker processes; the progress of every report and section
@@ -17,14 +27,16 @@ The runner knows notebooks and parameters, never analysis.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
+import errno
 import hashlib
-import html
 import json
 import multiprocessing
 import os
 import platform
 import queue
+import shutil
 import signal
 import sys
 import time
@@ -35,16 +47,22 @@ from pathlib import Path
 from typing import Any
 
 from salesnb.core.files import read_yaml
-from salesnb.core.fmt import escape
 from salesnb.errors import SalesnbError
-from salesnb.paths import NOTEBOOKS_DIR, outputs_dir, resolve_path
+from salesnb.paths import NOTEBOOKS_DIR, export_name_problem, resolve_path
+from salesnb.report import pages, runfolder
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
-from salesnb.report.execute import execute, execute_in_worker, worker_init
+from salesnb.report.execute import descendants, execute, execute_in_worker, worker_init
 from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
 from salesnb.report.progress import LineProgress, Progress
+from salesnb.report.runfolder import OutputError
 
-__all__ = ["NotebookRun", "RunResult", "plan_runs", "run_reports", "fingerprint",
-           "DEFAULT_TIMEOUT"]
+try:  # POSIX; elsewhere runs into one folder are not locked against each other
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["NotebookRun", "RunResult", "OutputError", "plan_runs", "run_reports",
+           "fingerprint", "DEFAULT_TIMEOUT"]
 
 #: Seconds a single cell may run before its kernel is stopped.
 DEFAULT_TIMEOUT = 600
@@ -102,11 +120,19 @@ class RunResult:
     run_dir: Path
     status: str
     notebooks: list[NotebookRun] = field(default_factory=list)
+    #: The signal that interrupted the run (``signal.SIGINT``, ``signal.SIGTERM``), if any.
+    signum: int | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every notebook succeeded, 130 when interrupted, 1 otherwise."""
-        return {"ok": 0, "interrupted": 130}.get(self.status, 1)
+        """0 when every notebook succeeded, 1 when one failed, 128 + signal when interrupted.
+
+        An interrupted run exits 130 (SIGINT, Ctrl-C) or 143 (SIGTERM), as a shell reports a
+        process stopped by that signal.
+        """
+        if self.status == "interrupted":
+            return 128 + (self.signum or signal.SIGINT)
+        return {"ok": 0}.get(self.status, 1)
 
     def failure_message(self) -> str:
         """One line per failed or interrupted notebook: name, cell, cause, where it was kept."""
@@ -216,6 +242,14 @@ def plan_runs(
         for key in _INPUT_FILES:  # read by the kernel, given relative to the user's folder
             if checked.get(key):
                 checked[key] = str(resolve_path(checked[key]))
+        for key, value in checked.items():  # written by the kernel, into the run folder
+            if _is_output_file(key) and value:
+                problem = export_name_problem(value)
+                if problem is not None:
+                    raise ParameterError(
+                        f"parameter {key}={value!r} is refused: {problem}; give a plain file "
+                        f"name such as 'actions.xlsx' (exports are written into the run "
+                        f"folder, beside the report)")
         path = spec.path or NOTEBOOKS_DIR / f"{spec.name}.ipynb"
         runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked))
     return runs
@@ -223,6 +257,15 @@ def plan_runs(
 
 #: Parameters naming a file or folder the report reads; resolved before any kernel starts.
 _INPUT_FILES = ("source", "mapping", "series_file", "plan_file")
+
+
+def _is_output_file(name: str) -> bool:
+    """Whether parameter ``name`` names a file the report writes (``actions_file`` ...).
+
+    Every ``*_file`` parameter that is not an input (:data:`_INPUT_FILES`) is an export: its
+    value must be a plain file name, written into the run folder.
+    """
+    return name.endswith("_file") and name not in _INPUT_FILES
 
 
 def fingerprint(source: str | Path) -> dict[str, Any]:
@@ -257,99 +300,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
-    """The Markdown line above a report: run, data and parameters, every value escaped."""
-    shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
-    params = ", ".join(f"{escape(k)} = {escape(repr(v))}" if v != "" else
-                       f"{escape(k)} = (default)" for k, v in shown.items()) or "defaults"
-    data = (f"data <code>{escape(Path(fp['path']).name)}</code> (sha256 "
-            f"{escape(fp['sha256'][:12])})" if fp else "no data")
-    return (f"<small>salesnb report · run {escape(run_id)} · {data} · parameters: {params} · "
-            f"[all reports](index.html)</small>")
-
-
-def _new_run_id(out: Path) -> str:
-    base = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
-    run_id, n = base, 1
-    while any((out / f"{run_id}{s}").exists() for s in ("", "-failed", "-interrupted")):
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
-def _point_latest(out: Path, run_id: str) -> None:
-    """Atomically point ``out/latest`` at ``run_id`` (a symlink; a text file where unsupported)."""
-    tmp = out / ".latest.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    try:
-        tmp.symlink_to(run_id, target_is_directory=True)
-        os.replace(tmp, out / "latest")
-    except OSError:
-        (out / "LATEST").write_text(run_id + "\n", encoding="utf-8")
-
-
-#: Files a report may export into its run folder; the index links them.
-_DOWNLOADS = (".csv", ".xlsx")
-
-_INDEX = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
-          vertical-align: top; }}
-.ok {{ color: #1e7e34; font-weight: bold; }} .failed, .interrupted {{ color: #b21f2d;
-       font-weight: bold; }}
-.meta {{ color: #555; font-size: .9rem; }} .err {{ color: #b21f2d; font-size: .9rem; }}
-</style></head><body>
-<h1>Sales reports</h1>
-<p class="meta">Run {run_id} · {status_word} · started {started} · {seconds:.1f} s ·
-data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
-<table><thead><tr><th>Report</th><th>What it answers</th><th>Status</th><th>Time</th></tr>
-</thead><tbody>
-{rows}
-</tbody></table>
-{downloads}<p class="meta">Each report shows results only (no code). The executed notebooks and
-<code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
-</body></html>
-"""
-
-
-def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
-                 runs: list[NotebookRun]) -> None:
-    """Write ``index.html``: every text escaped, every link percent-encoded (file names)."""
-    from urllib.parse import quote
-
-    def esc(value: object) -> str:
-        return html.escape(str(value))
-
-    rows = []
-    for r in runs:
-        link = (f'<a href="{esc(quote(r.html))}">{esc(r.title)}</a>'
-                if (run_dir / r.html).exists() else esc(r.title))
-        err = (f'<div class="err">{esc(r.error)}</div>' if r.error else "")
-        rows.append(f"<tr><td>{link}</td><td>{esc(r.description)}{err}</td>"
-                    f'<td class="{esc(r.status)}">{esc(r.status)}</td>'
-                    f"<td>{r.seconds:.1f} s</td></tr>")
-    sources = manifest.get("source") or {}
-    sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
-    source = ", ".join(Path(s.get("path", "-")).name for s in sources) or "-"
-    sha = ", ".join(s.get("sha256", "-")[:12] for s in sources) or "-"
-    files = sorted(p.name for p in run_dir.iterdir() if p.suffix in _DOWNLOADS)
-    downloads = ("<p>Downloads: " + ", ".join(
-        f'<a href="{esc(quote(f))}">{esc(f)}</a>' for f in files) + "</p>\n"
-        if files else "")
-    (run_dir / "index.html").write_text(_INDEX.format(
-        downloads=downloads,
-        run_id=esc(run_id),
-        status_word=esc({"ok": "all reports succeeded"}.get(manifest["status"],
-                                                            manifest["status"])),
-        started=esc(manifest["started"]), seconds=manifest["seconds"],
-        source=esc(source), sha=esc(sha),
-        salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")
-
-
 def run_reports(
     runs: list[NotebookRun],
     *,
@@ -366,7 +316,8 @@ def run_reports(
         From :func:`plan_runs`.
     out : pathlib.Path, optional
         Folder holding the run folders and the ``latest`` pointer (default:
-        :func:`salesnb.paths.outputs_dir`, ``outputs/``).
+        :func:`salesnb.paths.outputs_dir`, ``outputs/``); a relative path is taken from the
+        current folder.
     jobs : int, default=1
         Notebooks executed at once (each in its own process and kernel).
     timeout : int, default=600
@@ -380,73 +331,137 @@ def run_reports(
     -------
     RunResult
         ``status`` is ``ok`` only when every notebook succeeded; only then does
-        ``out/latest`` move.
+        ``out/latest`` move. ``interrupted`` after SIGINT or SIGTERM (``signum`` says which):
+        every kernel is stopped and the folder kept as ``<run>-interrupted``.
+
+    Raises
+    ------
+    OutputError
+        ``out`` is a file, cannot be created or written, or fills up; no temporary folder is
+        left behind.
     """
     if progress is None:
         progress = Progress()
     elif not isinstance(progress, Progress):
         progress = LineProgress(progress)
-    out = Path(out) if out is not None else outputs_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    run_id = _new_run_id(out)
-    tmp = out / f".tmp-{run_id}"
-    tmp.mkdir()
-    started = dt.datetime.now()
-    sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
-    prints = {s: fingerprint(s) for s in sources}
-    jobs_list = []
-    for i, r in enumerate(runs, 1):
-        fp = prints.get(r.parameters.get("source", ""))
-        jobs_list.append({"index": i, "input": r.input, "ipynb": str(tmp / r.ipynb),
-                          "html": str(tmp / r.html), "parameters": r.parameters,
-                          "cwd": str(Path(r.input).resolve().parent), "timeout": timeout,
-                          "title": r.title, "header": _header(r, run_id, fp)})
+    out = runfolder.usable_out(out)
+    run_id, tmp = runfolder.start_run(out)
+    stop = _Signals()
     status = "ok"
-    t0 = time.perf_counter()
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def _term(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    in_main = _is_main_thread()
-    if in_main:
-        signal.signal(signal.SIGTERM, _term)
+    started, t0 = dt.datetime.now(), time.perf_counter()
+    prints: dict[str, dict[str, Any]] = {}
     try:
-        progress.run_started(run_id, [r.name for r in runs], jobs)
-        _dispatch(runs, jobs_list, jobs, progress)
-    except KeyboardInterrupt:
-        status = "interrupted"
-        for r in runs:
-            if r.status == "pending":
-                r.status, r.error = "interrupted", "interrupted before it finished"
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
-    if status == "ok" and any(r.status != "ok" for r in runs):
-        status = "failed"
-    seconds = round(time.perf_counter() - t0, 2)
-    manifest = {
-        "run_id": run_id,
-        "status": status,
-        "started": started.isoformat(timespec="seconds"),
-        "seconds": seconds,
-        "jobs": jobs,
-        "timeout": timeout,
-        "source": next(iter(prints.values())) if len(prints) == 1 else list(prints.values()),
-        "versions": _versions(),
-        "command": sys.argv,
-        "notebooks": [{**asdict(r), "ipynb": r.ipynb, "html": r.html} for r in runs],
-    }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
-                                       encoding="utf-8")
-    _write_index(tmp, run_id, manifest, runs)
-    final = out / (run_id if status == "ok" else f"{run_id}-{status}")
-    os.replace(tmp, final)
-    if status == "ok":
-        _point_latest(out, final.name)
+        with stop:
+            try:
+                sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
+                prints = {s: fingerprint(s) for s in sources}
+                jobs_list = []
+                for i, r in enumerate(runs, 1):
+                    fp = prints.get(r.parameters.get("source", ""))
+                    jobs_list.append({"index": i, "input": r.input, "ipynb": str(tmp / r.ipynb),
+                                      "html": str(tmp / r.html), "parameters": r.parameters,
+                                      "cwd": str(Path(r.input).resolve().parent),
+                                      "timeout": timeout, "title": r.title,
+                                      "header": pages.header(r, run_id, fp)})
+                progress.run_started(run_id, [r.name for r in runs], jobs)
+                _dispatch(runs, jobs_list, jobs, progress)
+            except KeyboardInterrupt:
+                stop.finishing = True  # a second Ctrl-C must not break the clean-up
+                status = "interrupted"
+                for r in runs:
+                    if r.status == "pending":
+                        r.status, r.error = "interrupted", "interrupted before it finished"
+            stop.finishing = True
+            if status == "ok" and any(r.status != "ok" for r in runs):
+                status = "failed"
+            seconds = round(time.perf_counter() - t0, 2)
+            manifest = {
+                "run_id": run_id,
+                "status": status,
+                "started": started.isoformat(timespec="seconds"),
+                "seconds": seconds,
+                "jobs": jobs,
+                "timeout": timeout,
+                "source": (next(iter(prints.values())) if len(prints) == 1
+                           else list(prints.values())),
+                "versions": _versions(),
+                "command": sys.argv,
+                "notebooks": [{**asdict(r), "ipynb": r.ipynb, "html": r.html} for r in runs],
+            }
+            if stop.signum is not None:
+                manifest["signal"] = signal.Signals(stop.signum).name
+            final = _finish(out, tmp, run_id, status, manifest, runs)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # never a temporary folder left behind
+        progress.close()
+        raise
     progress.run_finished(status, seconds)
     progress.close()
-    return RunResult(final, status, runs)
+    return RunResult(final, status, runs, stop.signum)
+
+
+class _Signals:
+    """SIGINT and SIGTERM during a run: the first raises KeyboardInterrupt, the rest are noted.
+
+    Once :attr:`finishing` is set (the clean-up after an interruption, or writing the run
+    folder), signals are only noted, so the run folder is always completed or removed. Outside
+    the main thread (where Python delivers no signals) it does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.finishing = False
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if not self.finishing:
+            self.finishing = True
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _Signals:
+        if _is_main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.getsignal(sig)
+                signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+
+#: How a notebook's error names a full disk (``[Errno 28] No space left on device``).
+_NO_SPACE = os.strerror(errno.ENOSPC)
+
+
+def _finish(out: Path, tmp: Path, run_id: str, status: str, manifest: dict[str, Any],
+            runs: list[NotebookRun]) -> Path:
+    """Write manifest and index, rename the folder and (if ok) move ``latest``; or OutputError.
+
+    On a write error (a full disk, also one a notebook hit; a folder made read-only) the
+    temporary folder is removed: the previous good report stays, nothing half-written does.
+    """
+    try:
+        if any(_NO_SPACE in (r.error or "") for r in runs):  # a notebook hit a full disk
+            raise OSError(errno.ENOSPC, _NO_SPACE)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
+                                           encoding="utf-8")
+        pages.write_index(tmp, run_id, manifest, runs)
+        (tmp / runfolder.OWNER).unlink(missing_ok=True)
+        with runfolder.locked(out):
+            final = out / (run_id if status == "ok" else f"{run_id}-{status}")
+            os.replace(tmp, final)
+            if status == "ok":
+                runfolder.point_latest(out, final.name)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        hint = " (free some space)" if exc.errno == errno.ENOSPC else ""
+        raise OutputError(f"the run could not be written to {out}: {runfolder.reason(exc)}{hint}; "
+                          "nothing was kept, the previous good report is untouched") from None
+    return final
 
 
 def _is_main_thread() -> bool:
@@ -508,12 +523,36 @@ def _dispatch(runs: list[NotebookRun], jobs_list: list[dict[str, Any]], jobs: in
     except KeyboardInterrupt:
         workers = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in workers:
-            proc.terminate()  # the worker stops its notebook, kernel and kernel folder
+        _stop_workers(workers)
         raise
     pool.shutdown(wait=True)
     _drain(events, progress, runs)
     events.close()
+
+
+#: Seconds a worker told to stop (SIGTERM) may take to stop its notebook and kernel.
+_STOP_GRACE = 15.0
+
+
+def _stop_workers(workers: list[Any]) -> None:
+    """Stop worker processes: SIGTERM (each stops its notebook and kernel), then SIGKILL.
+
+    A worker still running after :data:`_STOP_GRACE` seconds is killed together with every
+    process below it (its kernel), so no kernel outlives the run.
+    """
+    for proc in workers:
+        with contextlib.suppress(OSError, ValueError):
+            proc.terminate()
+    deadline = time.monotonic() + _STOP_GRACE
+    for proc in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                for pid in descendants(proc.pid):
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                proc.kill()
+                proc.join(5)
 
 
 def _drain(events: Any, progress: Progress, runs: list[NotebookRun]) -> None:

@@ -1,0 +1,89 @@
+"""What a reader of a run sees besides the reports: each report's header line and ``index.html``.
+
+Every text from the data or a parameter is escaped, every link percent-encoded.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salesnb.core.fmt import escape
+
+if TYPE_CHECKING:
+    from salesnb.report.runner import NotebookRun
+
+__all__ = ["DOWNLOADS", "header", "write_index"]
+
+
+def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
+    """The Markdown line above a report: run, data and parameters, every value escaped."""
+    shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
+    params = ", ".join(f"{escape(k)} = {escape(repr(v))}" if v != "" else
+                       f"{escape(k)} = (default)" for k, v in shown.items()) or "defaults"
+    data = (f"data <code>{escape(Path(fp['path']).name)}</code> (sha256 "
+            f"{escape(fp['sha256'][:12])})" if fp else "no data")
+    return (f"<small>salesnb report · run {escape(run_id)} · {data} · parameters: {params} · "
+            f"[all reports](index.html)</small>")
+
+
+#: Files a report may export into its run folder; the index links them.
+DOWNLOADS = (".csv", ".xlsx")
+
+INDEX = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
+          vertical-align: top; }}
+.ok {{ color: #1e7e34; font-weight: bold; }} .failed, .interrupted {{ color: #b21f2d;
+       font-weight: bold; }}
+.meta {{ color: #555; font-size: .9rem; }} .err {{ color: #b21f2d; font-size: .9rem; }}
+</style></head><body>
+<h1>Sales reports</h1>
+<p class="meta">Run {run_id} · {status_word} · started {started} · {seconds:.1f} s ·
+data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
+<table><thead><tr><th>Report</th><th>What it answers</th><th>Status</th><th>Time</th></tr>
+</thead><tbody>
+{rows}
+</tbody></table>
+{downloads}<p class="meta">Each report shows results only (no code). The executed notebooks and
+<code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
+</body></html>
+"""
+
+
+def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
+                 runs: list[NotebookRun]) -> None:
+    """Write ``index.html``: every text escaped, every link percent-encoded (file names)."""
+    from urllib.parse import quote
+
+    def esc(value: object) -> str:
+        return html.escape(str(value))
+
+    rows = []
+    for r in runs:
+        link = (f'<a href="{esc(quote(r.html))}">{esc(r.title)}</a>'
+                if (run_dir / r.html).exists() else esc(r.title))
+        err = (f'<div class="err">{esc(r.error)}</div>' if r.error else "")
+        rows.append(f"<tr><td>{link}</td><td>{esc(r.description)}{err}</td>"
+                    f'<td class="{esc(r.status)}">{esc(r.status)}</td>'
+                    f"<td>{r.seconds:.1f} s</td></tr>")
+    sources = manifest.get("source") or {}
+    sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
+    source = ", ".join(Path(s.get("path", "-")).name for s in sources) or "-"
+    sha = ", ".join(s.get("sha256", "-")[:12] for s in sources) or "-"
+    files = sorted(p.name for p in run_dir.iterdir() if p.suffix in DOWNLOADS)
+    downloads = ("<p>Downloads: " + ", ".join(
+        f'<a href="{esc(quote(f))}">{esc(f)}</a>' for f in files) + "</p>\n"
+        if files else "")
+    (run_dir / "index.html").write_text(INDEX.format(
+        downloads=downloads,
+        run_id=esc(run_id),
+        status_word=esc({"ok": "all reports succeeded"}.get(manifest["status"],
+                                                            manifest["status"])),
+        started=esc(manifest["started"]), seconds=manifest["seconds"],
+        source=esc(source), sha=esc(sha),
+        salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")
