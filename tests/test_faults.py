@@ -237,6 +237,17 @@ def test_relative_out_is_taken_from_the_current_folder(nbs, tmp_path, monkeypatc
     assert capsys.readouterr().out.strip() == f"reports: {run_dir / 'index.html'}"
 
 
+def test_kernel_output_never_reaches_the_terminal(tmp_path, short_tmp):
+    """What the kernel process itself prints (warnings, its exit) is not the user's business."""
+    nb = _notebook(tmp_path / "noisy.ipynb", "n: int = 1",
+                   "from ipykernel.kernelapp import IPKernelApp\n"
+                   "IPKernelApp.instance().log.warning('KERNEL-NOISE')  # as 'Parent exited'")
+    proc = _start([str(nb), "--out", str(tmp_path / "out")], short_tmp, tmp_path)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "KERNEL-NOISE" not in out + err
+
+
 @pytest.mark.parametrize("name", ["/tmp/x.csv", "../../x.xlsx", "a/b.xlsx", "..", ".hidden.csv",
                                   "~/x.csv", "a\\b.csv", "x\n.csv"])
 def test_export_names_with_a_folder_are_refused_before_any_kernel(name, nbs, tmp_path, capsys):

@@ -6,8 +6,10 @@ after an interrupted run (Ctrl-C, SIGTERM from a scheduler) the busy kernel prin
 traceback and nbclient's abandoned tasks print "Kernel died while waiting for execute reply"
 and "Task exception was never retrieved". None of it is the user's business. This engine asks
 a finished notebook's kernel to shut down without the interrupt, and after an interruption
-cancels the waiting tasks and kills the kernel at once. Importing the module registers the
-engine with papermill as :data:`NAME`.
+cancels the waiting tasks and kills the kernel at once. The kernel's own output (its start-up
+lines, "Parent appears to have exited" when the runner is stopped) goes to a log file in the
+kernel's private folder, not to the user's terminal. Importing the module registers the engine
+with papermill as :data:`NAME`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 from papermill.utils import remove_args
+from traitlets import Unicode
 
 __all__ = ["NAME", "RunClient", "RunEngine"]
 
@@ -41,6 +44,28 @@ def _cancel_pending() -> None:
 
 class RunClient(PapermillNotebookClient):
     """papermill's notebook client whose kernel stops quietly (at once when interrupted)."""
+
+    kernel_log = Unicode(None, allow_none=True,
+                         help="File that takes the kernel process's stdout and stderr.").tag(
+        config=True)
+
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        """Start the kernel with its stdout and stderr in :attr:`kernel_log` (when set).
+
+        Parameters
+        ----------
+        **kwargs
+            Options of ``KernelManager.start_kernel``.
+        """
+        if self.kernel_log is None:
+            await super().async_start_new_kernel(**kwargs)
+            return
+        with open(self.kernel_log, "ab") as log:  # the kernel process keeps its own copy
+            kwargs.setdefault("stdout", log)
+            kwargs.setdefault("stderr", log)
+            await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)  # nbclient binds the sync one by name
 
     @contextmanager
     def setup_kernel(self, **kwargs: Any) -> Iterator[None]:

@@ -158,6 +158,7 @@ def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> None:
                                 execution_timeout=job["timeout"], progress_bar=False,
                                 log_output=False, stdout_file=None, stderr_file=None,
                                 config=kernel_config(folder),
+                                kernel_log=str(Path(folder) / "kernel.log"),
                                 on_notebook_start=hooks.notebook_start,
                                 on_cell_start=hooks.cell_start)
     finally:
