@@ -333,3 +333,45 @@ def fc_frame(mean, width80=10.0, width95=20.0, index=None) -> pd.DataFrame:
                                                           freq="MS")
     return pd.DataFrame({"mean": mean, "lower_80": mean - width80, "upper_80": mean + width80,
                          "lower_95": mean - width95, "upper_95": mean + width95}, index=index)
+
+
+# --------------------------------------------------------------------------- report runs
+def report_notebook(path: Path, params: str, *body: str, title: str = "Test report") -> Path:
+    """Write a small report notebook: a heading, a ``parameters`` cell, then ``body`` cells."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), cell,
+                *(nbformat.v4.new_code_cell(b) for b in body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def short_tmp():
+    """A short TMPDIR for child processes: kernel sockets and folders live under it."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="snb-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def live_processes(text: str) -> list[tuple[int, str]]:
+    """(pid, command line) of live (not zombie) processes whose command line mentions ``text``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if text in args and state != "Z":
+            found.append((int(cmdline.parent.name), args))
+    return found
+

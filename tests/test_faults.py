@@ -18,9 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import child_pids
+from conftest import child_pids, live_processes, report_notebook
 
 from salesnb.cli import main
 from salesnb.errors import SalesnbError
@@ -32,32 +31,20 @@ from salesnb.report.runner import OutputError, plan_runs, run_reports
 pytestmark = pytest.mark.slow
 
 
-def _notebook(path: Path, params: str, *body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Fault report"), cell,
-                *(nbformat.v4.new_code_cell(b) for b in body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture
 def nbs(tmp_path):
     d = tmp_path / "nbs"
     d.mkdir()
     return {
-        "ok": _notebook(d / "ok.ipynb", "n: int = 2", "print('answer', n * 21)"),
-        "slow": _notebook(d / "slow.ipynb", "seconds: float = 120.0",
+        "ok": report_notebook(d / "ok.ipynb", "n: int = 2", "print('answer', n * 21)"),
+        "slow": report_notebook(d / "slow.ipynb", "seconds: float = 120.0",
                           "import time\ntime.sleep(seconds)"),
-        "slow2": _notebook(d / "slow2.ipynb", "seconds: float = 120.0",
+        "slow2": report_notebook(d / "slow2.ipynb", "seconds: float = 120.0",
                            "import time\ntime.sleep(seconds)"),
-        "hang": _notebook(d / "hang.ipynb", "n: int = 1", "x = n", "while True:\n    x += 1"),
-        "suicide": _notebook(d / "suicide.ipynb", "n: int = 1",
+        "hang": report_notebook(d / "hang.ipynb", "n: int = 1", "x = n", "while True:\n    x += 1"),
+        "suicide": report_notebook(d / "suicide.ipynb", "n: int = 1",
                              "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
-        "export": _notebook(d / "export.ipynb", "actions_file: str = 'actions.xlsx'",
+        "export": report_notebook(d / "export.ipynb", "actions_file: str = 'actions.xlsx'",
                             "import pandas as pd\nfrom salesnb.paths import artifact_path\n"
                             "target = artifact_path(actions_file)\n"
                             "pd.DataFrame({'a': [1, 2]}).to_excel(target, index=False)\n"
@@ -65,26 +52,9 @@ def nbs(tmp_path):
     }
 
 
-@pytest.fixture
-def short_tmp():
-    """A short TMPDIR for child processes: kernel sockets and folders live under it."""
-    folder = Path(tempfile.mkdtemp(prefix="snbf-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _kernels(short_tmp: Path) -> list[int]:
     """Pids of live processes whose command line names ``short_tmp`` (the kernels)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if str(short_tmp) in args and state != "Z":
-            found.append(int(cmdline.parent.name))
-    return found
+    return [pid for pid, _ in live_processes(str(short_tmp))]
 
 
 def _wait_until(cond, seconds: float) -> bool:
@@ -239,7 +209,7 @@ def test_relative_out_is_taken_from_the_current_folder(nbs, tmp_path, monkeypatc
 
 def test_kernel_output_never_reaches_the_terminal(tmp_path, short_tmp):
     """What the kernel process itself prints (warnings, its exit) is not the user's business."""
-    nb = _notebook(tmp_path / "noisy.ipynb", "n: int = 1",
+    nb = report_notebook(tmp_path / "noisy.ipynb", "n: int = 1",
                    "from ipykernel.kernelapp import IPKernelApp\n"
                    "IPKernelApp.instance().log.warning('KERNEL-NOISE')  # as 'Parent exited'")
     proc = _start([str(nb), "--out", str(tmp_path / "out")], short_tmp, tmp_path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, live_processes, report_notebook
 
 from salesnb.cli import main
 from salesnb.errors import SalesnbError, SourceError
@@ -31,54 +30,26 @@ LOG_LINE = re.compile(
     r"|run (ok|failed|interrupted): .+ in \d+\.\d s")
 
 
-def _notebook(path: Path, params: str, *body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(params)
-    cell.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Test report"), cell,
-                *(nbformat.v4.new_code_cell(b) for b in body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture
 def nbs(tmp_path):
     d = tmp_path / "nbs"
     d.mkdir()
     return {
-        "ok": _notebook(d / "ok.ipynb", "n: int = 2", "secret_code_marker = n * 21",
+        "ok": report_notebook(d / "ok.ipynb", "n: int = 2", "secret_code_marker = n * 21",
                         "print('answer', secret_code_marker)"),
-        "other": _notebook(d / "other.ipynb", "n: int = 1", "print('other', n)"),
-        "fail": _notebook(d / "fail.ipynb", "fail: bool = True", "x = 1",
+        "other": report_notebook(d / "other.ipynb", "n: int = 1", "print('other', n)"),
+        "fail": report_notebook(d / "fail.ipynb", "fail: bool = True", "x = 1",
                           "if fail:\n    raise ValueError('boom in the report')"),
-        "slow": _notebook(d / "slow.ipynb", "seconds: float = 60.0",
+        "slow": report_notebook(d / "slow.ipynb", "seconds: float = 60.0",
                           "import time\ntime.sleep(seconds)"),
-        "slow2": _notebook(d / "slow2.ipynb", "seconds: float = 60.0",
+        "slow2": report_notebook(d / "slow2.ipynb", "seconds: float = 60.0",
                            "import time\ntime.sleep(seconds)"),
     }
 
 
-@pytest.fixture
-def short_tmp():
-    """A short TMPDIR for child processes (kernel sockets live under it)."""
-    folder = Path(tempfile.mkdtemp(prefix="snb-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _processes_mentioning(text: str) -> list[str]:
     """Command lines of live processes that mention ``text`` (e.g. a kernel's folder)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in args:
-            found.append(args)
-    return found
+    return [args for _, args in live_processes(text)]
 
 
 def _latest(out: Path) -> str:
@@ -135,7 +106,7 @@ def test_cell_timeout_stops_the_kernel(nbs, tmp_path):
 
 
 def test_dead_kernel_is_reported(tmp_path):
-    nb = _notebook(tmp_path / "die.ipynb", "code: int = 3", "import os\nos._exit(code)")
+    nb = report_notebook(tmp_path / "die.ipynb", "code: int = 3", "import os\nos._exit(code)")
     result = run_reports(plan_runs([str(nb)]), out=tmp_path / "o", timeout=60)
     assert result.status == "failed"
     assert "kernel died" in result.notebooks[0].error
@@ -223,7 +194,7 @@ def test_kernels_talk_over_ipc_and_leave_nothing_behind(tmp_path, short_tmp, mon
                                                         capfd):
     monkeypatch.setenv("TMPDIR", str(short_tmp))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
-    nb = _notebook(tmp_path / "where.ipynb", "n: int = 1",
+    nb = report_notebook(tmp_path / "where.ipynb", "n: int = 1",
                    "from ipykernel import get_connection_file, get_connection_info\n"
                    "info = get_connection_info(unpack=True)\n"
                    "print('transport', info['transport'], get_connection_file())")
