@@ -177,6 +177,19 @@ def _resolve_notebook(name: str) -> NotebookSpec:
         raise SalesnbError(str(exc.args[0])) from None
 
 
+#: Parameters naming a file or folder the report reads; resolved before any kernel starts.
+_INPUT_FILES = ("source", "mapping", "series_file", "plan_file")
+
+
+def _is_output_file(name: str) -> bool:
+    """Whether parameter ``name`` names a file the report writes (``actions_file`` ...).
+
+    Every ``*_file`` parameter that is not an input (:data:`_INPUT_FILES`) is an export: its
+    value must be a plain file name, written into the run folder.
+    """
+    return name.endswith("_file") and name not in _INPUT_FILES
+
+
 def plan_runs(
     notebooks: Iterable[str] = (),
     *,
@@ -253,19 +266,6 @@ def plan_runs(
         path = spec.path or NOTEBOOKS_DIR / f"{spec.name}.ipynb"
         runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked))
     return runs
-
-
-#: Parameters naming a file or folder the report reads; resolved before any kernel starts.
-_INPUT_FILES = ("source", "mapping", "series_file", "plan_file")
-
-
-def _is_output_file(name: str) -> bool:
-    """Whether parameter ``name`` names a file the report writes (``actions_file`` ...).
-
-    Every ``*_file`` parameter that is not an input (:data:`_INPUT_FILES`) is an export: its
-    value must be a plain file name, written into the run folder.
-    """
-    return name.endswith("_file") and name not in _INPUT_FILES
 
 
 def fingerprint(source: str | Path) -> dict[str, Any]:
