@@ -177,6 +177,27 @@ def test_a_killed_kernel_fails_its_notebook_only(jobs, nbs, tmp_path, short_tmp,
     _no_leftovers(out, short_tmp)
 
 
+def test_kernel_folders_a_worker_could_not_remove_go_with_the_run(nbs, tmp_path, short_tmp,
+                                                                   monkeypatch):
+    # A worker killed while it stops its kernel never reaches the end of its ``with`` block:
+    # its kernel folder stays. The runner owns the folder they live in and removes it.
+    monkeypatch.setenv("TMPDIR", str(short_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    seen = []
+
+    def killed_midway(job, emit=None):
+        folder = tempfile.mkdtemp(prefix="salesnb-kernel-", dir=job["kernels"])
+        Path(folder, "kernel.json").write_text("{}", encoding="utf-8")
+        seen.append(folder)
+        return {"status": "failed", "error": "worker died", "cell": None, "seconds": 0.0}
+
+    monkeypatch.setattr("salesnb.report.runner.execute", killed_midway)
+    result = run_reports(plan_runs([str(nbs["ok"])]), out=tmp_path / "out")
+    assert result.status == "failed" and len(seen) == 1
+    assert Path(seen[0]).parent.parent == short_tmp  # it was inside the run's folder
+    assert not list(short_tmp.iterdir())
+
+
 def test_a_hanging_cell_is_stopped_by_the_timeout(nbs, tmp_path, short_tmp, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(short_tmp))
     monkeypatch.setattr(tempfile, "tempdir", None)

@@ -8,7 +8,9 @@ worker process (:func:`worker_init`, :func:`execute_in_worker`). While it runs i
 
 The kernel talks to papermill over IPC (Unix sockets), not TCP: nothing listens on a network
 port, and ipykernel has no reason to warn that code and outputs travel unencrypted. Its
-connection file and sockets live in a private temporary folder removed when the notebook is done.
+connection file and sockets live in a private temporary folder removed when the notebook is done;
+the runner keeps every kernel folder of a run in one folder of its own (:func:`kernels_base`)
+and removes it when the run ends, so a worker killed mid-stop leaves nothing behind.
 papermill runs it with the engine of :mod:`salesnb.report.engine`, which stops an interrupted
 kernel quietly.
 """
@@ -29,7 +31,7 @@ from typing import Any
 from salesnb.paths import ARTIFACTS_ENV, HEADLESS_ENV
 from salesnb.report.progress import sections
 
-__all__ = ["Emit", "execute", "kernel_folder", "kernel_config", "worker_init",
+__all__ = ["Emit", "execute", "kernels_base", "kernel_folder", "kernel_config", "worker_init",
            "execute_in_worker", "descendants"]
 
 #: Receives the events of a run (tuples whose first item is the kind).
@@ -41,12 +43,43 @@ _MAX_BASE = 70
 _worker_events: Any = None
 
 
-def kernel_folder() -> tempfile.TemporaryDirectory[str]:
-    """A private (0700) temporary folder for one kernel's connection file and sockets."""
+def kernels_base() -> str:
+    """A private (0700) temporary folder for a run's kernel folders; the caller removes it.
+
+    The runner makes one per run and removes it when the run ends, however it ends: a worker
+    killed while its kernel stopped cannot remove its own kernel folder, the runner can.
+
+    Returns
+    -------
+    str
+        The folder, under the temporary folder (or ``/tmp`` when that path is too long for
+        Unix socket paths).
+    """
     base = tempfile.gettempdir()
     if len(base) > _MAX_BASE and os.path.isdir("/tmp"):
         base = "/tmp"
-    return tempfile.TemporaryDirectory(prefix="salesnb-kernel-", dir=base)
+    return tempfile.mkdtemp(prefix="salesnb-run-", dir=base)
+
+
+def kernel_folder(base: str | None = None) -> tempfile.TemporaryDirectory[str]:
+    """A private (0700) temporary folder for one kernel's connection file and sockets.
+
+    Parameters
+    ----------
+    base : str, optional
+        The run's folder from :func:`kernels_base`; the temporary folder when not given.
+
+    Returns
+    -------
+    tempfile.TemporaryDirectory
+        Removed when the ``with`` block ends (errors ignored: a kernel may still be writing).
+    """
+    if base is None:
+        base = tempfile.gettempdir()
+        if len(base) > _MAX_BASE and os.path.isdir("/tmp"):
+            base = "/tmp"
+    return tempfile.TemporaryDirectory(prefix="salesnb-kernel-", dir=base,
+                                       ignore_cleanup_errors=True)
 
 
 def kernel_config(folder: str | Path) -> Any:
@@ -152,7 +185,7 @@ def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> None:
     # Files a report exports (e.g. the action list for reps) go into its run folder.
     os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
     try:
-        with kernel_folder() as folder:
+        with kernel_folder(job.get("kernels")) as folder:
             pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
                                 engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
                                 execution_timeout=job["timeout"], progress_bar=False,
@@ -176,7 +209,7 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
     ----------
     job : dict
         From the runner: ``index``, ``input``, ``ipynb``, ``html``, ``parameters``, ``cwd``,
-        ``timeout``, ``title``, ``header``.
+        ``timeout``, ``title``, ``header`` and optionally ``kernels`` (see :func:`kernels_base`).
     emit : callable, optional
         Receives the progress events.
 

@@ -51,7 +51,13 @@ from salesnb.errors import SalesnbError
 from salesnb.paths import NOTEBOOKS_DIR, export_name_problem, resolve_path
 from salesnb.report import pages, runfolder
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
-from salesnb.report.execute import descendants, execute, execute_in_worker, worker_init
+from salesnb.report.execute import (
+    descendants,
+    execute,
+    execute_in_worker,
+    kernels_base,
+    worker_init,
+)
 from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
 from salesnb.report.progress import LineProgress, Progress
 from salesnb.report.runfolder import OutputError
@@ -350,7 +356,9 @@ def run_reports(
     status = "ok"
     started, t0 = dt.datetime.now(), time.perf_counter()
     prints: dict[str, dict[str, Any]] = {}
+    kernels: str | None = None
     try:
+        kernels = kernels_base()
         with stop:
             try:
                 sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
@@ -362,6 +370,7 @@ def run_reports(
                                       "html": str(tmp / r.html), "parameters": r.parameters,
                                       "cwd": str(Path(r.input).resolve().parent),
                                       "timeout": timeout, "title": r.title,
+                                      "kernels": kernels,
                                       "header": pages.header(r, run_id, fp)})
                 progress.run_started(run_id, [r.name for r in runs], jobs)
                 _dispatch(runs, jobs_list, jobs, progress)
@@ -395,6 +404,9 @@ def run_reports(
         shutil.rmtree(tmp, ignore_errors=True)  # never a temporary folder left behind
         progress.close()
         raise
+    finally:
+        if kernels is not None:  # kernel folders a killed worker could not remove
+            shutil.rmtree(kernels, ignore_errors=True)
     progress.run_finished(status, seconds)
     progress.close()
     return RunResult(final, status, runs, stop.signum)
