@@ -167,6 +167,74 @@ def need_shared(*parts: str) -> Path:
     return path
 
 
+#: The mapping that loads :func:`write_orders_only` (see the README's worked example).
+ORDERS_ONLY_MAPPING = {
+    "date_formats": ["%m/%d/%Y"],
+    "tables": {
+        "orders": {"file": "superstore.csv",
+                   "columns": {"Order ID": "order_id", "Order Date": "order_date",
+                               "Customer ID": "customer_id", "Product ID": "product_id",
+                               "Sales": "revenue", "Quantity": "quantity",
+                               "Discount": "discount", "Region": "region"}},
+        "customers": {"from": "orders",
+                      "columns": {"Customer Name": "name", "Segment": "segment",
+                                  "City": "city", "Region": "region"}},
+        "products": {"from": "orders",
+                     "columns": {"Product Name": "name", "Category": "category",
+                                 "Sub-Category": "sub_category"}},
+    },
+}
+
+
+def write_orders_only(folder: Path, *, every: int = 13) -> Path:
+    """A "Superstore"-like orders-only export of the embedded sample, in a foreign layout.
+
+    One file ``superstore.csv`` of about 10,000 order lines (every ``every``-th line of the
+    sample): US dates, the customer's and product's attributes on each line, net ``Sales``,
+    ``Profit``, no ``unit_price``, no rep and no other table.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    data = Path(__file__).resolve().parents[1] / "data"
+    orders = pd.read_csv(data / "orders.csv", dtype={"order_id": str}).iloc[::every]
+    customers = pd.read_csv(data / "customers.csv")
+    products = pd.read_csv(data / "products.csv")
+    lines = (orders.merge(customers, on="customer_id", suffixes=("", "_c"))
+             .merge(products, on="product_id", suffixes=("", "_p"))
+             .sort_values(["order_date", "order_id", "line_no"], kind="stable"))
+    day = pd.to_datetime(lines["order_date"])
+    export = pd.DataFrame({
+        "Row ID": np.arange(1, len(lines) + 1),
+        "Order ID": "US-" + lines["order_id"],
+        "Order Date": day.dt.strftime("%m/%d/%Y"),
+        "Ship Date": (day + pd.Timedelta(days=4)).dt.strftime("%m/%d/%Y"),
+        "Customer ID": lines["customer_id"],
+        "Customer Name": lines["name"],
+        "Segment": lines["industry"],
+        "Country": "United States",
+        "City": lines["city"],
+        "Region": lines["region"],
+        "Product ID": lines["product_id"],
+        "Category": lines["category"],
+        "Sub-Category": lines["tier"],
+        "Product Name": lines["name_p"],
+        "Sales": lines["revenue"],
+        "Quantity": lines["quantity"].astype(int),
+        "Discount": lines["discount"],
+        "Profit": (lines["revenue"] - lines["quantity"] * lines["unit_cost"]).round(2),
+    })
+    path = folder / "superstore.csv"
+    export.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def orders_only(tmp_path):
+    """An orders-only export in a foreign layout (:func:`write_orders_only`) and its mapping."""
+    src = tmp_path / "superstore"
+    write_orders_only(src)
+    return src, {k: v for k, v in ORDERS_ONLY_MAPPING.items()}
+
+
 @pytest.fixture
 def shared_retail_mapping(tmp_path):
     """The shared online-retail sample in a folder, with the YAML mapping that loads it."""

@@ -80,6 +80,9 @@ BAD_CELLS = [
 #: Rules about a row's shape in the file, not a cell value: tested on files written by hand.
 ROW_SHAPE_RULES = {"extra_fields": "test_an_extra_field_is_quarantined_not_cut_off",
                    "bad_quotes": "test_a_stray_quote_quarantines_its_row"}
+#: Rules of derived columns and of an as-of day in the past: tested in test_derived.py.
+DERIVED_RULES = {"not_derivable": "test_a_line_without_a_unit_price_is_quarantined",
+                 "after_as_of": "test_rows_after_a_past_as_of_day_are_left_out"}
 
 
 @pytest.mark.parametrize(("table", "idx", "column", "value", "rule"), BAD_CELLS,
@@ -101,9 +104,12 @@ def test_each_rule_quarantines_the_bad_row(tiny, write, table, idx, column, valu
 
 
 def test_every_rule_is_covered():
-    tested = {r for *_, r in BAD_CELLS} | {"missing_column"} | set(ROW_SHAPE_RULES)
+    tested = ({r for *_, r in BAD_CELLS} | {"missing_column"} | set(ROW_SHAPE_RULES)
+              | set(DERIVED_RULES))
     assert tested == set(RULES)
     assert all(name in globals() for name in ROW_SHAPE_RULES.values())
+    derived = (Path(__file__).parent / "test_derived.py").read_text(encoding="utf-8")
+    assert all(f"def {name}(" in derived for name in DERIVED_RULES.values())
 
 
 def test_quarantined_parent_cascades_to_children(tiny, write):
@@ -365,7 +371,7 @@ def test_as_of_may_be_iso_text(tiny, write):
     src = write(tiny)
     d = sn.load(src, as_of="2025-06-01")
     assert d.as_of == dt.date(2025, 6, 1)
-    assert set(d.quarantine["rule"]) == {"future_date"}
+    assert set(d.quarantine["rule"]) == {"after_as_of"}  # the 2025-07-01 order
     pd.testing.assert_frame_equal(d.quarantine,
                                   sn.load(src, as_of=dt.date(2025, 6, 1)).quarantine)
     with pytest.raises(PeriodError, match="as_of"):

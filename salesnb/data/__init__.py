@@ -13,8 +13,8 @@ import lazy_loader as _lazy
 
 _EXPORTS: dict[str, list[str]] = {
     'loader': [
-        'SalesData', 'ValidationReport', 'load', 'query', 'validate', 'connection',
-        'close_connection',
+        'SalesData', 'ValidationReport', 'MissingTableError', 'load', 'query', 'validate',
+        'connection', 'close_connection', 'data_end',
     ],
     'schema': [
         'FUNNEL', 'CLOSED', 'STAGES',
@@ -22,12 +22,13 @@ _EXPORTS: dict[str, list[str]] = {
         'REGION_KEY', 'table_spec', 'data_dictionary', 'MAIN_DATE',
     ],
     'mapping': [
-        'TableMapping', 'Mapping', 'load_mapping', 'normalise_name',
+        'TableMapping', 'Mapping', 'load_mapping', 'normalise_name', 'DERIVABLE',
     ],
     'sources': [
         'Source', 'DuckDBSource', 'open_source', 'detect_encoding', 'EXTENSIONS', 'first_line',
     ],
     'folder': ['FolderSource'],
+    'derived': ['PRICE_FROM_LINES', 'rows_name'],
     'encoding': ['EncodingGuess', 'guess_encoding'],
     'csvscan': ['MAX_LINE_BYTES', 'MAX_COLUMNS'],
     'validation': [
@@ -41,7 +42,7 @@ _EXPORTS: dict[str, list[str]] = {
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['csvscan', 'encoding', 'excel', 'folder', 'loader', 'mapping', 'sample',
-                'schema', 'sources', 'synth', 'validation'],
+    submodules=['csvscan', 'derived', 'encoding', 'excel', 'folder', 'loader', 'mapping',
+                'sample', 'schema', 'sources', 'synth', 'validation'],
     submod_attrs=_EXPORTS,
 )

@@ -116,6 +116,8 @@ class FolderSource(Source):
         entries = {p.name.lower(): p for p in self.folder.iterdir()}
         for table in TABLES:
             tmap = self.mapping.for_table(table)
+            if tmap.parent:
+                continue  # built from another table's rows (Source.available lists it)
             if tmap.file:
                 path = self._inside(table, tmap.file)
                 if not path.is_file() and not path.is_dir():
@@ -134,7 +136,7 @@ class FolderSource(Source):
                 files[table] = hits[0]
         return files
 
-    def available(self) -> dict[str, str]:
+    def _stored(self) -> dict[str, str]:
         """Return ``{table: file path}`` for the tables found in the folder."""
         return {t: str(p) for t, p in self._files.items()}
 
@@ -400,14 +402,15 @@ class FolderSource(Source):
             What was found, and a fix naming ``header_row:`` / ``sheet:`` / ``delimiter:``
             (None when no setting would help).
         """
-        path = self._files.get(table)
+        tmap = self.mapping.for_table(table)
+        stored = tmap.parent or table  # a derived table is read from its parent's file
+        path = self._files.get(stored)
         if path is None:
             return None
-        tmap = self.mapping.for_table(table)
         if path.suffix.lower() == ".xlsx":
-            return self._explain_excel(table, path, wanted, tmap)
-        plan = self._plans.get(table)
-        return self._explain_csv(table, plan, wanted, tmap) if plan else None
+            return self._explain_excel(stored, path, wanted, tmap)
+        plan = self._plans.get(stored)
+        return self._explain_csv(stored, plan, wanted, tmap) if plan else None
 
     def _explain_csv(self, table: str, plan: _CsvPlan, wanted: list[str], tmap: TableMapping
                      ) -> tuple[str, str | None]:

@@ -20,8 +20,8 @@ from salesnb.data.sources import Source, open_source
 from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 from salesnb.errors import SalesnbError, TableError
 
-__all__ = ["SalesData", "ValidationReport", "load", "query", "validate", "connection",
-           "close_connection"]
+__all__ = ["SalesData", "ValidationReport", "MissingTableError", "load", "query", "validate",
+           "connection", "close_connection", "data_end"]
 
 SourceLike = str | Path | Source
 MappingLike = str | Path | dict[str, Any] | Mapping | None
@@ -60,15 +60,36 @@ class ValidationReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when clean, 1 when rows were quarantined, 2 when a table is unusable."""
+        """0 when clean, 1 when rows were quarantined, 2 when a table is unusable.
+
+        Rows left out only because they are dated after an as-of day given
+        (``after_as_of``) are not a fault of the data: they do not make the code 1.
+        """
         if self.errors:
             return 2
-        return 1 if int(self.counts["rows_quarantined"].sum()) else 0
+        if not int(self.counts["rows_quarantined"].sum()):
+            return 0
+        return 1 if bool((self.quarantine["rule"] != "after_as_of").any()) else 0
 
     @property
     def ok(self) -> bool:
-        """True when every table loaded without quarantine."""
+        """True when every table loaded without quarantine (see :attr:`exit_code`)."""
         return self.exit_code == 0
+
+    def left_out(self) -> dict[str, int]:
+        """Rows per table left out as dated after the as-of day given (``after_as_of``).
+
+        Returns
+        -------
+        dict of str to int
+            Distinct rows per table (a row with two such dates counts once); tables with
+            none are absent.
+        """
+        q = self.quarantine
+        if q.empty:
+            return {}
+        hit = q[q["rule"] == "after_as_of"]
+        return {str(t): int(n) for t, n in hit.groupby("table")["row"].nunique().items()}
 
     def by_rule(self) -> pd.DataFrame:
         """Quarantine counts per table, rule and column (rows may break several rules)."""
@@ -83,7 +104,10 @@ class SalesData:
     """The nine salesnb tables, loaded and validated, as pandas DataFrames.
 
     Tables are attributes (``d.orders``) and items (``d["orders"]``). Tables the source did not
-    hold are absent: accessing one raises a clear error.
+    hold are absent: accessing one raises :class:`MissingTableError` (an ``AttributeError``
+    and a ``KeyError`` too, so ``hasattr`` and ``getattr(d, "surveys", None)`` work), with
+    the tables loaded and how to add it; ``d.get("surveys")`` returns None and
+    ``"surveys" in d`` is False.
 
     Attributes
     ----------
@@ -94,7 +118,7 @@ class SalesData:
     source : str
         Where the data came from.
     as_of : datetime.date
-        The as-of date used to reject future dates.
+        The as-of day the data was loaded for (rows dated after it were left out).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -107,16 +131,43 @@ class SalesData:
             tables = self.__dict__.get("tables", {})
             if name in tables:
                 return tables[name]
-            raise AttributeError(f"table {name!r} is not in this data (source "
-                                 f"{self.__dict__.get('source')}); tables loaded: "
-                                 f"{', '.join(tables) or 'none'}")
-        raise AttributeError(name)
+            raise self._missing(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        try:
-            return getattr(self, name)
-        except AttributeError as exc:
-            raise KeyError(str(exc)) from None
+        tables = self.__dict__.get("tables", {})
+        if isinstance(name, str) and name in tables:
+            return tables[name]
+        raise self._missing(name)
+
+    def get(self, name: str, default: Any = None) -> pd.DataFrame | Any:
+        """Return table ``name``, or ``default`` when it is not loaded.
+
+        Parameters
+        ----------
+        name : str
+            A salesnb table (``"surveys"``).
+        default : Any, default=None
+            What to return when the table is not in this data.
+
+        Returns
+        -------
+        pandas.DataFrame or Any
+            The table, or ``default``.
+        """
+        return self.tables.get(name, default) if isinstance(name, str) else default
+
+    def _missing(self, name: object) -> MissingTableError:
+        """The error for a table that is not loaded (or not a salesnb table at all)."""
+        loaded = ", ".join(self.__dict__.get("tables", {})) or "none"
+        source = str(self.__dict__.get("source"))
+        if name not in TABLES:
+            return MissingTableError(str(name), source, f"not a salesnb table (tables "
+                                     f"loaded: {loaded})", f"use one of {', '.join(TABLES)}")
+        return MissingTableError(str(name), source, f"the table is not in this data (tables "
+                                 f"loaded: {loaded})", f"add a file named {name}.csv, .parquet "
+                                 f"or .xlsx to the source (or name its file, or 'from:', in a "
+                                 f"mapping); d.get({name!r}) returns None when it is absent")
 
     def __contains__(self, name: object) -> bool:
         return name in self.tables
@@ -163,6 +214,49 @@ class SalesData:
         parts = [f"{n}={len(f):,}" for n, f in self.tables.items()]
         q = int(self.report.counts["rows_quarantined"].sum())
         return f"SalesData({self.source}: {', '.join(parts)}; quarantined={q:,})"
+
+
+class MissingTableError(TableError, AttributeError, KeyError):
+    """A table that is not loaded was asked for (``d.surveys``, ``d["surveys"]``).
+
+    A :class:`~salesnb.errors.TableError` (so a ``SalesnbError``), and an ``AttributeError``
+    and ``KeyError`` too, so ``hasattr(d, "surveys")`` and ``getattr(d, "surveys", None)``
+    keep working.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def data_end(d: SalesData) -> dt.date | None:
+    """The last day of the data's events: the newest order, else lead or opportunity.
+
+    The data's own as-of day: ``orders.order_date`` when orders are loaded with a date, else
+    the newest ``leads.created_date`` / ``opportunities.created_date``.
+
+    Parameters
+    ----------
+    d : SalesData
+        Loaded data.
+
+    Returns
+    -------
+    datetime.date or None
+        None when none of those tables has a dated row.
+    """
+    def last(table: str, column: str) -> dt.date | None:
+        frame = d.get(table)
+        if frame is None or column not in frame.columns:
+            return None
+        day = pd.to_datetime(frame[column], errors="coerce").max()
+        return None if pd.isna(day) else day.date()
+
+    orders = last("orders", "order_date")
+    if orders is not None:
+        return orders
+    days = [x for x in (last("leads", "created_date"), last("opportunities", "created_date"))
+            if x is not None]
+    return max(days) if days else None
 
 
 #: The shared in-memory DuckDB database behind :func:`connection` (None until first use, and
@@ -335,8 +429,10 @@ def load(
     tables : list of str, optional
         Tables to load; each must exist. Default: every salesnb table the source holds.
     as_of : datetime.date or str, optional
-        Dates after this are quarantined (a day, or its ISO text ``"2025-12-31"``).
-        Default: today.
+        The as-of day (a day, or its ISO text ``"2025-12-31"``); default today. Rows dated
+        after today are quarantined as ``future_date``; with a day in the past, rows dated
+        after it (and not after today) are left out as ``after_as_of`` and counted
+        (:meth:`ValidationReport.left_out`).
     memory_limit : str, optional
         DuckDB memory limit (e.g. ``"2GB"``); DuckDB spills to disk past it.
 

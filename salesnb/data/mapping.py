@@ -25,18 +25,31 @@ A mapping is a YAML file (or the same structure as a dict)::
         decimal: ","
         header_row: 3                     # a title and a blank line above the header
         sheet: Orders                     # Excel: sheet name (or position from 0)
+      customers:
+        from: orders                      # built from attributes on the order lines
+        columns: {Customer Name: name, Segment: segment}
 
 Columns the mapping does not name keep their name; a name that matches a salesnb column up to
 case, spaces and hyphens (``Order ID`` -> ``order_id``) is matched automatically. A target in
 ``columns`` must be a column of the table (``discount: disc`` is refused, naming the valid
 columns), or the source name tidied (``Description: description``) to keep an extra column
 under a plain name. ``file`` must stay inside the source folder.
+
+Derived tables
+--------------
+``from: <table>`` builds a table from another table's rows (an orders-only export holds the
+customers' and products' attributes on every order line). It is read from that table's file
+with that table's reading options and renames; its own ``columns`` (and ``values``, ``drop``)
+are added and win for it. Only its own salesnb columns and the extra columns its ``columns``
+names are kept; rows are collapsed to one per id (see :mod:`salesnb.data.derived`). The
+table named must be read from a file itself (not derived), and reading options (``file``,
+``sheet``, ``encoding`` ...) cannot be set on the derived table.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +58,13 @@ from salesnb.data.encoding import codec_name
 from salesnb.data.schema import TABLES
 from salesnb.errors import MappingError
 
-__all__ = ["TableMapping", "Mapping", "load_mapping", "normalise_name"]
+__all__ = ["TableMapping", "Mapping", "load_mapping", "normalise_name", "DERIVABLE"]
 
 #: Options that may be set for every table at the top level, and per table.
 _SHARED_KEYS = ("date_formats", "na_values", "encoding", "delimiter", "decimal", "header_row")
-_TABLE_KEYS = {"file", "columns", "values", "drop", "sheet", *_SHARED_KEYS}
+_TABLE_KEYS = {"file", "columns", "values", "drop", "sheet", "from", *_SHARED_KEYS}
+#: Options a derived table (``from:``) takes from the table it is built from.
+_READ_KEYS = ("file", "sheet", *_SHARED_KEYS)
 _TOP_KEYS = {"tables", *_SHARED_KEYS}
 #: Most lines a header may be below the top of the file (see csvscan.HEAD_LINES).
 _MAX_HEADER_ROW = 100
@@ -96,6 +111,12 @@ class TableMapping:
     header_row : int, optional
         Line (CSV) or row (Excel) of the header, counting from 1; lines above it (a title)
         are ignored. The first non-empty line when not given.
+    parent : str, optional
+        For a derived table (``from:``): the table whose rows it is built from. The reading
+        options and renames above are then the parent's, merged with this table's own.
+    own_columns : dict of str to str
+        For a derived table: the renames its own ``columns`` named (their targets are kept
+        even when they are not salesnb columns).
     """
 
     file: str | None = None
@@ -109,6 +130,8 @@ class TableMapping:
     sheet: str | int | None = None
     decimal: str = "."
     header_row: int | None = None
+    parent: str | None = None
+    own_columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -274,8 +297,67 @@ def load_mapping(mapping: str | Path | dict[str, Any] | Mapping | None) -> Mappi
                                                             "header_row")))
     _str_list(top["date_formats"], f"mapping {origin}, date_formats")
     _str_list(top["na_values"], f"mapping {origin}, na_values")
-    built = {name: _table_mapping(name, opts, top, origin) for name, opts in tables.items()}
+    derived = {name: opts for name, opts in tables.items()
+               if isinstance(opts, dict) and "from" in opts}
+    built = {name: _table_mapping(name, opts, top, origin) for name, opts in tables.items()
+             if name not in derived}
     for name in TABLES:
-        if name not in built and any(v is not None for v in top.values()):
+        if name not in built and name not in derived and any(v is not None
+                                                             for v in top.values()):
             built[name] = _table_mapping(name, {}, top, origin)
-    return Mapping(tables=built, origin=origin)
+    for name, opts in derived.items():
+        parent = _checked_parent(name, opts, tables, origin)
+        built[name] = _derived_mapping(
+            name, opts, built.get(parent) or _table_mapping(parent, {}, top, origin), parent,
+            origin)
+    return Mapping(tables={t: built[t] for t in TABLES if t in built}, origin=origin)
+
+
+#: Tables that can be built from another table's rows (``from:``): one required id column.
+DERIVABLE = tuple(t for t, spec in TABLES.items() if len(spec.key) == 1
+                  and not spec.column(spec.key[0]).nullable)
+
+
+def _checked_parent(table: str, opts: dict[str, Any], tables: dict[str, Any],
+                    origin: str) -> str:
+    """The table named by ``from:``, checked: another salesnb table read from a file."""
+    where = f"mapping {origin}, tables.{table}.from"
+    parent = opts["from"]
+    if not isinstance(parent, str) or not parent.strip():
+        raise MappingError(f"{where}: expected the name of the table whose rows hold the "
+                           f"{table}' attributes (e.g. 'from: orders'), got {parent!r}")
+    parent = parent.strip()
+    if parent not in TABLES:
+        raise MappingError(f"{where}: {parent!r} is not a salesnb table; name the table whose "
+                           f"rows hold the {table}' attributes, one of: "
+                           f"{', '.join(t for t in TABLES if t != table)}")
+    if parent == table:
+        raise MappingError(f"{where}: {table} cannot be built from itself; name the table "
+                           "whose rows hold its attributes (e.g. 'from: orders'), or remove "
+                           "'from:' to read it from its own file")
+    up = tables.get(parent)
+    if isinstance(up, dict) and "from" in up:
+        raise MappingError(f"{where}: {parent} is itself built 'from: {up['from']}'; name a "
+                           f"table read from a file (e.g. 'from: {up['from']}')")
+    if table not in DERIVABLE:
+        raise MappingError(f"{where}: {table} cannot be built from another table's rows (it "
+                           "has no single id column to collapse them by); tables that can: "
+                           f"{', '.join(DERIVABLE)}")
+    own = sorted(set(opts) & set(_READ_KEYS))
+    if own:
+        raise MappingError(f"mapping {origin}, tables.{table}: {', '.join(own)} cannot be set "
+                           f"on a table built 'from: {parent}': it is read with {parent}'s "
+                           f"file and reading options (set them on {parent})")
+    return parent
+
+
+def _derived_mapping(table: str, opts: dict[str, Any], parent_map: TableMapping, parent: str,
+                     origin: str) -> TableMapping:
+    """The mapping of a derived table: the parent's reading and renames, its own on top."""
+    own = _table_mapping(table, {k: v for k, v in opts.items() if k != "from"}, {}, origin)
+    inherited = {src: dst for src, dst in parent_map.columns.items()
+                 if src not in own.columns and dst not in own.columns.values()}
+    return replace(parent_map, file=None, columns={**inherited, **own.columns},
+                   values={**parent_map.values, **own.values},
+                   drop=tuple(dict.fromkeys(parent_map.drop + own.drop)), parent=parent,
+                   own_columns=own.columns)

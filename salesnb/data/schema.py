@@ -61,6 +61,9 @@ class Column:
         Personal data: kept out of reports unless explicitly asked for.
     not_future : bool, default=True
         For dates: a value after the as-of date is quarantined.
+    derived_from : tuple of str, default=()
+        A required column that may be absent when these columns are there: it is then
+        derived from them on load (see :mod:`salesnb.data.derived`).
     """
 
     name: str
@@ -73,6 +76,7 @@ class Column:
     choices: tuple[str, ...] | None = None
     pii: bool = False
     not_future: bool = True
+    derived_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,19 @@ class TableSpec:
 
     @property
     def required_columns(self) -> list[str]:
-        """Names of the columns a source file must have."""
+        """Names of the columns a source file must have (or, see ``derived_from``, derive)."""
         return [c.name for c in self.columns if c.required]
+
+    def missing_columns(self, present: set[str] | list[str] | dict[str, str]) -> list[str]:
+        """The required columns absent from ``present`` that cannot be derived either.
+
+        Parameters
+        ----------
+        present : collection of str
+            The columns a source holds.
+        """
+        return [c.name for c in self.columns if c.required and c.name not in present
+                and not (c.derived_from and all(d in present for d in c.derived_from))]
 
     def column(self, name: str) -> Column:
         """Return the column called ``name`` (``KeyError`` if unknown)."""
@@ -222,9 +237,12 @@ ORDERS = TableSpec(
         C("customer_id", "str", "Customer who ordered."),
         C("product_id", "str", "Product ordered."),
         C("rep_id", "str", "Rep credited with the sale.", required=False, nullable=True),
-        C("region", "str", "Region of the sale.", required=False, nullable=True),
+        C("region", "str", "Region of the sale; when absent, the customer's region (else the "
+          "rep's).", required=False, nullable=True),
         C("quantity", "float", "Units ordered.", minimum=0),
-        C("unit_price", "float", "Price per unit before discount.", minimum=0),
+        C("unit_price", "float", "Price per unit before discount; when absent, derived as "
+          "revenue / quantity / (1 - discount).", minimum=0, derived_from=("revenue",
+                                                                          "quantity")),
         C("discount", "float", "Discount as a fraction of the price (0.1 = 10 %).",
           required=False, nullable=True, minimum=0, maximum=1),
         C("revenue", "float", "Net revenue = quantity x unit_price x (1 - discount).",
@@ -439,7 +457,8 @@ def data_dictionary() -> str:
                 rules.append("not after as-of")
             if c.pii:
                 rules.append("personal data")
-            req = "yes" if c.required else "no"
+            req = ("yes" if not c.derived_from else
+                   f"yes, or {' and '.join(c.derived_from)}") if c.required else "no"
             lines.append(f"| `{c.name}` | {c.dtype} | {req} | {', '.join(rules)} | "
                          f"{c.description} |")
         lines.append("")

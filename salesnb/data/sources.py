@@ -4,7 +4,9 @@ A :class:`Source` exposes each table it holds as a DuckDB view of *raw* rows: so
 renamed by the mapping, values recoded, and a ``_row`` column that points back into the file.
 Validation (``salesnb.validation``) turns raw rows into typed, checked tables. A new kind of
 source (a PostgreSQL URL, a warehouse) only has to implement :meth:`Source._raw_relation` and
-:meth:`Source.available`; callers of :func:`salesnb.load` do not change.
+:meth:`Source._stored` (the tables it stores; tables built ``from:`` another's rows are added
+by the base class, see :mod:`salesnb.data.derived`); callers of :func:`salesnb.load` do not
+change.
 
 Row numbers
 -----------
@@ -30,6 +32,7 @@ import duckdb
 
 from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.csvscan import CSV_RULE, CSV_VALUE, ReadProblem, Scan, scan
+from salesnb.data.derived import PRICE_COLUMNS, build_derived, derived_where, rows_name
 from salesnb.data.encoding import EncodingGuess, bom_encoding, guess_encoding
 from salesnb.data.mapping import Mapping, TableMapping, normalise_name
 from salesnb.data.schema import TABLES
@@ -260,8 +263,20 @@ class Source(ABC):
         self.notes: dict[str, list[str]] = {}
 
     @abstractmethod
+    def _stored(self) -> dict[str, str]:
+        """Return ``{table: where}`` for the tables stored in files / database tables."""
+
     def available(self) -> dict[str, str]:
-        """Return ``{table: where}`` for the salesnb tables this source holds."""
+        """Return ``{table: where}`` for the salesnb tables this source holds.
+
+        A table the mapping builds from another's rows (``from:``) is listed when that
+        table is: ``"superstore.csv (customers from the order lines)"``.
+        """
+        found = self._stored()
+        for table, tmap in self.mapping.tables.items():
+            if tmap.parent and tmap.parent in found:
+                found[table] = derived_where(found[tmap.parent], table, tmap.parent)
+        return {t: found[t] for t in TABLES if t in found}
 
     @abstractmethod
     def _raw_relation(self, con: duckdb.DuckDBPyConnection, table: str, where: str,
@@ -277,7 +292,7 @@ class Source(ABC):
 
     def encoding_of(self, table: str) -> str:
         """How ``table`` was decoded (``"utf-8"``, ``"cp1252 (detected, 97%)"``), or ``"-"``."""
-        guess = self.encodings.get(table)
+        guess = self.encodings.get(self.mapping.for_table(table).parent or table)
         return guess.describe() if guess else "-"
 
     def explain(self, table: str, wanted: list[str]) -> tuple[str, str | None] | None:
@@ -301,6 +316,12 @@ class Source(ABC):
     def missing(self, table: str) -> TableError:
         """Return the error for a table this source does not hold."""
         have = ", ".join(sorted(self.available())) or "none"
+        parent = self.mapping.for_table(table).parent
+        if parent:
+            return TableError(table, self.location, f"built from the {parent} rows ('from: "
+                              f"{parent}' in the mapping), but {parent} is not in the source "
+                              f"(tables found: {have})", f"add the {parent} file, or correct "
+                              f"'from:' for {table} in the mapping")
         return TableError(table, self.location, "table not found (tables found: " + have + ")",
                           f"add a file named {table}.csv, .parquet or .xlsx, or name the file "
                           f"with 'tables: {{{table}: {{file: ...}}}}' in a mapping")
@@ -323,12 +344,10 @@ class Source(ABC):
         """
         where = self.describe(table)
         tmap = self.mapping.for_table(table)
+        if tmap.parent:
+            return self._register_derived(con, table, view, where, tmap)
         raw_sql = self._raw_relation(con, table, where, tmap)
-        try:
-            cols = [d[0] for d in con.sql(f"DESCRIBE {raw_sql}").fetchall()]
-        except duckdb.Error as exc:
-            raise TableError(table, where, f"cannot be read ({self.scrub(first_line(exc))})",
-                             "check that the file is a valid CSV/Parquet/Excel export") from None
+        cols = list(self._raw_types(con, table, where, raw_sql))
         try:
             select, extra = _mapped_select(table, where,
                                            [c for c in cols if c not in RESERVED], tmap)
@@ -348,6 +367,52 @@ class Source(ABC):
                     f"{passed} FROM ({raw_sql})")
         return where
 
+    def _raw_types(self, con: duckdb.DuckDBPyConnection, table: str, where: str,
+                   raw_sql: str) -> dict[str, str]:
+        """``{column: DuckDB type}`` of a raw relation (a TableError when it cannot be read)."""
+        try:
+            return {d[0]: d[1] for d in con.sql(f"DESCRIBE {raw_sql}").fetchall()}
+        except duckdb.Error as exc:
+            raise TableError(table, where, f"cannot be read ({self.scrub(first_line(exc))})",
+                             "check that the file is a valid CSV/Parquet/Excel export") from None
+
+    def _register_derived(self, con: duckdb.DuckDBPyConnection, table: str, view: str,
+                          where: str, tmap: TableMapping) -> str:
+        """Create view ``view`` of a derived table: the parent's rows, one per id."""
+        parent = str(tmap.parent)
+        pmap = self.mapping.for_table(parent)
+        pwhere = self.describe(parent)
+        known = set(TABLES[table].column_names)
+        for attempt in (0, 1):
+            raw_sql = self._raw_relation(con, parent, pwhere, pmap)
+            types = self._raw_types(con, table, where, raw_sql)
+            cols = [c for c in types if c not in RESERVED]
+            names = _mapped_names(table, where, cols, tmap,
+                                  keep=known | set(tmap.own_columns.values()))
+            key = TABLES[table].key[0]
+            if key not in names:
+                raise TableError(table, where, f"the {rows_name(parent)} have no {key} column "
+                                 f"to build {table} from (columns: {', '.join(cols)})",
+                                 f"map the id column to {key} in the mapping of {parent} or "
+                                 f"{table} ('columns: {{<its name>: {key}}}')")
+            prices = {n: c for n, c in _mapped_names(parent, pwhere, cols, pmap).items()
+                      if n in PRICE_COLUMNS}
+            items = {n: (e, types[names[n]]) for n, e in _select_items(names, tmap).items()}
+            pitems = {n: (quote_ident(c), types[c]) for n, c in prices.items()}
+            try:
+                notes = build_derived(con, table, view, raw_sql, items, pitems, tmap,
+                                      flagged=CSV_RULE in types)
+            except duckdb.Error as exc:
+                if attempt == 0 and self.safer_read(parent):
+                    continue
+                raise TableError(table, where, "cannot be read "
+                                 f"({self.scrub(first_line(exc))})", "check the file's "
+                                 "separator, quoting and encoding") from None
+            break
+        self.extra_columns[table] = [n for n in names if n not in known]
+        self.notes[table] = notes
+        return where
+
     def safer_read(self, table: str) -> bool:
         """Switch ``table`` to slower, more forgiving read options; False if there are none."""
         return False
@@ -357,11 +422,13 @@ class Source(ABC):
         return None
 
 
-def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
-                   ) -> tuple[str, list[str]]:
-    """Build the SELECT list renaming and recoding source columns for ``table``."""
-    spec = TABLES[table]
-    known = set(spec.column_names)
+def _mapped_names(table: str, where: str, cols: list[str], tmap: TableMapping,
+                  keep: set[str] | None = None) -> dict[str, str]:
+    """``{salesnb name: source column}`` for ``table``'s columns after the mapping's renames.
+
+    With ``keep``, names outside it are left out (before two names are found to collide).
+    """
+    known = set(TABLES[table].column_names)
     missing_src = [c for c in tmap.columns if c not in cols]
     if missing_src:
         raise MappingError(
@@ -377,22 +444,38 @@ def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
             name = normalise_name(col)
         else:
             name = col
+        if keep is not None and name not in keep:
+            continue
         if name in out:
             raise TableError(table, where, f"columns {out[name]!r} and {col!r} both become "
                              f"{name!r}", "rename or drop one of them in the mapping "
                              f"('tables: {{{table}: {{drop: [{col!r}]}}}}')")
         out[name] = col
-    parts = []
-    for name, col in out.items():
+    return out
+
+
+def _select_items(names: dict[str, str], tmap: TableMapping) -> dict[str, str]:
+    """``{salesnb name: SQL of its value}``: the source column, recoded by ``values:``."""
+    items = {}
+    for name, col in names.items():
         expr = quote_ident(col)
         codes = tmap.values.get(name)
         if codes:
             whens = " ".join(f"WHEN {quote_literal(k)} THEN {quote_literal(v)}"
                              for k, v in codes.items())
             expr = f"CASE lower(trim(CAST({expr} AS VARCHAR))) {whens} ELSE {expr} END"
-        parts.append(f"{expr} AS {quote_ident(name)}")
-    extra = [n for n in out if n not in known]
-    return ", ".join(parts), extra
+        items[name] = expr
+    return items
+
+
+def _mapped_select(table: str, where: str, cols: list[str], tmap: TableMapping
+                   ) -> tuple[str, list[str]]:
+    """Build the SELECT list renaming and recoding source columns for ``table``."""
+    names = _mapped_names(table, where, cols, tmap)
+    items = _select_items(names, tmap)
+    known = set(TABLES[table].column_names)
+    return (", ".join(f"{expr} AS {quote_ident(name)}" for name, expr in items.items()),
+            [n for n in names if n not in known])
 
 
 class DuckDBSource(Source):
@@ -411,11 +494,13 @@ class DuckDBSource(Source):
         lower = {n.lower(): n for n in names}
         self._tables: dict[str, str] = {}
         for table in TABLES:
+            if self.mapping.for_table(table).parent:
+                continue  # built from another table's rows
             want = self.mapping.for_table(table).file or table
             if want.lower() in lower:
                 self._tables[table] = lower[want.lower()]
 
-    def available(self) -> dict[str, str]:
+    def _stored(self) -> dict[str, str]:
         """Return ``{table: "file.duckdb:table"}`` for the tables in the database."""
         return {t: f"{self.path}:{n}" for t, n in self._tables.items()}
 

@@ -34,7 +34,15 @@ Rules
     ``revenue`` differs from ``quantity * unit_price * (1 - discount)`` by more than
     ``0.01 + 0.1 %``.
 ``future_date``
-    A date lies after the as-of date.
+    A date lies in the future: after the as-of date when that is today (the default) or
+    later, after today when an earlier as-of date is given.
+``after_as_of``
+    With an as-of date in the past, a date after it (and not after today): the row is left
+    out of the data as of that day, and counted ("left out: after the as-of day ...").
+``not_derivable``
+    A column the file does not have is derived from others (``unit_price`` as
+    ``revenue / quantity / (1 - discount)``), and this row cannot give it (quantity 0,
+    discount 1, no revenue).
 ``date_order``
     A later date precedes an earlier one (e.g. a lead's outcome before its creation).
 ``extra_fields``
@@ -58,6 +66,7 @@ import pandas as pd
 
 from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.csvscan import CSV_RULE, CSV_VALUE
+from salesnb.data.derived import derived_price, derived_region, price_derivable
 from salesnb.data.mapping import TableMapping
 from salesnb.data.schema import Column, TableSpec
 from salesnb.data.sources import Source, first_line
@@ -85,7 +94,11 @@ RULES: dict[str, str] = {
     "duplicate_key": "key repeats an earlier row",
     "foreign_key": "reference not found in the referenced table",
     "revenue": "revenue differs from quantity x unit_price x (1 - discount)",
-    "future_date": "date is after the as-of date",
+    "future_date": "date is in the future (after the as-of date, or after today when the "
+                   "as-of date is earlier)",
+    "after_as_of": "left out: dated after the as-of day given",
+    "not_derivable": "a column the file lacks cannot be derived for this row (e.g. unit_price "
+                     "with quantity 0)",
     "date_order": "date precedes the date it must follow",
     "extra_fields": "row has more fields than the header (nothing is cut off)",
     "bad_quotes": "a quote inside a value breaks the row's fields",
@@ -218,10 +231,28 @@ def _column_checks(col: Column, src_type: str, table: str, tmap: TableMapping,
             quote_literal(f"{col.name} must be one of {', '.join(col.choices)} "
                           "(recode with 'values:' in a mapping)")))
     if col.dtype == "date" and col.not_future:
-        checks.append(_violation(
-            "future_date", col.name, f"{c} > {quote_literal(as_of)}", shown,
-            quote_literal(f"{col.name} is after the as-of date {as_of}")))
+        checks += _date_checks(col.name, c, shown, as_of)
     return stages, checks
+
+
+def _date_checks(name: str, c: str, shown: str, as_of: dt.date) -> list[tuple[str, str]]:
+    """The as-of rules of a date column.
+
+    ``future_date``: after today, or after an as-of date at or after today;
+    ``after_as_of``: after an as-of date in the past, and not after today.
+    """
+    today = dt.date.today()
+    if as_of >= today:
+        return [_violation("future_date", name, f"{c} > {quote_literal(as_of)}", shown,
+                           quote_literal(f"{name} is after the as-of date {as_of}"))]
+    return [
+        _violation("future_date", name, f"{c} > {quote_literal(today)}", shown,
+                   quote_literal(f"{name} is after the as-of date {as_of} and after today "
+                                 f"({today}): a date in the future")),
+        _violation("after_as_of", name, f"{c} > {quote_literal(as_of)} AND {c} <= "
+                   f"{quote_literal(today)}", shown,
+                   quote_literal(f"left out: after the as-of day {as_of}")),
+    ]
 
 
 def _csv_checks(types: dict[str, str]) -> list[tuple[str, str]]:
@@ -289,7 +320,7 @@ def validate_table(
     where = source.register(con, name, raw_view)
     tmap = source.mapping.for_table(name)
     types = {r[0]: r[1] for r in con.sql(f"DESCRIBE {quote_ident(raw_view)}").fetchall()}
-    missing = [c for c in spec.required_columns if c not in types]
+    missing = spec.missing_columns(types)
     if missing:
         found = ", ".join(c for c in types if c not in ("_row", CSV_RULE, CSV_VALUE))
         raise _fail(source, name, where, f"required column(s) missing: {', '.join(missing)} "
@@ -337,6 +368,19 @@ def validate_table(
             quote_literal(f"{fk.column} not found in {fk.ref_table}.{fk.ref_column}")))
 
     outer = [f"t.{quote_ident(col)}" for col in [c.name for c in present_cols] + extra]
+    notes: list[str] = []
+    if spec.revenue_check and price_derivable(types):
+        expr, rules, note = derived_price(types)
+        checks += [_violation(*rule) for rule in rules]
+        outer.append(f"{expr} AS unit_price")
+        if "discount" not in types:
+            outer.append("0.0::DOUBLE AS discount")
+        notes.append(f"{name}.{note}")
+    if spec.revenue_check:  # order lines: a region from the customer or rep when absent
+        region = derived_region(con, types, loaded)
+        if region is not None:
+            outer.append(region[0])
+            notes.append(f"{name}.{region[1]}")
     if spec.revenue_check and {"quantity", "unit_price"} <= types.keys():
         disc = "coalesce(t.discount, 0)" if "discount" in types else "0"
         expected = f"(t.quantity * t.unit_price * (1 - {disc}))"
@@ -379,6 +423,8 @@ def validate_table(
     clean = f"_clean_{name}"
     out_names = [o.rsplit(" AS ", 1)[-1] if " AS " in o else o.removeprefix("t.")
                  for o in outer]
+    order = {c: i for i, c in enumerate(spec.column_names)}  # derived columns in their place
+    out_names.sort(key=lambda n: order.get(n.strip('"'), len(order)))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(clean)} AS SELECT "
                 f"{', '.join(out_names)} FROM {quote_ident(checked)} WHERE _bad IS NULL AND "
                 f"_row NOT IN (SELECT _row FROM {quote_ident(post)})")
@@ -399,7 +445,7 @@ def validate_table(
         f"FROM (SELECT _row, unnest(_bad) AS b FROM {quote_ident(checked)} WHERE _bad IS NOT NULL) "
         f"UNION ALL SELECT _row, \"column\", rule, value, message FROM {quote_ident(post)}) "
         f"ORDER BY \"row\", rule").df()
-    notes = list(source.notes.get(name, []))
+    notes = list(source.notes.get(name, [])) + notes
     notes += _decimal_notes(con, name, raw_view, quarantine, present_cols, types, tmap)
     return TableResult(name, where, int(rows_read), clean, quarantine, int(rows_bad), skipped,
                        extra, source.encoding_of(name), notes)
@@ -496,3 +542,4 @@ def release(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"DROP VIEW IF EXISTS {quote_ident('_clean_' + name)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident('_checked_' + name)}")
     con.execute(f"DROP TABLE IF EXISTS {quote_ident('_post_' + name)}")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident('_derived_' + name)}")
