@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from salesnb.core.fmt import pct
+from salesnb.core.periods import parse_as_of
 from salesnb.core.plots import axes, say
 from salesnb.data.loader import SalesData, ValidationReport
 from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
@@ -29,6 +30,7 @@ __all__ = [
     "completeness",
     "quarantine_by_rule",
     "quarantine_examples",
+    "loading_notes",
     "duplicates",
     "broken_references",
     "freshness",
@@ -122,6 +124,27 @@ def quarantine_by_rule(report: ValidationReport) -> pd.DataFrame:
     by["pct_of_table"] = (100 * by["rows"] / by["table"].map(read)).round(2)
     by["meaning"] = by["rule"].map(RULES)
     return by.sort_values("rows", ascending=False, kind="stable", ignore_index=True)[cols]
+
+
+def loading_notes(report: ValidationReport) -> pd.DataFrame:
+    """What loading did that is not an error: columns derived, tables built, values in conflict.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        table, note: one row per note (a ``unit_price`` derived from revenue, a customers
+        table built from the order lines with 12 customers whose region differs between
+        lines, an unsure encoding, a check skipped for want of a table), in table order.
+    """
+    rows = [{"table": t, "note": n} for t, notes in report.notes.items() for n in notes]
+    rows += [{"table": t, "note": f"check skipped: {n}"}
+             for t, skipped in report.skipped.items() for n in skipped]
+    return pd.DataFrame(rows, columns=["table", "note"])
 
 
 def _mask(frame: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
@@ -225,7 +248,7 @@ def broken_references(report: ValidationReport, *, show_pii: bool = False) -> pd
     return out[cols]
 
 
-def freshness(data: SalesData, as_of: dt.date | None = None, *,
+def freshness(data: SalesData, as_of: dt.date | str | None = None, *,
               stale_days: int = 31) -> pd.DataFrame:
     """The newest row of every table and how old it is on ``as_of``.
 
@@ -233,8 +256,10 @@ def freshness(data: SalesData, as_of: dt.date | None = None, *,
     ----------
     data : SalesData
         Loaded data.
-    as_of : datetime.date, optional
-        Reference day; ``data.as_of`` when not given.
+    as_of : datetime.date or str, optional
+        Reference day: a day or its ISO text; an empty text means today (the report's
+        ``as_of`` parameter left empty: a year-old export is then a year old, although the
+        other reports read it as of its own last day); ``data.as_of`` when None.
     stale_days : int, default=31
         A table whose newest row is older than this is ``stale``.
 
@@ -245,7 +270,7 @@ def freshness(data: SalesData, as_of: dt.date | None = None, *,
         "reference data" for reps and products (a hire or launch date says nothing about
         whether the table is current).
     """
-    as_of = as_of or data.as_of
+    as_of = data.as_of if as_of is None else parse_as_of(as_of)
     rows = []
     for name, frame in data.tables.items():
         col = MAIN_DATE.get(name)

@@ -36,6 +36,7 @@ from salesnb.data.schema import TABLES
 from salesnb.errors import SourceError
 from salesnb.paths import ARTIFACTS_ENV
 from salesnb.report.pages import header, write_index
+from salesnb.report.params import ParameterError
 from salesnb.report.runner import NotebookRun, plan_runs, run_reports
 
 #: HTML payloads: a script, an event handler on an element, an attribute break-out.
@@ -190,8 +191,14 @@ def refused_run(poisoned, tmp_path_factory):
         f"  04_product_region: {{region: '{HTML_PAYLOADS[0]}', category: "
         f"'{HTML_PAYLOADS[1]}'}}\n"
         f"  05_rep_assessment: {{period: '{HTML_PAYLOADS[2]}'}}\n", encoding="utf-8")
-    runs = plan_runs(["04_product_region", "05_rep_assessment"], param_file=per,
-                     source=str(poisoned))
+    names = ["04_product_region", "05_rep_assessment"]
+    # The runner refuses values the data does not hold before any kernel starts ...
+    with pytest.raises(ParameterError, match="is not in the data"):
+        plan_runs(names, param_file=per, source=str(poisoned))
+    # ... and a report given them anyway (JupyterLab, an older runner) refuses them as text.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("salesnb.report.runner.check_data_values", lambda _checks: None)
+        runs = plan_runs(names, param_file=per, source=str(poisoned))
     return run_reports(runs, out=out, jobs=2)
 
 

@@ -141,3 +141,20 @@ def test_empty_charts_say_so(tiny, write):
     clean = sn.load(write(tiny), as_of=AS_OF)
     ax = q.plot_quarantine(q.quarantine_by_rule(clean.report))
     assert ax.texts[0].get_text() == "No row was quarantined"
+
+
+def test_loading_notes_say_what_was_derived_and_skipped(orders_only):
+    import salesnb as sn
+
+    src, mapping = orders_only
+    notes = q.loading_notes(sn.load(src, mapping).report)
+    by_table = notes.groupby("table")["note"].apply(" | ".join)
+    assert "orders.unit_price: the file has none; derived as revenue / quantity" in \
+        by_table["orders"]
+    assert "products.list_price: derived as the median unit price" in by_table["products"]
+    assert list(notes.columns) == ["table", "note"] and len(notes) == 2
+    customers_only = sn.load(src, {**mapping, "tables": {k: v for k, v in mapping["tables"].items()
+                                                         if k != "products"}}).report
+    skipped = q.loading_notes(customers_only)
+    assert "check skipped: foreign key product_id -> products: products not loaded" in \
+        skipped["note"].tolist()

@@ -203,8 +203,10 @@ def test_kernels_talk_over_ipc_and_leave_nothing_behind(tmp_path, short_tmp, mon
     executed = json.loads((result.run_dir / "where.ipynb").read_text(encoding="utf-8"))
     printed = "".join(executed["cells"][-1]["outputs"][0]["text"]).split()
     assert printed[:2] == ["transport", "ipc"]
-    assert Path(printed[2]).parent.parent == short_tmp  # a private folder in the temp folder
+    # a private folder in the run's kernels folder in the temp folder
+    assert Path(printed[2]).parent.parent.parent == short_tmp
     assert not Path(printed[2]).parent.exists()  # removed with its sockets
+    assert not list(short_tmp.iterdir())  # and the run's kernels folder too
     assert "without encryption" not in capfd.readouterr().err
 
 

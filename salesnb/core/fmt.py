@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["pct", "money", "number", "escape", "code", "no_html"]
+__all__ = ["pct", "money", "number", "escape", "code", "no_html", "some", "plural"]
 
 _DASH = "–"
 
@@ -144,6 +144,77 @@ def escape(value: object) -> str:
     """
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAK.sub(" ", str(value)))
     return _TAG_START.sub("&lt;", text.replace("&", "&amp;"))
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, the noun in the plural unless the count is one.
+
+    Parameters
+    ----------
+    count : int
+        How many.
+    noun : str
+        The singular noun ("product", "category"); ``y`` after a consonant becomes ``ies``
+        and ``s``/``x``/``ch``/``sh`` take ``es``.
+
+    Examples
+    --------
+    >>> plural(1, "product"), plural(380, "product"), plural(2, "category")
+    ('1 product', '380 products', '2 categories')
+    """
+    if count == 1:
+        return f"1 {noun}"
+    if re.search(r"[^aeiou]y$", noun):
+        word = noun[:-1] + "ies"
+    elif re.search(r"(s|x|ch|sh)$", noun):
+        word = noun + "es"
+    else:
+        word = noun + "s"
+    return f"{count:,} {word}"
+
+
+def some(items: object, *, top: int = 3, noun: str = "item", lead: str = "the largest") -> str:
+    """A list of many items in a sentence: the count first, then the first few, escaped.
+
+    A finding never lists 380 product names: it says ``380 products (the largest: A, B and
+    C)``, and the full list is in the table or export beside it.
+
+    Parameters
+    ----------
+    items : iterable
+        The items, in the order they should be named (largest first, say).
+    top : int, default=3
+        How many to name.
+    noun : str, default="item"
+        What an item is, in the singular.
+    lead : str, default="the largest"
+        Words before the named items when not all are named.
+
+    Returns
+    -------
+    str
+        The items themselves (``"A, B and C"``) for up to ``top`` items, else
+        ``"380 products (the largest: A, B and C)"``; ``"no products"`` for none.
+
+    Examples
+    --------
+    >>> some(["Laptop", "Dock"], noun="product")
+    'Laptop and Dock'
+    >>> some([f"P{i}" for i in range(380)], noun="product")
+    '380 products (the largest: P0, P1 and P2)'
+    >>> some([], noun="category")
+    'no categories'
+    """
+    names = [escape(v) for v in items]  # type: ignore[attr-defined]
+    if not names:
+        return "no " + plural(2, noun).split(" ", 1)[1]
+
+    def joined(parts: list[str]) -> str:
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    if len(names) <= top:
+        return joined(names)
+    return f"{plural(len(names), noun)} ({lead}: {joined(names[:top])})"
 
 
 def code(text: object) -> str:

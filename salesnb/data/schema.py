@@ -247,6 +247,8 @@ ORDERS = TableSpec(
           required=False, nullable=True, minimum=0, maximum=1),
         C("revenue", "float", "Net revenue = quantity x unit_price x (1 - discount).",
           required=False, nullable=True),
+        C("profit", "float", "Gross profit of the line (revenue less the cost of the goods; "
+          "negative for a loss), when the export carries it.", required=False, nullable=True),
     ),
     key=("order_id", "line_no"),
     foreign_keys=(

@@ -22,7 +22,9 @@ SOURCE = Param("source", "str", "data",
                "current folder, then the project folder")
 MAPPING = Param("mapping", "str", "", "YAML column mapping for a real export (empty: none)",
                 allow_empty=True)
-AS_OF = Param("as_of", "date", "", "day the report is as of (empty: today)", allow_empty=True)
+AS_OF = Param("as_of", "date", "",
+               "day the report is as of (empty: today, or the data's last day when the data "
+               "ended over a week ago)", allow_empty=True)
 SHOW_PII = Param("show_pii", "bool", False,
                  "show personal data (names, e-mails, phones) in the report")
 COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII)
@@ -86,25 +88,30 @@ LEAD_PANEL = (
           "weight of spreading expected value in proportion to capacity (0: ignore)",
           minimum=0, maximum=1, step=0.05),
     Param("regions", "str", (), "regions whose open leads are assigned (empty: all regions)",
-          allow_empty=True, multiple=True),
+          allow_empty=True, multiple=True, values="region"),
 )
 
 #: The product and region report's controls (region/category: "all" or a value in the data).
 PRODUCT_PANEL = (
-    Param("region", "str", "all", "region to analyse (all: every region)"),
-    Param("category", "str", "all", "product category to analyse (all: every category)"),
+    Param("region", "str", "all", "region to analyse (all: every region)", values="region"),
+    Param("category", "str", "all", "product category to analyse (all: every category)",
+          values="category"),
     Param("base_start", "date", "",
-          "first day of the base period (empty: the current period a year earlier)",
-          allow_empty=True),
+          "first day of the base period, or a period (2024, 2024Q4, 2024-12) it starts "
+          "(empty: the current period a year earlier)",
+          allow_empty=True, values="period"),
     Param("base_end", "date", "",
-          "last day of the base period (empty: the current period a year earlier)",
-          allow_empty=True),
+          "last day of the base period, or a period it ends (empty: the current period a "
+          "year earlier)",
+          allow_empty=True, values="period"),
     Param("current_start", "date", "",
-          "first day of the current period (empty: the last 12 complete months)",
-          allow_empty=True),
+          "first day of the current period, or a period it starts (empty: the last 12 "
+          "complete months)",
+          allow_empty=True, values="period"),
     Param("current_end", "date", "",
-          "last day of the current period (empty: the last 12 complete months)",
-          allow_empty=True),
+          "last day of the current period, or a period it ends (empty: the last 12 "
+          "complete months)",
+          allow_empty=True, values="period"),
 )
 
 NOTEBOOKS: dict[str, NotebookSpec] = {
@@ -204,7 +211,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
             COMMON + ASSESSMENT_PANEL + (
                 Param("period", "str", "",
                       "period assessed: 2025Q4, 2025-12 or 2025 (empty: the last complete "
-                      "quarter)", allow_empty=True),
+                      "quarter)", allow_empty=True, values="period"),
                 Param("plan_file", "str", "",
                       "YAML bonus plan to use instead of the tier controls (empty: controls)",
                       allow_empty=True),

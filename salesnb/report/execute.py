@@ -161,12 +161,20 @@ def _cell_source(nb_path: Path, exec_count: int | None) -> str:
     return ""
 
 
-def _export_html(nb_path: Path, html_path: Path, title: str, header: str) -> None:
-    """Write ``nb_path`` as HTML with code cells hidden (nbconvert, in-process)."""
+def _facts(nb: Any) -> dict[str, Any]:
+    """What an executed report says about itself: its data line and its sections."""
+    from salesnb.report.sections import data_record, notebook_sections, report_needs
+
+    records = notebook_sections(nb)
+    return {"data": data_record(nb), "needs": report_needs(records),
+            "skipped": [r["title"] for r in records if r.get("missing") or r.get("reason")]}
+
+
+def _export_html(nb: Any, html_path: Path, title: str, header: str) -> None:
+    """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert)."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(nb_path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
@@ -216,8 +224,12 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``status`` (``ok``, ``failed``, ``interrupted``), ``error`` (one line), ``cell``
-        (execution count of the failing cell) and ``seconds``.
+        ``status`` (``ok``, ``not_applicable`` when no section of the report could run on
+        the data, ``failed``, ``interrupted``), ``error`` (one line: the cause, or what a
+        report that is not applicable needs), ``cell`` (execution count of the failing
+        cell), ``seconds``, and from the executed notebook ``data`` (its as-of record, see
+        :func:`salesnb.report.reporting.settle_as_of`) and ``skipped`` (titles of the
+        sections that could not run).
     """
     start = time.perf_counter()
     _send(emit, ("start", job["index"]))
@@ -225,7 +237,8 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
     from papermill.exceptions import PapermillExecutionError
 
     out_nb, out_html = Path(job["ipynb"]), Path(job["html"])
-    result: dict[str, Any] = {"status": "ok", "error": None, "cell": None}
+    result: dict[str, Any] = {"status": "ok", "error": None, "cell": None, "data": None,
+                              "skipped": []}
     hooks = _Hooks(job["index"], emit or (lambda _e: None), start)
     try:
         _papermill(job, out_nb, hooks)
@@ -251,7 +264,16 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
     if out_nb.exists() and result["status"] != "interrupted":
         _send(emit, ("stage", job["index"], "writing the HTML page"))
         try:
-            _export_html(out_nb, out_html, job["title"], job["header"])
+            import nbformat
+
+            from salesnb.report.pages import data_line
+
+            nb = nbformat.read(out_nb, as_version=4)
+            facts = _facts(nb)
+            result["data"], result["skipped"] = facts["data"], facts["skipped"]
+            if result["status"] == "ok" and facts["needs"]:
+                result.update(status="not_applicable", error=f"not applicable: {facts['needs']}")
+            _export_html(nb, out_html, job["title"], job["header"] + data_line(facts["data"]))
         except Exception as exc:  # a broken export must not hide the notebook's own status
             if result["status"] == "ok":
                 result.update(status="failed", error=f"HTML export failed: {exc}")

@@ -14,7 +14,7 @@ from salesnb.core.fmt import escape
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
 
-__all__ = ["DOWNLOADS", "header", "write_index"]
+__all__ = ["DOWNLOADS", "header", "data_line", "write_index"]
 
 
 def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
@@ -28,6 +28,38 @@ def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
             f"[all reports](index.html)</small>")
 
 
+def data_line(record: dict[str, Any] | None) -> str:
+    """The header's second line: the day the report is as of and how old its data is.
+
+    Parameters
+    ----------
+    record : dict or None
+        The report's data record (:func:`salesnb.report.reporting.settle_as_of`); None (a
+        notebook that loads no data) gives "".
+
+    Returns
+    -------
+    str
+        E.g. ``"<br><small>data through 2019-12-30; 700 days old · as of 2019-12-30 (the
+        data's last day)</small>"``.
+    """
+    if not record:
+        return ""
+    why = {"data": "the data's last day", "parameter": "as_of", "today": "today"}
+    through, age = record.get("data_through"), record.get("age_days")
+    parts = []
+    if through:
+        parts.append(f"data through {escape(through)}"
+                     + (f"; {int(age):,} day{'s' if age != 1 else ''} old"
+                        if isinstance(age, int) and age > 0 else ""))
+    parts.append(f"as of {escape(record.get('as_of'))} "
+                 f"({why.get(str(record.get('chosen')), 'as_of')})")
+    left = record.get("left_out")
+    if left:
+        parts.append(f"{int(left):,} rows after it left out")
+    return "<br><small>" + " · ".join(parts) + "</small>"
+
+
 #: Files a report may export into its run folder; the index links them.
 DOWNLOADS = (".csv", ".xlsx")
 
@@ -39,12 +71,12 @@ table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
           vertical-align: top; }}
 .ok {{ color: #1e7e34; font-weight: bold; }} .failed, .interrupted {{ color: #b21f2d;
-       font-weight: bold; }}
+       font-weight: bold; }} .not_applicable {{ color: #666; }}
 .meta {{ color: #555; font-size: .9rem; }} .err {{ color: #b21f2d; font-size: .9rem; }}
 </style></head><body>
 <h1>Sales reports</h1>
 <p class="meta">Run {run_id} · {status_word} · started {started} · {seconds:.1f} s ·
-data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
+data: {source} (sha256 {sha}){as_of} · salesnb {salesnb}</p>
 <table><thead><tr><th>Report</th><th>What it answers</th><th>Status</th><th>Time</th></tr>
 </thead><tbody>
 {rows}
@@ -53,6 +85,17 @@ data: {source} (sha256 {sha}) · salesnb {salesnb}</p>
 <code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
 </body></html>
 """
+
+
+def _status_word(status: str, runs: list[NotebookRun]) -> str:
+    """The run's status in words: "all reports succeeded", "2 not applicable" ..."""
+    if status != "ok":
+        return status
+    na = sum(r.status == "not_applicable" for r in runs)
+    if not na:
+        return "all reports succeeded"
+    return (f"every report that applies to the data succeeded; {na} not applicable "
+            "(the data lacks what they need)")
 
 
 def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
@@ -67,9 +110,13 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
     for r in runs:
         link = (f'<a href="{esc(quote(r.html))}">{esc(r.title)}</a>'
                 if (run_dir / r.html).exists() else esc(r.title))
-        err = (f'<div class="err">{esc(r.error)}</div>' if r.error else "")
+        err = (f'<div class="{"meta" if r.status == "not_applicable" else "err"}">'
+               f"{esc(r.error)}</div>" if r.error else "")
+        if r.skipped and r.status == "ok":
+            err += (f'<div class="meta">{len(r.skipped)} section(s) not shown for lack of '
+                    f"data: {esc(', '.join(r.skipped))}</div>")
         rows.append(f"<tr><td>{link}</td><td>{esc(r.description)}{err}</td>"
-                    f'<td class="{esc(r.status)}">{esc(r.status)}</td>'
+                    f'<td class="{esc(r.status)}">{esc(r.status.replace("_", " "))}</td>'
                     f"<td>{r.seconds:.1f} s</td></tr>")
     sources = manifest.get("source") or {}
     sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
@@ -82,8 +129,8 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
     (run_dir / "index.html").write_text(INDEX.format(
         downloads=downloads,
         run_id=esc(run_id),
-        status_word=esc({"ok": "all reports succeeded"}.get(manifest["status"],
-                                                            manifest["status"])),
+        status_word=esc(_status_word(manifest["status"], runs)),
         started=esc(manifest["started"]), seconds=manifest["seconds"],
         source=esc(source), sha=esc(sha),
+        as_of=f" · as of {esc(manifest['as_of'])}" if manifest.get("as_of") else "",
         salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")

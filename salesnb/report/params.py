@@ -69,6 +69,10 @@ class Param:
     multiple : bool, default=False
         The value is a list of values of ``type`` (a multi-select in the app; a
         comma-separated text on the command line). The default is a tuple.
+    values : {"region", "category", "rep", "period"}, optional
+        The value must exist in the data (a region, a product category, a rep id) or, for
+        ``"period"``, be a year, quarter or month the orders cover; checked before any
+        kernel starts (:mod:`salesnb.report.datacheck`). ``"all"`` and empty are not checked.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Param:
     step: float | None = None
     allow_empty: bool = False
     multiple: bool = False
+    values: str | None = None
 
     def allowed(self) -> str:
         """Describe the allowed values, for error messages and help."""
@@ -92,6 +97,9 @@ class Param:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         parts = [{"str": "a text", "int": "a whole number", "float": "a number",
                   "bool": "true or false", "date": "a date like 2025-12-31"}[self.type]]
+        if self.values == "period":
+            parts = [("a date like 2025-12-31 or " if self.type == "date" else "")
+                     + "a period: a year 2025, a quarter 2025Q4 or a month 2025-12"]
         if self.minimum is not None and self.maximum is not None:
             parts.append(f"from {self.minimum:g} to {self.maximum:g}")
         elif self.minimum is not None:
@@ -193,7 +201,9 @@ def coerce(param: Param, value: Any, *, where: str = "") -> Any:
             try:
                 v = dt.date.fromisoformat(v).isoformat()
             except ValueError:
-                raise fail() from None
+                if param.values != "period":
+                    raise fail() from None
+                v = _period_text(v, fail)
     else:
         if not isinstance(v, str):
             raise fail()
@@ -202,6 +212,17 @@ def coerce(param: Param, value: Any, *, where: str = "") -> Any:
     if param.choices is not None and v not in param.choices:
         raise fail()
     return v
+
+
+def _period_text(value: str, fail: Any) -> str:
+    """A year, quarter or month text (``2025``, ``2025Q4``, ``2025-12``), as pandas writes it."""
+    from salesnb.core.periods import parse_period  # pandas: only when a period is given
+    from salesnb.errors import PeriodError
+
+    try:
+        return str(parse_period(value))
+    except PeriodError:
+        raise fail() from None
 
 
 def _coerce_many(param: Param, value: Any, where: str) -> list[Any]:

@@ -92,7 +92,12 @@ def sections(cells: Sequence[Any]) -> tuple[dict[int, Section], int]:
 def finish_line(index: int, total: int, name: str, status: str, seconds: float,
                 error: str | None = None) -> str:
     """The line that says a report finished: ``[2/6] 02_sales_forecast: ok (31.2 s)``."""
-    mark = "ok" if status == "ok" else f"{status.upper()}: {error}"
+    if status == "ok":
+        mark = "ok"
+    elif status == "not_applicable":
+        mark = error or "not applicable"
+    else:
+        mark = f"{status.upper()}: {error}"
     return f"[{index}/{total}] {name}: {mark} ({seconds:.1f} s)"
 
 
@@ -169,6 +174,7 @@ class LineProgress(Progress):
 
     def run_finished(self, status: str, seconds: float) -> None:  # noqa: D102
         counts = ", ".join(f"{n} {s}" for s, n in self._counts.items() if n)
+        counts = counts.replace("not_applicable", "not applicable")
         self.say(f"run {status}: {counts or 'no report finished'} in {seconds:.1f} s")
 
 

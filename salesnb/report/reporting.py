@@ -34,8 +34,10 @@ from salesnb.core.fmt import code, escape, no_html
 from salesnb.core.periods import parse_as_of
 from salesnb.data.loader import SalesData, ValidationReport, load
 from salesnb.paths import DATA_CACHE_ENV, resolve_path
+from salesnb.report import sections
 
-__all__ = ["report_data", "setup", "show", "export_note", "escape"]
+__all__ = ["report_data", "settle_as_of", "data_sentence", "OLD_AFTER_DAYS", "setup", "show",
+           "export_note", "escape"]
 
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
@@ -49,8 +51,10 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     mapping : str, default=""
         YAML mapping file; empty for none.
     as_of : str, default=""
-        ISO date the report is as of; empty for today
-        (:func:`salesnb.core.periods.parse_as_of`).
+        ISO date the report is as of. Empty: today, or the data's own last day when the
+        data ends more than :data:`OLD_AFTER_DAYS` days before today (see
+        :func:`settle_as_of`); ``d.as_of`` is the day settled, which the report's analyses
+        take. Rows dated after a given day are left out (and counted).
     show_pii : bool, default=False
         Keep names, e-mails and phones.
     tables : list of str, optional
@@ -81,15 +85,100 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     cache_dir = os.environ.get(DATA_CACHE_ENV)
     entry = (Path(cache_dir) / _cache_key(src, map_path, day, tables, show_pii)
              if cache_dir else None)
-    if entry is not None:
-        cached = _read_cache(entry)
-        if cached is not None:
-            return cached
-    data = load(src, map_path, tables=tables, as_of=day)
-    data = data if show_pii else data.without_pii()
-    if entry is not None:
-        _write_cache(entry, data)
+    data = _read_cache(entry) if entry is not None else None
+    if data is None:
+        data = load(src, map_path, tables=tables, as_of=day)
+        data = data if show_pii else data.without_pii()
+        if entry is not None:
+            _write_cache(entry, data)
+    data, record = settle_as_of(data, chosen=bool(str(as_of or "").strip()))
+    _show_data_line(record)
     return data
+
+
+#: Data whose last day is more than this many days before today is reported as of that day
+#: (when no ``as_of`` is given): a year-old export is read as the year it covers, not as a
+#: year of silence up to today.
+OLD_AFTER_DAYS = 7
+
+
+def settle_as_of(data: SalesData, *, chosen: bool, today: dt.date | None = None
+                 ) -> tuple[SalesData, dict[str, object]]:
+    """The day a report is as of: the one asked for, today, or the data's own last day.
+
+    Parameters
+    ----------
+    data : SalesData
+        Loaded as of the ``as_of`` parameter, or today when it was empty.
+    chosen : bool
+        Whether the ``as_of`` parameter was given (then it is kept as it is).
+    today : datetime.date, optional
+        Today (for tests); default the real one.
+
+    Returns
+    -------
+    tuple of (SalesData, dict)
+        The data with ``as_of`` settled, and the record of it: ``as_of`` and
+        ``data_through`` (ISO days), ``age_days`` (days from the data's last day to
+        today), ``chosen`` (``"parameter"``, ``"data"`` or ``"today"``) and ``left_out``
+        (rows dated after an ``as_of`` given, left out of the analyses and counted in the
+        data-quality report).
+    """
+    from salesnb.data.loader import data_end
+
+    today = today or dt.date.today()
+    end = data_end(data)
+    how = "parameter" if chosen else "today"
+    if not chosen and end is not None and (today - end).days > OLD_AFTER_DAYS:
+        data = dataclasses.replace(data, as_of=end)
+        how = "data"
+    left_out = sum(data.report.left_out().values())  # distinct rows, every table
+    record: dict[str, object] = {
+        "as_of": data.as_of.isoformat(),
+        "data_through": end.isoformat() if end is not None else None,
+        "age_days": (today - end).days if end is not None else None,
+        "chosen": how,
+        "left_out": left_out,
+    }
+    return data, record
+
+
+def data_sentence(record: dict[str, object]) -> str:
+    """One Markdown sentence saying which day a report is as of and how old its data is.
+
+    Parameters
+    ----------
+    record : dict
+        From :func:`settle_as_of`.
+
+    Returns
+    -------
+    str
+    """
+    through, age, as_of = record.get("data_through"), record.get("age_days"), record["as_of"]
+    if through is None:
+        return f"Report as of **{as_of}** (the data has no dated rows)."
+    old = ("from today" if age == 0 else f"{age:,} day{'s' if age != 1 else ''} old"
+           if isinstance(age, int) and age >= 0 else "")
+    text = f"Data through **{through}** ({old})" if old else f"Data through **{through}**"
+    if record["chosen"] == "data":
+        return (f"{text}: the report is as of that day, the data's last; set "
+                f"{code('as_of')} for another day.")
+    if record["chosen"] == "parameter":
+        left = int(record.get("left_out") or 0)
+        after = (f"; {left:,} row{'s' if left != 1 else ''} dated after it "
+                 f"{'were' if left != 1 else 'was'} left out" if left else "")
+        return f"{text}. The report is as of **{as_of}** ({code('as_of')}){after}."
+    return f"{text}. The report is as of today, **{as_of}**."
+
+
+def _show_data_line(record: dict[str, object]) -> None:
+    """Display the data sentence with its record (read by the runner for the page header)."""
+    from IPython import get_ipython
+    from IPython.display import Markdown, display
+
+    if get_ipython() is not None:
+        display(Markdown(data_sentence(record)), metadata={sections.DATA_RECORD: record})
 
 
 #: Format of a cached dataset (``meta.json``'s ``format``); any other is ignored.
@@ -292,6 +381,7 @@ def setup() -> None:
     pd.set_option("display.width", 140)
     pd.set_option("display.float_format", "{:,.2f}".format)
     _guard_markdown()
+    sections.install()
 
 
 def _guard_markdown() -> None:
@@ -322,7 +412,7 @@ def _html_text(value: object, precision: int, thousands: bool) -> str:
 
 
 def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = False,
-         precision: int = 2) -> object:
+         precision: int = 2, top: int | None = None, full_name: str | None = None) -> object:
     """Display-ready version of a table for a report: formatted, or a sentence when empty.
 
     Parameters
@@ -335,6 +425,14 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
         Show the index.
     precision : int, default=2
         Decimals of floats.
+    top : int, optional
+        Show only the first ``top`` rows; the caption then says so ("15 of 124 shown"),
+        never a table cut short silently.
+    full_name : str, optional
+        With ``top``: the file name (without suffix) the whole table is exported to as CSV
+        beside the report in a scheduled run (it holds what the table holds: ids, and
+        personal data only when the report shows it); the caption links it. Outside a
+        scheduled run nothing is written and the caption says so.
 
     Returns
     -------
@@ -346,6 +444,10 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
 
     if frame.empty:
         return Markdown(f"*{escape(empty)}*")
+    caption = None
+    if top is not None and len(frame) > top:
+        caption = _truncated(frame, max(top, 0), full_name, index=index)
+        frame = frame.head(max(top, 0))
     # Text is escaped everywhere it reaches the page: cells, index, column labels and the
     # names of both; object columns (lists, mixed values) are turned into escaped text too.
     styler = frame.style.format(precision=precision, thousands=",", na_rep="", escape="html")
@@ -362,7 +464,31 @@ def show(frame: pd.DataFrame, empty: str = "Nothing to show.", *, index: bool = 
             or isinstance(frame[c].dtype, pd.CategoricalDtype)]
     if text:  # words read from the left; numbers stay right-aligned
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if caption is not None:
+        styler = styler.set_caption(caption).set_table_styles(
+            [{"selector": "caption", "props": "caption-side: bottom; text-align: left; "
+              "color: #555; font-size: .9em;"}], overwrite=False)
     return styler if index else styler.hide(axis="index")
+
+
+def _truncated(frame: pd.DataFrame, top: int, full_name: str | None, *, index: bool) -> str:
+    """The caption of a cut table (HTML), exporting the whole table in a scheduled run."""
+    from urllib.parse import quote
+
+    from salesnb.core.export import write_table
+    from salesnb.paths import artifact_path
+
+    text = f"{top:,} of {len(frame):,} shown"
+    if not full_name:
+        return html.escape(text)
+    name = f"{full_name}.csv"
+    target = artifact_path(name)
+    if target is None:
+        return html.escape(f"{text}; a scheduled run (salesnb run) exports the full table "
+                           f"as {name} beside the report")
+    path = write_table(frame, target, index=index)
+    return (f"{html.escape(text)}; the full table: <a href=\"{html.escape(quote(path.name))}\">"
+            f"{html.escape(path.name)}</a>")
 
 
 def export_note(file_name: str, write: Callable[[Path], Path], *, what: str, how: str,

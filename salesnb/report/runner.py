@@ -30,11 +30,9 @@ import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import errno
-import hashlib
 import json
 import multiprocessing
 import os
-import platform
 import queue
 import shutil
 import signal
@@ -42,7 +40,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +48,7 @@ from salesnb.errors import SalesnbError
 from salesnb.paths import NOTEBOOKS_DIR, export_name_problem, resolve_path
 from salesnb.report import pages, runfolder
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
+from salesnb.report.datacheck import check_data_values
 from salesnb.report.execute import (
     descendants,
     execute,
@@ -60,6 +58,7 @@ from salesnb.report.execute import (
 )
 from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
 from salesnb.report.progress import LineProgress, Progress
+from salesnb.report.provenance import fingerprint, versions
 from salesnb.report.runfolder import OutputError
 
 try:  # POSIX; elsewhere runs into one folder are not locked against each other
@@ -72,8 +71,6 @@ __all__ = ["NotebookRun", "RunResult", "OutputError", "plan_runs", "run_reports"
 
 #: Seconds a single cell may run before its kernel is stopped.
 DEFAULT_TIMEOUT = 600
-_PACKAGES = ("salesnb", "pandas", "numpy", "pyarrow", "duckdb", "scikit-learn", "statsmodels",
-             "matplotlib", "seaborn", "papermill", "nbconvert", "ipykernel")
 
 
 @dataclass
@@ -89,13 +86,22 @@ class NotebookRun:
     parameters : dict
         The validated parameters it ran with.
     status : str
-        ``pending``, ``ok``, ``failed`` or ``interrupted``.
+        ``pending``, ``ok``, ``not_applicable`` (no section of the report can run on the
+        data: it needs tables or columns the data does not have), ``failed`` or
+        ``interrupted``.
     seconds : float
         Wall time of execution and HTML export.
     error : str, optional
-        One-line cause when it failed.
+        One-line cause when it failed, or what a report that is not applicable needs.
     cell : int, optional
         Execution count (``In [n]``) of the failing cell.
+    named : bool
+        The report was asked for by name (not by ``--all``): when it is not applicable the
+        run fails (exit 1), since what was asked for could not be made.
+    as_of : str, optional
+        The day the report was as of (ISO), and ``data_through`` the data's last day.
+    skipped : list of str
+        Titles of the sections that could not run on the data (each shows a note instead).
     """
 
     name: str
@@ -107,6 +113,15 @@ class NotebookRun:
     seconds: float = 0.0
     error: str | None = None
     cell: int | None = None
+    named: bool = False
+    as_of: str | None = None
+    data_through: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def fails_run(self) -> bool:
+        """Whether this notebook makes the run fail (failed, or not applicable but named)."""
+        return self.status == "failed" or (self.status == "not_applicable" and self.named)
 
     @property
     def ipynb(self) -> str:
@@ -148,6 +163,9 @@ class RunResult:
             if nb.status == "failed":
                 cell = f" at cell In [{nb.cell}]" if nb.cell is not None else ""
                 lines.append(f"{nb.name} failed{cell}: {nb.error} {kept}")
+            elif nb.status == "not_applicable" and nb.named:
+                lines.append(f"{nb.name} was asked for but is {nb.error} "
+                             f"(see {self.run_dir / nb.html})")
             elif nb.status == "interrupted":
                 lines.append(f"{nb.name}: {nb.error} {kept}")
         return "\n".join(lines)
@@ -231,7 +249,8 @@ def plan_runs(
     Raises
     ------
     SalesnbError
-        Unknown notebook, unknown parameter, wrong type or range, missing source.
+        Unknown notebook, unknown parameter, wrong type or range, missing source; a region,
+        category, rep or period the data does not hold (:mod:`salesnb.report.datacheck`).
     """
     names = list(NOTEBOOKS) if run_all else list(notebooks)
     if not names:
@@ -253,7 +272,7 @@ def plan_runs(
     if unknown_nb:
         raise ParameterError(f"parameter file names notebook(s) not in this run: "
                              f"{', '.join(sorted(unknown_nb))}")
-    runs = []
+    runs, checks = [], []
     for spec in specs:
         values = {k: v for k, v in common.items() if any(p.name == k for p in spec.params)}
         values.update(per.get(spec.name, {}))
@@ -270,40 +289,11 @@ def plan_runs(
                         f"name such as 'actions.xlsx' (exports are written into the run "
                         f"folder, beside the report)")
         path = spec.path or NOTEBOOKS_DIR / f"{spec.name}.ipynb"
-        runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked))
+        checks.append((spec, checked))
+        runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked,
+                                named=not run_all))
+    check_data_values(checks)  # a region, category or period the data does not hold
     return runs
-
-
-def fingerprint(source: str | Path) -> dict[str, Any]:
-    """SHA-256 of a data source's files (names and contents), so a report can be traced to data.
-
-    Returns
-    -------
-    dict
-        ``{"path", "sha256", "files", "bytes"}``.
-    """
-    path = Path(source)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    files = [f for f in files if not f.name.startswith(".") and f.suffix.lower() != ".md"]
-    digest = hashlib.sha256()
-    total = 0
-    for f in files:
-        digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
-        with f.open("rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
-                total += len(block)
-    return {"path": str(path), "sha256": digest.hexdigest(), "files": len(files), "bytes": total}
-
-
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in _PACKAGES:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
 
 
 def run_reports(
@@ -381,7 +371,7 @@ def run_reports(
                     if r.status == "pending":
                         r.status, r.error = "interrupted", "interrupted before it finished"
             stop.finishing = True
-            if status == "ok" and any(r.status != "ok" for r in runs):
+            if status == "ok" and any(r.fails_run for r in runs):
                 status = "failed"
             seconds = round(time.perf_counter() - t0, 2)
             manifest = {
@@ -393,10 +383,13 @@ def run_reports(
                 "timeout": timeout,
                 "source": (next(iter(prints.values())) if len(prints) == 1
                            else list(prints.values())),
-                "versions": _versions(),
+                "versions": versions(),
                 "command": sys.argv,
                 "notebooks": [{**asdict(r), "ipynb": r.ipynb, "html": r.html} for r in runs],
             }
+            days = {r.as_of for r in runs if r.as_of}
+            if len(days) == 1:
+                manifest["as_of"] = days.pop()
             if stop.signum is not None:
                 manifest["signal"] = signal.Signals(stop.signum).name
             final = _finish(out, tmp, run_id, status, manifest, runs)
@@ -499,6 +492,9 @@ def _deliver(progress: Progress, runs: list[NotebookRun], event: tuple[Any, ...]
 def _apply(run: NotebookRun, index: int, res: dict[str, Any], progress: Progress) -> None:
     run.status, run.error, run.cell, run.seconds = (res["status"], res["error"], res["cell"],
                                                     round(res["seconds"], 2))
+    data = res.get("data") or {}
+    run.as_of, run.data_through = data.get("as_of"), data.get("data_through")
+    run.skipped = list(res.get("skipped") or [])
     progress.report_finished(index, run.name, run.status, run.seconds, run.error)
 
 

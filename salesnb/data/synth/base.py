@@ -34,9 +34,12 @@ _WHOLE_NUMBERS = {("orders", "quantity")}
 
 #: Columns of every table with their logical type ("str", "int", "float" or "date"), taken
 #: from the data model in :mod:`salesnb.schema`.
+#: Optional columns the sample leaves out: real exports carry them (a ``profit`` per line), the
+#: sample has what they are made from (``products.unit_cost``).
+_NOT_GENERATED = frozenset({("orders", "profit")})
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     name: tuple((c.name, "int" if (name, c.name) in _WHOLE_NUMBERS else c.dtype)
-                for c in spec.columns)
+                for c in spec.columns if (name, c.name) not in _NOT_GENERATED)
     for name, spec in TABLES.items()
 }
 
