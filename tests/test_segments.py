@@ -65,18 +65,21 @@ def test_rfm_by_hand(small):
     assert t.loc[["A", "B", "C"], "m"].tolist() == [2, 4, 1]
     assert t.loc["A", "rfm"] == "442" and t.loc["A", "fm"] == 3
     ex = t.attrs["excluded"]
-    assert ex == {"no customer id": 2, "no date or amount": 0, "on or after as_of": 1,
+    assert ex == {"no customer id": 2, "no date or amount": 0, "after as_of": 1,
                   "lines read": 11}
     assert "2 no customer id" in sg.rfm_note(t)
+    # the as-of day itself counts (every report is as of the end of its day): C's April order
+    on_the_day = sg.rfm(small, as_of="2025-04-01")
+    assert on_the_day.loc["C", "recency"] == 0 and on_the_day.attrs["excluded"]["after as_of"] == 0
 
 
 def test_rfm_defaults_and_foreign_column_names(small):
     renamed = small.rename(columns={"order_id": "InvoiceNo", "customer_id": "Cust",
                                     "order_date": "When", "revenue": "Net"})
     t = sg.rfm(renamed, customer="Cust", date="When", amount="Net", order="InvoiceNo")
-    assert t.attrs["as_of"] == "2025-04-02"  # the day after the last order
+    assert t.attrs["as_of"] == "2025-04-01"  # the day of the last order
     assert t.index.name == "Cust"
-    assert t.loc["C", "monetary"] == pytest.approx(510.0) and t.loc["C", "recency"] == 1
+    assert t.loc["C", "monetary"] == pytest.approx(510.0) and t.loc["C", "recency"] == 0
     by_day = sg.rfm(renamed, customer="Cust", date="When", amount="Net", order=None)
     assert by_day.loc["A", "frequency"] == 2  # two purchase days
     with pytest.raises(ColumnError, match="amount='revenue'") as err:
@@ -88,7 +91,7 @@ def test_rfm_bad_input_is_handled():
     one_day = _orders([(f"O{i}", c, "2025-01-01", 10.0 * (i + 1))
                        for i, c in enumerate("ABCD")])
     t = sg.rfm(one_day)
-    assert (t["recency"] == 1).all() and (t["r"] == 3).all()  # no spread: the middle score
+    assert (t["recency"] == 0).all() and (t["r"] == 3).all()  # no spread: the middle score
     single = sg.rfm(one_day.head(1))
     assert single[["r", "f", "m"]].iloc[0].tolist() == [3, 3, 3]
     assert single["segment"].iloc[0] == "Need attention"
@@ -455,5 +458,7 @@ def test_plots_draw_on_the_axes_given_or_the_current_ones(small):
         plt.close("all")
     ax = sg.plot_rfm_grid(table, cmap="Reds")  # extra keywords reach the drawing call
     assert ax.collections[0].get_cmap().name == "Reds"
-    with pytest.raises(sg.SegmentError, match="two columns"):
-        sg.plot_customer_types(two.droplevel(1))
+    one = sg.plot_customer_types(two.droplevel(1))  # one attribute: bars
+    assert len(one.patches) == len(two) and one.get_title().startswith("Revenue share by")
+    with pytest.raises(sg.SegmentError, match="at most two"):
+        sg.plot_customer_types(two.set_index(two.index.get_level_values(0), append=True))

@@ -18,8 +18,9 @@ _EXPORTS: dict[str, list[str]] = {
     ],
     'summaries': ['rfm_note', 'segment_summary', 'Share', 'segment_share', 'rfm_grid'],
     'clusters': ['Clustering', 'cluster'],
-    'customers': ['customer_types', 'satisfaction', 'follow_up'],
-    'movement': ['Migration', 'migration'],
+    'customers': ['TYPE_ATTRIBUTES', 'TYPE_NEEDS', 'type_attributes', 'customer_types',
+                  'satisfaction', 'follow_up'],
+    'movement': ['Migration', 'migration', 'NEW_CUSTOMER'],
     'playbook': ['actions', 'actions_by', 'action_sheets'],
     'plots': [
         'plot_segments', 'plot_rfm_grid', 'plot_migration', 'plot_satisfaction',

@@ -14,7 +14,10 @@ import pandas as pd
 
 from salesnb.segments.scoring import NO_PURCHASE, SEGMENTS, SegmentError, rfm
 
-__all__ = ["Migration", "migration"]
+__all__ = ["Migration", "migration", "NEW_CUSTOMER"]
+
+#: The "segment then" of customers who first bought after the earlier day.
+NEW_CUSTOMER = "(new customer)"
 
 
 @dataclass
@@ -33,6 +36,11 @@ class Migration:
         The two days compared.
     """
 
+    @property
+    def compared(self) -> bool:
+        """Whether any customer had bought by ``previous`` (else there is no movement)."""
+        return bool((self.moves["then"] != NEW_CUSTOMER).any())
+
     matrix: pd.DataFrame
     moves: pd.DataFrame
     previous: dt.date
@@ -44,13 +52,18 @@ class Migration:
         Returns
         -------
         str
-            One sentence, shares of the customers known on ``previous``.
+            One sentence, shares of the customers known on ``previous`` (or that there were
+            none: the data starts after it).
         """
         m = self.moves
         rank = {s: i for i, s in enumerate([*SEGMENTS, NO_PURCHASE])}
         old = m["then"].map(rank)
         new = m["now"].map(rank)
         known = old.notna()
+        if not known.any():
+            return (f"From {self.previous} to {self.as_of}: no customer had bought by "
+                    f"{self.previous}, so there is no movement to compare; all "
+                    f"{len(m):,} customers are new.")
         stayed = int((known & (old == new)).sum())
         better = int((known & (new < old)).sum())
         worse = int((known & (new > old)).sum())
@@ -65,8 +78,8 @@ def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins:
               **columns: Any) -> Migration:
     """Segment transition matrix between ``as_of`` minus ``months`` and ``as_of``.
 
-    Both RFM tables are computed with :func:`~salesnb.segments.rfm` on the orders before each
-    day, so every customer of the earlier table is in the later one; customers who first bought
+    Both RFM tables are computed with :func:`~salesnb.segments.rfm` on the orders on or before
+    each day, so every customer of the earlier table is in the later one; customers who first bought
     in between come from "(new customer)". Counts conserve customers.
 
     Parameters
@@ -74,7 +87,8 @@ def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins:
     orders : pandas.DataFrame
         Order lines.
     as_of : date or str, optional
-        Default: the day after the last order.
+        The report's day (``SalesData.as_of``); orders after it are left out. Default: the day
+        of the last order.
     months : int, default=3
         How far back the earlier picture is.
     bins : int, default=5
@@ -95,7 +109,7 @@ def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins:
         then = rfm(orders, as_of=previous, bins=bins, **columns)["segment"]
     except SegmentError:  # no order before the earlier day: everyone is new
         then = pd.Series(dtype="str")
-    new = "(new customer)"
+    new = NEW_CUSTOMER
     cats = [*SEGMENTS, NO_PURCHASE]
     moves = pd.DataFrame({"then": then.astype("str").reindex(now.index).fillna(new),
                           "now": now["segment"].astype("str")})

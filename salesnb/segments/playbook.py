@@ -61,15 +61,16 @@ def actions(table: pd.DataFrame, customers: pd.DataFrame | None = None, *,
     return out.sort_values(["priority", "monetary"], ascending=[True, False]).reset_index()
 
 
-def actions_by(action_list: pd.DataFrame, by: str = "owner_rep_id") -> pd.DataFrame:
+def actions_by(action_list: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Customers per action for each rep (or region): each rep's to-do list at a glance.
 
     Parameters
     ----------
     action_list : pandas.DataFrame
         From :func:`actions`.
-    by : str, default="owner_rep_id"
-        Column to group by; customers without a value form "(none)".
+    by : str, optional
+        Column to group by; customers without a value form "(none)". Default: the account
+        owner (``owner_rep_id``) when the list carries it, else ``region``.
 
     Returns
     -------
@@ -82,6 +83,9 @@ def actions_by(action_list: pd.DataFrame, by: str = "owner_rep_id") -> pd.DataFr
     ColumnError
         When the list has no column ``by``.
     """
+    if by is None:
+        by = next((c for c in ("owner_rep_id", "region") if c in action_list.columns),
+                  "owner_rep_id")
     require_columns(action_list, {"by": by}, table="the action list",
                     fix="group by a column the list carries (owner_rep_id, region)")
     key = action_list[by].astype("str").fillna("(none)")
@@ -91,7 +95,6 @@ def actions_by(action_list: pd.DataFrame, by: str = "owner_rep_id") -> pd.DataFr
     counts["win-back revenue"] = action_list["monetary"].where(back, 0.0).groupby(key).sum()
     counts.index.name, counts.columns.name = by, None
     return counts.sort_values(["priority 1", "win-back revenue"], ascending=False)
-
 
 
 def action_sheets(action_list: pd.DataFrame) -> dict[str, pd.DataFrame]:

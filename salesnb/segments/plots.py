@@ -180,19 +180,24 @@ def plot_clusters(table: pd.DataFrame, result: Clustering, *, x: str = "recency"
     return ax
 
 
-def plot_customer_types(types: pd.DataFrame, *, ax: Axes | None = None,
+def plot_customer_types(types: pd.DataFrame, *, ax: Axes | None = None, top: int = 15,
                         **kwargs: Any) -> Axes:
-    """Heatmap of revenue share per customer type (two ``by`` columns), annotated with growth.
+    """Revenue share per customer type, annotated with growth.
+
+    Types by two attributes (e.g. industry and size) are a heatmap; by one (e.g. region) a
+    bar chart. Only the ``top`` types (rows of the heatmap) with the most revenue are drawn,
+    and the title says so.
 
     Parameters
     ----------
     types : pandas.DataFrame
-        From :func:`~salesnb.segments.customer_types` with two grouping columns (e.g.
-        industry and size).
+        From :func:`~salesnb.segments.customer_types`, by one or two attributes.
     ax : matplotlib.axes.Axes, optional
         Where to draw; the current axes by default.
+    top : int, default=15
+        Most types (bars, or heatmap rows) drawn.
     **kwargs
-        Passed to :func:`seaborn.heatmap`.
+        Passed to :func:`seaborn.heatmap` (two attributes) or :func:`seaborn.barplot`.
 
     Returns
     -------
@@ -202,23 +207,47 @@ def plot_customer_types(types: pd.DataFrame, *, ax: Axes | None = None,
     Raises
     ------
     SegmentError
-        When ``types`` is not by two columns.
+        When ``types`` is by more than two attributes.
     """
-    if types.index.nlevels != 2:
-        raise SegmentError("plot_customer_types needs customer types by two columns "
-                           "(e.g. by=('industry', 'size')).")
+    if types.index.nlevels > 2:
+        raise SegmentError("plot_customer_types draws customer types by one or two attributes "
+                           "(e.g. by=('industry', 'size')); pass at most two.")
     ax = axes(ax)
+    if types.index.nlevels == 1:
+        return _type_bars(types, ax=ax, top=top, **kwargs)
     rows, cols = types.index.names
     share = types["revenue %"].unstack(cols)
     growth = types["growth %"].unstack(cols).reindex_like(share)
     known = [c for c in ("small", "medium", "large", "enterprise") if c in share.columns]
     order = known + [c for c in share.columns if c not in known]
-    share, growth = share[order], growth[order]
+    keep = share.sum(axis=1).sort_values(ascending=False).index[:top]
+    total = len(share)
+    share, growth = share.loc[keep, order], growth.loc[keep, order]
     label = (share.map(lambda v: "" if pd.isna(v) else f"{v:.1f} %")
              + growth.map(lambda g: "" if pd.isna(g) else f"\n{g:+.0f} % growth"))
     style = {"cmap": "Purples", "annot_kws": {"fontsize": 8},
              "cbar_kws": {"label": "% of revenue"}, **kwargs}
     sns.heatmap(share, annot=label, fmt="", ax=ax, **style)
-    ax.set(title="Revenue share by customer type (second line: growth on the previous period)",
-           xlabel=str(cols), ylabel=str(rows))
+    shown = f" ({len(keep)} of {total} {rows} values with the most revenue)"
+    ax.set(title="Revenue share by customer type (second line: growth on the previous period)"
+           + (shown if len(keep) < total else ""), xlabel=str(cols), ylabel=str(rows))
+    return ax
+
+
+def _type_bars(types: pd.DataFrame, *, ax: Axes, top: int, **kwargs: Any) -> Axes:
+    """Bars of revenue share per type (one attribute), growth written beside each bar."""
+    name = types.index.names[0] or "type"
+    part = types.sort_values("revenue %", ascending=False).head(top)
+    frame = pd.DataFrame({name: part.index.astype(str), "revenue %": part["revenue %"].to_numpy()})
+    sns.barplot(frame, y=name, x="revenue %", ax=ax, orient="h", color="#756bb1", **kwargs)
+    growth = part["growth %"].to_numpy()
+    for i, g in enumerate(growth):
+        if pd.notna(g):
+            ax.annotate(f" {g:+.0f} % growth", (frame["revenue %"].iloc[i], i),
+                        va="center", fontsize=8)
+    parts = ([f"{len(part)} of {len(types)} with the most revenue"] if len(part) < len(types)
+             else []) + (["beside each bar: growth on the previous period"]
+                         if pd.notna(growth).any() else [])
+    ax.set(title=f"Revenue share by {name}" + (f" ({'; '.join(parts)})" if parts else ""),
+           xlabel="% of revenue", ylabel="")
     return ax

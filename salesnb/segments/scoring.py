@@ -8,9 +8,11 @@ whose column names are parameters, so a foreign export works without renaming.
 
 RFM in one paragraph
 --------------------
-For every customer, *recency* is the days from the last purchase to ``as_of``, *frequency* the
-number of distinct orders with a positive net amount, *monetary* the net revenue (returns and
-negative lines net out). Each is scored 1 (worst) to ``bins`` (best) by its rank among all
+For every customer, *recency* is the days from the last purchase to ``as_of`` (0: bought that
+day; orders dated on or before ``as_of`` count, as in every report), *frequency* the
+number of distinct purchases (orders with a positive net amount, or $0 orders without a return
+line: free goods are bought too), *monetary* the net revenue (returns and negative lines net
+out). Each is scored 1 (worst) to ``bins`` (best) by its rank among all
 customers: ``score = 1 + floor(bins * (customers with a worse value) / customers)``. Tied values
 always share a score (so when 60 % of customers ordered once, they all get F = 1 and the next
 score is 4: a tie is never split at random), the worst value always scores 1, and a measure with
@@ -59,7 +61,9 @@ SEGMENTS: tuple[str, ...] = (
     "About to sleep", "At risk", "Can't lose", "Hibernating", "Lost",
 )
 
-#: Segment of customers whose orders net out to no purchase (only returns): not scored.
+#: Segment of customers with no purchase on record, only returns (negative lines, or orders
+#: netting to $0 with a return line): not scored. A $0 order without a return line is a
+#: purchase.
 NO_PURCHASE = "Returns only"
 
 #: The score map: recency score (rows, 5 = bought most recently) against the combined
@@ -224,7 +228,7 @@ def segment_of(r: Any, fm: Any, bins: int = 5) -> np.ndarray:
 def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
                order: str | None, as_of: dt.date | None
                ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Per customer: first/last purchase, positive orders, net revenue (inside DuckDB).
+    """Per customer: first/last purchase, purchases, net revenue (inside DuckDB).
 
     A first, cheap scan counts the lines left out; the aggregate then runs on the lines
     that count. (Counting inside the aggregate was measured slower: its wide sums fetch
@@ -234,9 +238,10 @@ def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
     frame = orders[list(dict.fromkeys(cols))]
     c, d, a = quote_ident(customer), quote_ident(date), quote_ident(amount)
     k = quote_ident(order) if order else f"CAST({d} AS DATE)"
-    # compared as a timestamp: no cast of every line (dates and timestamps both compare)
-    late = (f"{d} >= {quote_literal(dt.datetime.combine(as_of, dt.time()))}" if as_of
-            else "false")
+    # after the as-of day = from the next midnight on; compared as a timestamp: no cast of
+    # every line (dates and timestamps both compare)
+    cut = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()) if as_of else None
+    late = f"{d} >= {quote_literal(cut)}" if cut else "false"
     con = connection()  # shared, warm in-memory database
     try:
         con.register("frame", frame)
@@ -248,23 +253,26 @@ def _aggregate(orders: pd.DataFrame, *, customer: str, date: str, amount: str,
             f" AS DATE) FROM frame").fetchall()[0]
         sql = f"""
             WITH per_order AS (
-                SELECT CAST({c} AS VARCHAR) AS c, min({d}) AS d, sum(CAST({a} AS DOUBLE)) AS a
+                SELECT CAST({c} AS VARCHAR) AS c, min({d}) AS d, sum(CAST({a} AS DOUBLE)) AS a,
+                       min(CAST({a} AS DOUBLE)) AS lowest
                 FROM frame
                 WHERE {c} IS NOT NULL AND {d} IS NOT NULL AND {a} IS NOT NULL
                   AND NOT ({late})
                 GROUP BY {c}, {k}
+            ), purchases AS (  -- a purchase nets above 0, or is $0 with no return line
+                SELECT c, d, a, a > 0 OR (a = 0 AND lowest >= 0) AS bought FROM per_order
             )
             SELECT c AS customer,
-                   CAST(min(d) FILTER (WHERE a > 0) AS DATE) AS first_purchase,
-                   CAST(max(d) FILTER (WHERE a > 0) AS DATE) AS last_purchase,
-                   count(*) FILTER (WHERE a > 0) AS frequency, sum(a) AS monetary
-            FROM per_order GROUP BY c ORDER BY c
+                   CAST(min(d) FILTER (WHERE bought) AS DATE) AS first_purchase,
+                   CAST(max(d) FILTER (WHERE bought) AS DATE) AS last_purchase,
+                   count(*) FILTER (WHERE bought) AS frequency, sum(a) AS monetary
+            FROM purchases GROUP BY c ORDER BY c
         """
         agg = con.sql(sql).to_arrow_table().to_pandas(date_as_object=False)
     finally:
         con.close()
     excluded = {"no customer id": int(counts[1]), "no date or amount": int(counts[2]),
-                "on or after as_of": int(counts[3]), "lines read": int(counts[0])}
+                "after as_of": int(counts[3]), "lines read": int(counts[0])}
     agg.attrs["last_line"] = counts[4]  # the last day with a line that counts
     return agg, excluded
 
@@ -279,8 +287,8 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     orders : pandas.DataFrame
         Order lines (one row per line or per order).
     as_of : date or str, optional
-        Day the analysis is as of; only orders before it count. Default: the day after the
-        last order.
+        Day the analysis is as of (``SalesData.as_of``); orders dated on or before it count,
+        those after it are left out. Default: the day of the last order.
     customer, date, amount, order : str
         Column names of the customer id, the order date, the net line amount and the order
         id. ``order=None`` counts each purchase day as one order.
@@ -291,14 +299,15 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     -------
     pandas.DataFrame
         Indexed by customer id (named after ``customer``), sorted by it: ``first_purchase``,
-        ``last_purchase``, ``recency`` (days), ``frequency`` (distinct orders with a positive
-        net amount), ``monetary`` (net revenue), scores ``r``, ``f``, ``m``, ``fm``, the code
-        ``rfm`` (e.g. ``"545"``; ``"10-9-10"`` with 10 levels) and ``segment``. Customers whose
-        orders net to no purchase (only returns) get segment :data:`NO_PURCHASE` and no
-        scores. ``attrs["excluded"]`` counts the lines left out and why (no customer id:
-        counted apart, never merged into one customer; no date or amount; on or after
-        ``as_of``), ``attrs["as_of"]`` is the day used (ISO text, so the table saves to
-        Parquet), ``attrs["bins"]`` the score levels.
+        ``last_purchase``, ``recency`` (days), ``frequency`` (distinct purchases: orders with a
+        positive net amount, or $0 orders with no negative line), ``monetary`` (net revenue),
+        scores ``r``, ``f``, ``m``, ``fm``, the code ``rfm`` (e.g. ``"545"``; ``"10-9-10"``
+        with 10 levels) and ``segment``. Customers with no purchase, only returns, get segment
+        :data:`NO_PURCHASE` and no scores; customers whose orders are all $0 are scored.
+        ``attrs["excluded"]`` counts the lines left out and why (no customer id: counted
+        apart, never merged into one customer; no date or amount; after ``as_of``),
+        ``attrs["as_of"]`` is the day used (ISO text, so the table saves to Parquet),
+        ``attrs["bins"]`` the score levels.
 
     Raises
     ------
@@ -319,9 +328,9 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     if agg.empty:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in excluded.items())
         raise SegmentError(f"rfm: no order line with a customer id, a date and an amount"
-                           f"{f' before {day}' if day else ''} ({reasons}).")
+                           f"{f' on or before {day}' if day else ''} ({reasons}).")
     if day is None:
-        day = agg.attrs["last_line"] + dt.timedelta(days=1)
+        day = agg.attrs["last_line"]
     index = pd.Index(agg["customer"], name=customer)  # keeps the Arrow-backed text
     last = agg["last_purchase"].to_numpy()
     freq = agg["frequency"].to_numpy(dtype="int64")

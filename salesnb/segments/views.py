@@ -8,6 +8,7 @@ depends on it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,8 @@ from matplotlib.figure import Figure
 
 from salesnb.core.cache import memoize
 from salesnb.core.export import write_table
-from salesnb.core.fmt import escape, no_html, pct
+from salesnb.core.fmt import escape, no_html, pct, plural
+from salesnb.core.periods import parse_day
 from salesnb.data.schema import PII_COLUMNS
 from salesnb.errors import SalesnbError
 from salesnb.report.catalog import AS_OF, SEGMENT_PANEL
@@ -30,14 +32,14 @@ from salesnb.report.widgets import Panel, panel
 from salesnb.segments import clusters, playbook, plots, scoring, summaries
 from salesnb.segments.movement import Migration
 
-__all__ = ["rfm_cache", "headline", "segment_view", "segment_panel", "cluster_view",
-           "cluster_panel", "overview_figure", "migration_figure", "with_contacts",
-           "export_note"]
+__all__ = ["rfm_cache", "headline", "types_note", "segment_view", "segment_panel",
+           "cluster_view", "cluster_panel", "overview_figure", "migration_view",
+           "migration_figure", "with_contacts", "export_note"]
 
 _BINS, _K = SEGMENT_PANEL
 
 
-def rfm_cache(orders: pd.DataFrame, **columns: Any) -> Callable[[str, int], pd.DataFrame]:
+def rfm_cache(orders: pd.DataFrame, **columns: Any) -> Callable[[Any, int], pd.DataFrame]:
     """A cached ``(as_of, bins) -> rfm table`` for one order table (16 most recent kept).
 
     Parameters
@@ -50,14 +52,22 @@ def rfm_cache(orders: pd.DataFrame, **columns: Any) -> Callable[[str, int], pd.D
     Returns
     -------
     callable
-        ``table_of(as_of, bins)``; each call returns its own copy of the cached table
-        (:func:`salesnb.core.cache.memoize`), with ``cache_info()`` and ``cache_clear()``.
+        ``table_of(as_of, bins)``; ``as_of`` is a date, ISO text or empty (the day of the last
+        order), and one day is one cache entry whichever form it comes in (the report
+        passes ``d.as_of``, its controls ISO text). Each call returns its own copy of the
+        cached table (:func:`salesnb.core.cache.memoize`), with ``cache_info()`` and
+        ``cache_clear()``.
     """
 
     @memoize(maxsize=16)
-    def table(as_of: str, bins: int) -> pd.DataFrame:
-        return scoring.rfm(orders, as_of=as_of or None, bins=bins, **columns)
+    def cached(day: dt.date | None, bins: int) -> pd.DataFrame:
+        return scoring.rfm(orders, as_of=day, bins=bins, **columns)
 
+    def table(as_of: Any, bins: int) -> pd.DataFrame:
+        return cached(parse_day(as_of, name="as_of"), bins)
+
+    table.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    table.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return table
 
 
@@ -97,6 +107,38 @@ def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
     return Markdown("\n".join(lines))
 
 
+def types_note(types: pd.DataFrame) -> Markdown:
+    """What the customer-types table is made of: the attributes, where from, the periods.
+
+    Parameters
+    ----------
+    types : pandas.DataFrame
+        From :func:`salesnb.segments.customer_types`.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        One sentence.
+    """
+    by = [f"**{escape(k)}**" for k in types.attrs.get("by", types.index.names)]
+    where = ("the customer table" if types.attrs.get("source", "customers") == "customers"
+             else "each customer's first order line (the data has no customer table with "
+                  "these attributes)")
+    text = f"Customer types by {' and '.join(by)}, from {where}: {plural(len(types), 'type')}."
+    if "period" in types.attrs:
+        (start, end), (before, until) = types.attrs["period"], types.attrs["previous"]
+        text += f" Revenue from {start} to {end} is compared with {before} to {until}"
+        first = types.attrs.get("first_day")
+        if first and first > until:
+            text += (f"; the data starts on {first}, after that period, so growth is not "
+                     "known")
+        elif first and first > before:
+            text += (f"; the data starts on {first}, so the earlier period is only partly "
+                     "covered and growth reads high")
+        text += "."
+    return Markdown(text)
+
+
 def overview_figure(table: pd.DataFrame, *, fig: Figure | None = None) -> Figure:
     """Segment shares beside the R x FM heatmap.
 
@@ -118,6 +160,26 @@ def overview_figure(table: pd.DataFrame, *, fig: Figure | None = None) -> Figure
     plots.plot_rfm_grid(table, ax=right)
     fig.tight_layout()
     return fig
+
+
+def migration_view(mig: Migration) -> Figure | Markdown:
+    """The migration heatmap, or a sentence when no customer had bought by the earlier day.
+
+    Parameters
+    ----------
+    mig : Migration
+        From :func:`salesnb.segments.migration`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or IPython.display.Markdown
+        :func:`migration_figure`; or, when every customer is new (the data starts after the
+        earlier day), what that means and how to compare a shorter span.
+    """
+    if mig.compared:
+        return migration_figure(mig)
+    return Markdown(f"*{no_html(mig.summary())} Set a smaller `compare_months` to compare two "
+                    "days the data covers.*")
 
 
 def migration_figure(mig: Migration, *, fig: Figure | None = None) -> Figure:
@@ -148,7 +210,7 @@ def segment_view(as_of: str, bins: int, *,
     Parameters
     ----------
     as_of : str
-        ISO day ("" = the day after the last order).
+        ISO day ("" = the day of the last order).
     bins : int
         Score levels.
     table_of : callable
@@ -198,7 +260,7 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
     Parameters
     ----------
     as_of : str
-        ISO day ("" = the day after the last order).
+        ISO day ("" = the day of the last order).
     k : int
         Clusters; 0 chooses k by silhouette.
     table_of : callable
