@@ -49,6 +49,9 @@ def test_key_leads_rank_by_expected_value(sample):
     assert len(top) == 10 and top["expected_value"].is_monotonic_decreasing
     assert top["why"].notna().all() and {"source", "budget", "region"} <= set(top.columns)
     assert set(top["lead_id"]) <= set(d.leads.loc[d.leads["status"] == "open", "lead_id"])
+    every = key_leads(scored, d.leads)  # the report shows the top and exports the whole list
+    assert len(every) == len(scored) and every["lead_id"].head(10).tolist() == (
+        top["lead_id"].tolist())
 
 
 def test_assignment_view_respects_tiers_and_capacity(sample):
@@ -58,6 +61,9 @@ def test_assignment_view_respects_tiers_and_capacity(sample):
     n_ab = int((scored["probability"] >= 0.3).sum())
     assert isinstance(summary, Markdown) and "leads in tiers A–B assigned" in summary.data
     assert f"of {n_ab:,} leads" in summary.data
+    assigned = int(summary.data.split("**")[1].split(" of ")[0].replace(",", ""))
+    if assigned > 15:  # a list cut to its first rows says so, never silently
+        assert f"15 of {assigned:,} shown" in table.caption
     with pytest.raises(LeadScoringError, match="A >= B >= C"):
         assignment_view(0.2, 0.3, 0.15, 3, 0.0, "C", scored=scored, reps=d.reps)
 

@@ -1,6 +1,7 @@
 """Rep assessment.
 
-Additive KPI counts per rep and period and their roll-ups (``blocks``), the empirical-Bayes
+Additive KPI counts per rep and period and their roll-ups (``blocks``), the periods with data
+and the ones before (``periods``), the empirical-Bayes
 scorecard (``scoring``), bonus plans and payouts (``bonuses``), promotion and training
 (``careers``), the parameter defaults (``defaults``) and the report's views (``views``).
 
@@ -13,8 +14,13 @@ import lazy_loader as _lazy
 _EXPORTS: dict[str, list[str]] = {
     'defaults': ['KPIS', 'SCORABLE', 'DEFAULT_WEIGHTS', 'DEFAULT_PLAN', 'TRAINING'],
     'blocks': [
-        'AssessmentError', 'latest_period', 'recent_periods', 'counts', 'ratios', 'kpis',
-        'rollup', 'teams_of', 'org_view', 'attainment_trend',
+        'AssessmentError', 'missing_kpis', 'counts', 'ratios', 'kpis', 'rollup', 'teams_of',
+        'org_view', 'attainment_trend',
+    ],
+    'periods': [
+        'PERIOD_KINDS', 'ACTIVITY_DATES', 'PeriodOutsideError', 'available_periods',
+        'period_choices', 'period_range', 'check_period', 'latest_period', 'recent_periods',
+        'split_recent',
     ],
     'scoring': ['WEIGHT_PREFIX', 'check_weights', 'weights_from', 'Scorecard', 'scorecard'],
     'bonuses': [
@@ -25,6 +31,6 @@ _EXPORTS: dict[str, list[str]] = {
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=['defaults', 'blocks', 'scoring', 'bonuses', 'careers', 'views'],
+    submodules=['defaults', 'blocks', 'periods', 'scoring', 'bonuses', 'careers', 'views'],
     submod_attrs=_EXPORTS,
 )

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from salesnb.core.columns import require_columns
-from salesnb.core.periods import parse_day, parse_period
+from salesnb.core.periods import parse_period, period_freq
 from salesnb.data.schema import CLOSED
 from salesnb.errors import SalesnbError
 
-__all__ = ["AssessmentError", "latest_period", "recent_periods", "counts", "ratios", "kpis",
-           "rollup", "teams_of", "org_view", "attainment_trend"]
+__all__ = ["AssessmentError", "missing_kpis", "counts", "ratios", "kpis", "rollup", "teams_of",
+           "org_view", "attainment_trend"]
 
 
 class AssessmentError(SalesnbError):
@@ -45,54 +45,6 @@ _FIX = "load the tables with salesnb.load, or rename the columns in a mapping YA
 _ORG = ("rep_id", "role", "manager_id")
 
 
-# --------------------------------------------------------------------------- periods
-
-
-def latest_period(data: Any, freq: str = "Q", as_of: Any = None) -> pd.Period:
-    """The last complete period of the orders (before ``as_of`` when given).
-
-    Parameters
-    ----------
-    data : SalesData or mapping of DataFrames
-        Needs ``orders`` (with ``order_date``).
-    freq : {"M", "Q", "Y"}, default="Q"
-        Period length.
-    as_of : str or date, optional
-        The day the assessment is made; default the day after the last order.
-
-    Returns
-    -------
-    pandas.Period
-        The last period that ended before ``as_of``.
-    """
-    day = parse_day(as_of, name="as_of")
-    if day is not None:
-        last = pd.Timestamp(day) - pd.Timedelta(days=1)
-    else:
-        last = pd.to_datetime(_table(data, "orders")["order_date"]).max()
-    p = last.to_period(freq)
-    return p if (p + 1).start_time - pd.Timedelta(days=1) <= last else p - 1
-
-
-def recent_periods(period: str | pd.Period, n: int = 4) -> list[str]:
-    """The ``n`` periods up to and including ``period``, oldest first.
-
-    Parameters
-    ----------
-    period : str or pandas.Period
-        The last period ("2025Q4", "2025-12", "2025").
-    n : int, default=4
-        How many periods.
-
-    Returns
-    -------
-    list of str
-        E.g. ``["2025Q1", "2025Q2", "2025Q3", "2025Q4"]``.
-    """
-    p = parse_period(period)
-    return [str(p - i) for i in range(n - 1, -1, -1)]
-
-
 def _table(data: Any, name: str) -> pd.DataFrame | None:
     if isinstance(data, Mapping):
         return data.get(name)
@@ -104,7 +56,7 @@ def _table(data: Any, name: str) -> pd.DataFrame | None:
 
 def _freq(blocks: pd.DataFrame) -> str:
     periods = blocks.index.get_level_values("period")
-    return periods[0].freqstr[0] if len(periods) else "Q"
+    return period_freq(periods[0]) if len(periods) else "Q"
 
 
 def _in_period(blocks: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
@@ -114,14 +66,69 @@ def _in_period(blocks: pd.DataFrame, period: pd.Period) -> pd.DataFrame:
 # --------------------------------------------------------------------------- counts
 
 
+def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+    """Whether a table has rows and every column with at least one value."""
+    return (frame is not None and len(frame) > 0
+            and all(c in frame.columns and bool(frame[c].notna().any()) for c in columns))
+
+
+def missing_kpis(data: Any) -> dict[str, str]:
+    """The KPIs the data cannot measure, each with the reason (the table or column it lacks).
+
+    Parameters
+    ----------
+    data : SalesData or mapping of DataFrames
+        The tables :func:`counts` reads.
+
+    Returns
+    -------
+    dict of str to str
+        KPI (of :data:`~salesnb.assessment.defaults.KPIS`) -> why it is not measured, e.g.
+        ``{"satisfaction": "no surveys table with rep_id"}``; empty when every KPI can be.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"order_id": ["1"], "rep_id": ["R1"]})
+    >>> missing_kpis({"orders": orders})["attainment"]
+    'no targets table'
+    """
+    out: dict[str, str] = {}
+    orders, targets = _table(data, "orders"), _table(data, "targets")
+    opps, leads = _table(data, "opportunities"), _table(data, "leads")
+    surveys = _table(data, "surveys")
+    if not _has(orders, "rep_id"):
+        why = ("no orders table" if orders is None or len(orders) == 0
+               else "the orders have no rep_id")
+        for k in ("revenue", "volume", "new_customers", "attainment"):
+            out[k] = why
+    if not _has(targets, "rep_id", "revenue_target"):
+        out["target"] = ("no targets table" if targets is None or len(targets) == 0
+                         else "the targets have no rep_id or revenue_target")
+        out.setdefault("attainment", out["target"])
+    if not _has(opps, "rep_id", "stage"):
+        for k in ("win_rate", "avg_deal_size", "cycle_days", "activity"):
+            out[k] = "no opportunities table"
+    elif not _has(opps, "visit_date"):
+        out["activity"] = "the opportunities have no visit_date"
+    if not _has(leads, "assigned_rep_id", "status", "outcome_date"):
+        out["lead_conversion"] = ("no leads table" if leads is None or len(leads) == 0 else
+                                  "the leads have no assigned_rep_id, status or outcome_date")
+    if not _has(surveys, "rep_id", "score"):
+        out["satisfaction"] = ("no surveys table" if surveys is None or len(surveys) == 0
+                               else "the surveys have no rep_id")
+    return out
+
+
 def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
     """Additive building blocks of every KPI, per rep and period.
 
     Parameters
     ----------
     data : SalesData or mapping of DataFrames
-        Needs ``orders``; ``targets``, ``leads``, ``opportunities`` and ``surveys`` are used
-        when present (the KPIs they feed are missing otherwise).
+        ``orders`` with ``rep_id``, ``targets``, ``leads``, ``opportunities`` and ``surveys``
+        are each used when present (the KPIs they feed are zero otherwise: see
+        :func:`missing_kpis` for which ones the data cannot measure).
     freq : {"M", "Q", "Y"}, default="Q"
         Period length.
 
@@ -136,17 +143,12 @@ def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
     Raises
     ------
     AssessmentError
-        For another ``freq`` or no orders.
+        For another ``freq``, or when no table credits anything to a rep.
     ColumnError
         When a table lacks a column the KPIs are counted from.
     """
     if freq not in ("M", "Q", "Y"):
         raise AssessmentError(f"freq={freq!r}: use 'M' (month), 'Q' (quarter) or 'Y' (year).")
-    orders = _table(data, "orders")
-    if orders is None or orders.empty:
-        raise AssessmentError("counts: the data has no orders table (or it is empty).")
-    require_columns(orders, ["order_id", "order_date", "customer_id", "rep_id", "quantity",
-                             "revenue"], table="orders", fix=_FIX)
     parts: list[pd.DataFrame] = []
 
     def per(frame: pd.DataFrame, rep: str, date: str) -> pd.DataFrame:
@@ -154,16 +156,11 @@ def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
         return frame.assign(rep_id=frame[rep].astype("str"),
                             period=pd.to_datetime(frame[date]).dt.to_period(freq))
 
-    o = per(orders, "rep_id", "order_date")
-    by_order = o.groupby(["rep_id", "period", "order_id"], observed=True)["revenue"].sum()
-    g = by_order.groupby(level=["rep_id", "period"])
-    parts.append(pd.DataFrame({"revenue": g.sum(), "orders": g.size(),
-                               "order_sq": (by_order ** 2).groupby(
-                                   level=["rep_id", "period"]).sum()}))
-    parts.append(o.groupby(["rep_id", "period"])["quantity"].sum().rename("volume").to_frame())
-    first = orders.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
-    first = per(first, "rep_id", "order_date")
-    parts.append(first.groupby(["rep_id", "period"]).size().rename("new_customers").to_frame())
+    orders = _table(data, "orders")
+    if _has(orders, "rep_id"):
+        require_columns(orders, ["order_id", "order_date", "customer_id", "rep_id", "quantity",
+                                 "revenue"], table="orders", fix=_FIX)
+        parts.extend(_order_counts(orders, per))
     targets = _table(data, "targets")
     if targets is not None and not targets.empty:
         require_columns(targets, ["rep_id", "period", "revenue_target"], table="targets",
@@ -192,10 +189,27 @@ def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
         sg = s.groupby(["rep_id", "period"])
         parts.append(pd.DataFrame({"surveys": sg.size(), "score_sum": sg["score"].sum(),
                                    "score_sq": sg["sq"].sum()}))
+    if not parts:
+        raise AssessmentError(
+            "nothing to assess per rep: the data credits no order, target, deal, lead or "
+            "survey to a rep (add rep_id to the orders, or the opportunities table).")
     out = pd.concat(parts, axis=1).astype(float)
     out = out.reindex(columns=list(_ADDITIVE)).fillna(0.0)
     out.index = out.index.set_names(["rep_id", "period"])
     return out.sort_index()
+
+
+def _order_counts(orders: pd.DataFrame, per: Any) -> list[pd.DataFrame]:
+    """Revenue, orders, their squares, volume and new customers per rep and period."""
+    o = per(orders, "rep_id", "order_date")
+    by_order = o.groupby(["rep_id", "period", "order_id"], observed=True)["revenue"].sum()
+    g = by_order.groupby(level=["rep_id", "period"])
+    first = orders.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
+    first = per(first, "rep_id", "order_date")
+    return [pd.DataFrame({"revenue": g.sum(), "orders": g.size(),
+                          "order_sq": (by_order ** 2).groupby(level=["rep_id", "period"]).sum()}),
+            o.groupby(["rep_id", "period"])["quantity"].sum().rename("volume").to_frame(),
+            first.groupby(["rep_id", "period"]).size().rename("new_customers").to_frame()]
 
 
 def _deal_counts(opps: pd.DataFrame, per: Any) -> list[pd.DataFrame]:
@@ -392,7 +406,7 @@ def org_view(blocks: pd.DataFrame, reps: pd.DataFrame, period: str | pd.Period) 
 
 
 def attainment_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
-                     periods: int = 8) -> pd.DataFrame:
+                     periods: int = 8, until: str | pd.Period | None = None) -> pd.DataFrame:
     """Attainment per rep over the last ``periods`` periods (1.0 = on target).
 
     Parameters
@@ -402,7 +416,10 @@ def attainment_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     reps : pandas.DataFrame, optional
         The org; when it has ``role``, only reps (not managers or directors) are kept.
     periods : int, default=8
-        How many of the latest periods.
+        How many of the latest periods (fewer when the blocks have fewer).
+    until : str or pandas.Period, optional
+        The last period shown (the one assessed); default the last in ``blocks``. Read with
+        the blocks' own period length.
 
     Returns
     -------
@@ -410,6 +427,9 @@ def attainment_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         One row per rep with an attainment in any of the periods, one column per period.
     """
     att = ratios(blocks)["attainment"].unstack("period")
+    if until is not None:
+        last = parse_period(until, _freq(blocks))
+        att = att[[c for c in att.columns if c <= last]]
     att = att[att.columns[-periods:]].dropna(how="all")
     if reps is not None and "role" in reps.columns:
         who = set(reps.loc[reps["role"] == "rep", "rep_id"].astype(str))

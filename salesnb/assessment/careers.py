@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesnb.assessment.blocks import counts
-from salesnb.assessment.defaults import TRAINING
-from salesnb.assessment.scoring import Scorecard, scorecard
+from salesnb.assessment.blocks import AssessmentError, counts
+from salesnb.assessment.defaults import DEFAULT_WEIGHTS, TRAINING
+from salesnb.assessment.periods import PeriodOutsideError
+from salesnb.assessment.scoring import Scorecard, check_weights, scorecard
 from salesnb.core.columns import require_columns
 from salesnb.core.fmt import number, pct
-from salesnb.core.periods import parse_as_of
+from salesnb.core.periods import parse_as_of, parse_period, period_freq
 
 __all__ = ["history", "promotion_candidates", "training_needs"]
 
@@ -30,34 +31,62 @@ _SHARES = ("attainment", "win_rate", "lead_conversion")
 
 
 def history(data: Any, periods: Sequence[str | pd.Period], *,
-            weights: Mapping[str, float] | None = None, freq: str = "Q") -> pd.DataFrame:
+            weights: Mapping[str, float] | None = None, freq: str | None = None
+            ) -> pd.DataFrame:
     """Scores and ranks of every rep over several periods (no rank draws, for speed).
+
+    A period the data has nothing in (before it starts, say) is left out, not an error:
+    ``attrs["left_out"]`` of the result says which and why, ``attrs["periods"]`` which were
+    scored.
 
     Parameters
     ----------
     data : SalesData or mapping of DataFrames
         The tables (see :func:`~salesnb.assessment.blocks.counts`).
     periods : sequence of str or pandas.Period
-        The periods scored ("2025Q1", ...; see
-        :func:`~salesnb.assessment.blocks.recent_periods`).
+        The periods scored, all of one length ("2025Q1", ...; "2024", "2025"; see
+        :func:`~salesnb.assessment.periods.recent_periods`).
     weights : mapping, optional
         KPI -> weight; default the default weights.
-    freq : {"M", "Q", "Y"}, default="Q"
-        Period length of the counts.
+    freq : {"M", "Q", "Y"}, optional
+        Read the periods as this length; default their own.
 
     Returns
     -------
     pandas.DataFrame
-        Long: rep_id, period, score, rank, attainment and every KPI's shrunk estimate.
+        Long: rep_id, period, score, rank, attainment and every KPI's shrunk estimate; no rows
+        when no period could be scored.
+
+    Raises
+    ------
+    AssessmentError
+        Invalid weights, or periods of different lengths.
+    PeriodError
+        A period that cannot be read.
     """
-    blocks = counts(data, freq=freq)
-    frames = []
-    for p in periods:
-        card = scorecard(data, period=p, weights=weights, draws=0, blocks=blocks)
+    w = check_weights(DEFAULT_WEIGHTS if weights is None else weights)
+    ps = [parse_period(p, freq) for p in periods]
+    kinds = sorted({period_freq(p) for p in ps})
+    if len(kinds) > 1:
+        raise AssessmentError(f"history: the periods mix lengths ({', '.join(map(str, ps))}); "
+                              "give months, quarters or years, not a mix.")
+    frames, left = [], {}
+    blocks = counts(data, freq=kinds[0]) if ps else None
+    for p in ps:
+        try:
+            card = scorecard(data, period=p, weights=w, draws=0, blocks=blocks)
+        except AssessmentError as exc:  # nothing in that period: left out, said in attrs
+            left[str(p)] = ("the data has nothing in it" if isinstance(exc, PeriodOutsideError)
+                            else str(exc))
+            continue
         t = card.table.reset_index()
         t.insert(1, "period", str(card.period))
         frames.append(t)
-    return pd.concat(frames, ignore_index=True)
+    out = (pd.concat(frames, ignore_index=True) if frames else
+           pd.DataFrame(columns=["rep_id", "period", "score", "rank", "attainment"]))
+    out.attrs["periods"] = [str(p) for p in ps if str(p) not in left]
+    out.attrs["left_out"] = left
+    return out
 
 
 def promotion_candidates(hist: pd.DataFrame, *, top: float = 0.25, min_periods: int = 3,
@@ -106,7 +135,8 @@ def promotion_candidates(hist: pd.DataFrame, *, top: float = 0.25, min_periods: 
               == "active") & (tenure >= min_tenure_years)
         out = out[ok.reindex(out.index, fill_value=False)]
     out["reason"] = [f"top {top:.0%} in {r.periods_top} of {r.periods} periods, mean score "
-                     f"{r.mean_score:.0f}, mean attainment {r.mean_attainment:.0%}"
+                     f"{r.mean_score:.0f}" + (f", mean attainment {r.mean_attainment:.0%}"
+                                               if pd.notna(r.mean_attainment) else "")
                      for r in out.itertuples()]
     return out.sort_values(["periods_top", "mean_score"], ascending=False).reset_index()
 

@@ -26,9 +26,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesnb.assessment.blocks import AssessmentError, _table, counts, latest_period, ratios
-from salesnb.assessment.defaults import DEFAULT_WEIGHTS, SCORABLE
-from salesnb.core.periods import parse_period
+from salesnb.assessment.blocks import AssessmentError, _table, counts, missing_kpis, ratios
+from salesnb.assessment.defaults import DEFAULT_WEIGHTS, KPIS, SCORABLE
+from salesnb.assessment.periods import (
+    PeriodOutsideError,
+    available_periods,
+    latest_period,
+    period_range,
+)
+from salesnb.core.periods import parse_period, period_freq
 
 __all__ = ["WEIGHT_PREFIX", "check_weights", "weights_from", "Scorecard", "scorecard"]
 
@@ -164,6 +170,10 @@ class Scorecard:
         Per weighable KPI, the points of the shrunk estimate (one per rep).
     reps : pandas.Index
         The rep order of the arrays in ``points`` and ``estimate_points``.
+    left_out : dict of str to str
+        KPIs the data cannot measure in the period, each with the reason (no such table, or
+        nothing in the period): their values are empty, they score no points and their weight
+        is shared out over the other KPIs in proportion (see :attr:`used_weights`).
     """
 
     table: pd.DataFrame
@@ -172,6 +182,22 @@ class Scorecard:
     points: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     estimate_points: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     reps: pd.Index = field(repr=False, default_factory=lambda: pd.Index([]))
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def used_weights(self) -> dict[str, float]:
+        """The weights the score is made of: the weighed KPIs the data measures, summing to 1.
+
+        Returns
+        -------
+        dict of str to float
+            :attr:`weights` without the :attr:`left_out` KPIs, divided by what is left (a
+            rep without a value for one of them, e.g. no target, is scored on the others in
+            the same way: see the ``scored_on`` column).
+        """
+        kept = {k: v for k, v in self.weights.items() if k not in self.left_out}
+        total = sum(kept.values())
+        return {k: v / total for k, v in kept.items()} if total > 0 else {}
 
     def rescore(self, weights: Mapping[str, float]) -> Scorecard:
         """The same scorecard under new weights (no KPI is recomputed).
@@ -187,12 +213,14 @@ class Scorecard:
             Re-scored and re-ranked, with the same estimates and draws.
         """
         w = check_weights(weights)
+        _check_measured(w, self.left_out)
         base = self.table.drop(columns=_SCORE_COLS, errors="ignore").reindex(self.reps)
         base = base.drop(columns=[c for c in base.columns if c.endswith("_points")])
         for n in w:
             base[f"{n}_points"] = self.estimate_points[n]
         table = _score(base, self.estimate_points, self.points, w)
-        return Scorecard(table, self.period, w, self.points, self.estimate_points, self.reps)
+        return Scorecard(table, self.period, w, self.points, self.estimate_points, self.reps,
+                         dict(self.left_out))
 
 
 _SCORE_COLS = ["score", "rank", "rank_low", "rank_high", "p_top", "scored_on"]
@@ -240,11 +268,62 @@ def _score(table: pd.DataFrame, est_points: dict[str, np.ndarray],
     return out.sort_values(["score", "revenue"], ascending=False, na_position="last")
 
 
+def _check_measured(w: Mapping[str, float], left_out: Mapping[str, str]) -> None:
+    """Refuse weights that fall only on KPIs the data cannot measure."""
+    if w and all(k in left_out for k in w):
+        why = "; ".join(f"{k} ({left_out[k]})" for k in w)
+        have = [k for k in SCORABLE if k not in left_out]
+        raise AssessmentError(f"none of the weighed KPIs can be measured: {why}. Weigh KPIs "
+                              f"the data has: {', '.join(have) or 'none'}.")
+
+
+#: Per KPI, the counts that say whether anything in a period measures it, and what they are.
+_EVIDENCE: dict[str, tuple[tuple[str, ...], str]] = {
+    "attainment": (("target_months",), "target"), "win_rate": (("won", "lost"), "closed deal"),
+    "lead_conversion": (("leads_closed",), "closed lead"), "satisfaction": (("surveys",), "survey"),
+    "new_customers": (("orders",), "order credited to a rep"), "activity": (("visits",), "visit"),
+    "avg_deal_size": (("won",), "won deal"), "cycle_days": (("won",), "won deal"),
+}
+
+
+def _left_out(missing: Mapping[str, str], at: pd.DataFrame, period: pd.Period
+              ) -> dict[str, str]:
+    """``missing`` (KPIs the data cannot measure) and the KPIs nothing in ``period`` measures."""
+    left = dict(missing)
+    for name, (columns, what) in _EVIDENCE.items():
+        if name not in left and not (at[list(columns)].sum(axis=1) > 0).any():
+            left[name] = f"no {what} in {period}"
+    return left
+
+
+def _resolve(data: Any, period: str | pd.Period | None, freq: str | None, as_of: Any,
+             blocks: pd.DataFrame | None) -> tuple[pd.Period, pd.DataFrame]:
+    """The period assessed and the blocks at its length (counted here unless given)."""
+    empty = period is None or (isinstance(period, str) and not period.strip())
+    p = latest_period(data, freq or "Q", as_of) if empty else parse_period(period, freq)
+    kind = period_freq(p)
+    if blocks is None:
+        blocks = counts(data, freq=kind)
+    periods = blocks.index.get_level_values("period")
+    if len(periods) and period_freq(periods[0]) != kind:
+        words = {"M": "month", "Q": "quarter", "Y": "year"}
+        raise AssessmentError(f"the blocks are counted per {words[period_freq(periods[0])]} "
+                              f"but {p} is a {words[kind]}: count them with "
+                              f"counts(d, freq={kind!r}).")
+    if p not in set(periods):
+        avail = available_periods(data, as_of=as_of)
+        if p not in set(avail[kind]):
+            raise PeriodOutsideError(f"no data in {p}: the data covers "
+                                     f"{period_range(avail, kind)}; choose a period inside.")
+        raise AssessmentError(f"no rep has data in {p}: nothing in it is credited to a rep.")
+    return p, blocks
+
+
 def scorecard(data: Any, *, period: str | pd.Period | None = None,
               weights: Mapping[str, float] | None = None, freq: str | None = None,
               cap: float = 1.2, shrink: bool = True, draws: int = 400, seed: int = 0,
-              blocks: pd.DataFrame | None = None, roles: Sequence[str] = ("rep",)
-              ) -> Scorecard:
+              blocks: pd.DataFrame | None = None, roles: Sequence[str] = ("rep",),
+              as_of: Any = None) -> Scorecard:
     """Assess every rep for one period: KPIs, shrunk estimates, points, score and rank.
 
     Normalisation: each KPI becomes 0-100 points as its value relative to a reference,
@@ -252,6 +331,11 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
     on it, with the default cap). References: the target for attainment, the satisfaction
     target for satisfaction (the team mean without one), the team mean for the rest (for
     cycle days, the team mean over the rep's value: shorter is better).
+
+    KPIs the data cannot measure (no targets, surveys, opportunities or leads table, orders
+    without a rep, or nothing in the period) are left out (:attr:`Scorecard.left_out`): they
+    score nobody, and the score is made of the other weighed KPIs, their weights divided by
+    what is left (:attr:`Scorecard.used_weights`).
 
     Parameters
     ----------
@@ -274,10 +358,12 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
     seed : int, default=0
         Seed of the posterior draws (the same seed gives the same rank intervals).
     blocks : pandas.DataFrame, optional
-        Precomputed :func:`~salesnb.assessment.blocks.counts` (for speed when scoring
-        several periods).
+        Precomputed :func:`~salesnb.assessment.blocks.counts` at the period's length (for
+        speed when scoring several periods).
     roles : sequence of str, default=("rep",)
         Roles assessed.
+    as_of : str or date, optional
+        The report's as-of day: the default period is the last quarter complete by then.
 
     Returns
     -------
@@ -287,17 +373,15 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
     Raises
     ------
     AssessmentError
-        Bad weights, or no data in the period.
+        Bad weights, weights only on KPIs the data cannot measure, or no rep with data in
+        the period.
+    PeriodOutsideError
+        A period outside the data (naming the span it covers); also a ``PeriodError``.
     PeriodError
         A period that cannot be read.
     """
     w = check_weights(DEFAULT_WEIGHTS if weights is None else weights)
-    p = parse_period(period, freq) if period is not None else latest_period(data, freq or "Q")
-    blocks = counts(data, freq=p.freqstr[0]) if blocks is None else blocks
-    periods = blocks.index.get_level_values("period")
-    if p not in set(periods):
-        span = f"{periods.min()} to {periods.max()}" if len(periods) else "nothing"
-        raise AssessmentError(f"no data in {p}: the data covers {span}; choose a period inside.")
+    p, blocks = _resolve(data, period, freq, as_of, blocks)
     at = blocks.xs(p, level="period")
     reps = _table(data, "reps")
     info = None
@@ -307,10 +391,18 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
         at = at.loc[at.index.intersection(keep)]
     if at.empty:
         raise AssessmentError(f"no rep has data in {p}.")
+    missing = missing_kpis(data)
+    left = _left_out(missing, at, p)
+    _check_measured(w, left)
     rng = np.random.default_rng(seed)
     n_draws = draws if shrink else 0
     est, samples = _estimates(at, shrink, n_draws, rng)
     table = ratios(at)
+    for name in [k for k in KPIS if k in left]:
+        table[name] = np.nan
+        if name in est:
+            est[name] = np.full(len(at), np.nan)
+            samples[name] = np.full((n_draws, len(at)), np.nan)
     for name in SCORABLE:
         table[f"{name}_est"] = est[name]
     sat_ref = np.where(at["target_months"].to_numpy() > 0,
@@ -323,7 +415,7 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
     est_points = {n: _points(n, est[n], refs[n], cap) for n in SCORABLE}
     draw_points = ({n: _points(n, samples[n], refs[n], cap) for n in SCORABLE}
                    if n_draws else {})
-    table["note"] = _notes(table, info, p)
+    table["note"] = _notes(table, info, p, missing)
     if info is not None:
         for c in ("manager_id", "region", "status"):
             if c in info.columns:
@@ -332,7 +424,7 @@ def scorecard(data: Any, *, period: str | pd.Period | None = None,
         table[f"{n}_points"] = est_points[n]
     table.index.name = "rep_id"
     return Scorecard(_score(table, est_points, draw_points, w), p, w, draw_points, est_points,
-                     table.index)
+                     table.index, left)
 
 
 def _estimates(at: pd.DataFrame, shrink: bool, n_draws: int, rng: np.random.Generator
@@ -370,18 +462,23 @@ def _estimates(at: pd.DataFrame, shrink: bool, n_draws: int, rng: np.random.Gene
     return est, samples
 
 
-def _notes(table: pd.DataFrame, info: pd.DataFrame | None, period: pd.Period) -> list[str]:
-    """Per rep, what the reader should know about the score (no target, new, few deals)."""
+def _notes(table: pd.DataFrame, info: pd.DataFrame | None, period: pd.Period,
+           left: Mapping[str, str]) -> list[str]:
+    """Per rep, what the reader should know about the score (no target, new, few deals).
+
+    What holds for every rep of every period (``left``: a KPI the data has no table for) is
+    said once, in the report's note, not per rep.
+    """
     notes = []
     for rep, row in table.iterrows():
         parts = []
-        if not row["target"] > 0:
+        if "attainment" not in left and not row["target"] > 0:
             parts.append("no target: attainment not scored")
         if info is not None and "hire_date" in info.columns and rep in info.index:
             hired = info.at[rep, "hire_date"]
             if pd.notna(hired) and pd.Timestamp(hired) > period.start_time:
                 parts.append(f"joined {pd.Timestamp(hired):%Y-%m-%d}: partial period")
-        if row["deals"] < 5:
+        if "win_rate" not in left and row["deals"] < 5:
             parts.append(f"{int(row['deals'])} closed deal(s): rates shrunk to the team")
         notes.append("; ".join(parts))
     return notes

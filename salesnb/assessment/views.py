@@ -20,18 +20,29 @@ from IPython.display import Markdown
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from salesnb.assessment.blocks import attainment_trend
+from salesnb.assessment.blocks import attainment_trend, counts, org_view, teams_of
 from salesnb.assessment.bonuses import bonus, bonus_summary, headline_numbers, load_plan, plan_from
-from salesnb.assessment.scoring import Scorecard, weights_from
+from salesnb.assessment.periods import period_choices
+from salesnb.assessment.scoring import Scorecard, scorecard, weights_from
 from salesnb.core.export import write_table
 from salesnb.core.fmt import escape, no_html, pct
+from salesnb.core.periods import period_freq
 from salesnb.core.plots import axes, say
 from salesnb.report.catalog import ASSESSMENT_PANEL
+from salesnb.report.params import Param
 from salesnb.report.reporting import export_note, show
 from salesnb.report.widgets import FIXED_LAYOUT, Panel, panel
 
-__all__ = ["report_plan", "headline", "scorecard_columns", "plot_ranks", "ranks_figure",
-           "plot_trend", "trend_figure", "assessment_view", "assessment_panel", "payout_note"]
+__all__ = ["report_plan", "headline", "scoring_note", "scorecard_columns", "plot_ranks",
+           "ranks_figure", "plot_trend", "trend_figure", "org_table", "bonus_overview",
+           "history_note", "assessment_view", "assessment_panel", "payout_note"]
+
+#: How each KPI is named in sentences.
+_WORDS = {"attainment": "attainment", "win_rate": "win rate", "lead_conversion":
+          "lead conversion", "satisfaction": "satisfaction", "new_customers": "new customers",
+          "activity": "activity (visits)", "avg_deal_size": "average deal size",
+          "cycle_days": "cycle days", "revenue": "revenue", "target": "target",
+          "volume": "volume"}
 
 
 def report_plan(plan_file: str = "", budget: float | None = None,
@@ -63,32 +74,67 @@ def report_plan(plan_file: str = "", budget: float | None = None,
     return plan
 
 
-def headline(card: Scorecard, payouts: pd.DataFrame) -> Markdown:
+def headline(card: Scorecard, payouts: pd.DataFrame | None = None) -> Markdown:
     """The numbers a sales director reads first.
 
     Parameters
     ----------
     card : Scorecard
         The period's scorecard.
-    payouts : pandas.DataFrame
-        From :func:`~salesnb.assessment.bonuses.bonus`.
+    payouts : pandas.DataFrame, optional
+        From :func:`~salesnb.assessment.bonuses.bonus`; the bonus line is left out without.
 
     Returns
     -------
     IPython.display.Markdown
-        Reps assessed and on target, the clear top quarter, the bonuses.
+        Reps assessed and on target, the clear top quarter, the bonuses; when the data cannot
+        measure attainment, that it (and with it the bonus) is not assessed, and why.
     """
-    h = headline_numbers(card, payouts)
+    h = headline_numbers(card, payouts if payouts is not None else pd.DataFrame(
+        {"role": [], "bonus": []}))
     clear = ", ".join(escape(r) for r in h["clear_top"]) if h["clear_top"] else (
         "nobody — the ranks overlap too much to single anyone out")
-    lines = [
-        f"**{escape(h['period'])}: {h['assessed']} reps assessed**, {h['on_target']} at or above "
-        f"target (median attainment {pct(h['median_attainment'])}).",
-        f"- **Clearly top quarter** (even the pessimistic end of the rank interval): {clear}.",
-        f"- **Bonuses:** {h['rep_bonus']:,.0f} to {h['reps_paid']} reps, "
-        f"{h['manager_bonus']:,.0f} to managers.",
-    ]
+    lines = [f"**{escape(h['period'])}: {h['assessed']} reps assessed**"]
+    if any(k in card.left_out for k in card.weights):
+        lines[0] += " on " + escape(", ".join(_WORDS[k] for k in card.used_weights))
+    if "attainment" in card.left_out:
+        lines[0] += (f"; attainment is not assessed ({escape(card.left_out['attainment'])}), "
+                     "so nobody is measured against a target and no bonus is due.")
+    else:
+        lines[0] += (f", {h['on_target']} at or above target (median attainment "
+                     f"{pct(h['median_attainment'])}).")
+    lines.append(f"- **Clearly top quarter** (even the pessimistic end of the rank interval): "
+                 f"{clear}.")
+    if payouts is not None and "attainment" not in card.left_out:
+        lines.append(f"- **Bonuses:** {h['rep_bonus']:,.0f} to {h['reps_paid']} reps, "
+                     f"{h['manager_bonus']:,.0f} to managers.")
     return Markdown("\n".join(lines))
+
+
+def scoring_note(card: Scorecard) -> Markdown:
+    """What the score is made of: the weights used, and the KPIs left out with the reason.
+
+    Parameters
+    ----------
+    card : Scorecard
+        The period's scorecard.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        One or two sentences; the weights used are the weights set, divided by the share of
+        them the data can measure.
+    """
+    used = ", ".join(f"{_WORDS[k]} {pct(v)}" for k, v in card.used_weights.items())
+    weighed = [k for k in card.weights if k in card.left_out]
+    if not weighed:
+        return Markdown(f"The score weighs {escape(used)}, as set for this report.")
+    why = "; ".join(f"{_WORDS[k]} ({card.left_out[k]})" for k in weighed)
+    share = sum(card.weights[k] for k in weighed)
+    return Markdown(
+        f"**Left out of the score:** {escape(why)}. Their weight ({pct(share)} of the total) is "
+        f"shared out over the KPIs the data measures in proportion, so the score weighs "
+        f"{escape(used)}.")
 
 
 def scorecard_columns(card: Scorecard) -> pd.DataFrame:
@@ -102,7 +148,8 @@ def scorecard_columns(card: Scorecard) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per rep, best first, shares in percent.
+        One row per rep, best first, shares in percent; without the columns of KPIs the data
+        cannot measure (:attr:`Scorecard.left_out`).
     """
     t = card.table
     out = pd.DataFrame({
@@ -117,6 +164,10 @@ def scorecard_columns(card: Scorecard) -> pd.DataFrame:
         "new customers": t["new_customers"], "visits": t["activity"],
         "deals": t["deals"], "region": t.get("region"), "note": t["note"],
     }, index=t.index)
+    gone = {"attainment %": "attainment", "win rate %": "win_rate", "deals": "win_rate",
+            "lead conv. %": "lead_conversion", "satisfaction": "satisfaction",
+            "new customers": "new_customers", "visits": "activity", "revenue": "revenue"}
+    out = out.drop(columns=[c for c, k in gone.items() if k in card.left_out])
     return out.reset_index()
 
 
@@ -182,7 +233,8 @@ def ranks_figure(card: Scorecard) -> Figure:
 
 
 def plot_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *, periods: int = 8,
-               ax: Axes | None = None, **kwargs: Any) -> Axes:
+               until: str | pd.Period | None = None, ax: Axes | None = None,
+               **kwargs: Any) -> Axes:
     """Attainment per rep over the last ``periods`` periods (a heatmap, 100 % = on target).
 
     Parameters
@@ -194,6 +246,8 @@ def plot_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *, period
         :func:`~salesnb.assessment.blocks.attainment_trend`).
     periods : int, default=8
         How many of the latest periods.
+    until : str or pandas.Period, optional
+        The last period shown (the one assessed); default the last in ``blocks``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default the current axes.
     **kwargs
@@ -205,7 +259,7 @@ def plot_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *, period
         The heatmap.
     """
     ax = axes(ax)
-    att = attainment_trend(blocks, reps, periods=periods)
+    att = attainment_trend(blocks, reps, periods=periods, until=until)
     if att.empty:
         return say(ax, "No rep has a target in these periods.")
     style = {"annot": True, "fmt": ".0f", "cmap": "RdYlGn", "center": 100, "vmin": 50,
@@ -216,7 +270,7 @@ def plot_trend(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *, period
 
 
 def trend_figure(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
-                 periods: int = 8) -> Figure:
+                 periods: int = 8, until: str | pd.Period | None = None) -> Figure:
     """:func:`plot_trend` in a figure sized to the reps.
 
     Parameters
@@ -227,21 +281,124 @@ def trend_figure(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
         The org: only reps are shown.
     periods : int, default=8
         How many of the latest periods.
+    until : str or pandas.Period, optional
+        The last period shown (the one assessed); default the last in ``blocks``.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure.
     """
-    fig, ax = _sized(len(attainment_trend(blocks, reps, periods=periods)), 10)
-    plot_trend(blocks, reps, periods=periods, ax=ax)
+    fig, ax = _sized(len(attainment_trend(blocks, reps, periods=periods, until=until)), 10)
+    plot_trend(blocks, reps, periods=periods, until=until, ax=ax)
     fig.tight_layout()
     return fig
 
 
+def org_table(blocks: pd.DataFrame, reps: pd.DataFrame, card: Scorecard) -> pd.DataFrame:
+    """The org roll-up of the assessed period, without the KPIs the data cannot measure.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        From :func:`~salesnb.assessment.blocks.counts`, at the period's length.
+    reps : pandas.DataFrame
+        The org.
+    card : Scorecard
+        The period's scorecard (its period and :attr:`Scorecard.left_out`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`~salesnb.assessment.blocks.org_view` of the period.
+    """
+    org = org_view(blocks, reps, card.period)
+    return org.drop(columns=[c for c in org.columns if c in card.left_out])
+
+
+def bonus_overview(card: Scorecard, payouts: pd.DataFrame, plan: dict[str, Any]) -> Markdown:
+    """The payout total against the budget, and what the data means for the plan's gate.
+
+    Parameters
+    ----------
+    card : Scorecard
+        The period's scorecard.
+    payouts : pandas.DataFrame
+        From :func:`~salesnb.assessment.bonuses.bonus`.
+    plan : dict
+        The plan paid by.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        :func:`~salesnb.assessment.bonuses.bonus_summary`, and, when the data has no survey
+        for the satisfaction gate to read, that the gate stops every bonus and how to change
+        that.
+    """
+    text = bonus_summary(payouts, plan)
+    gate = plan.get("min_satisfaction")
+    if gate and "satisfaction" in card.left_out:
+        text += (f"\n\n**The plan's satisfaction gate ({float(gate):.2f}) cannot be met:** "
+                 f"{card.left_out['satisfaction']}, so no rep has a score to pass it and every "
+                 "rep bonus is stopped. To pay on attainment alone, set `min_satisfaction` to 0 "
+                 "(or remove it from the plan file).")
+    return Markdown(no_html(text))
+
+
+def history_note(hist: pd.DataFrame, *, min_periods: int = 3) -> Markdown:
+    """Which periods the promotion history covers, and which were left out and why.
+
+    Parameters
+    ----------
+    hist : pandas.DataFrame
+        From :func:`~salesnb.assessment.careers.history`.
+    min_periods : int, default=3
+        Periods in the top quarter a promotion needs (as passed to
+        :func:`~salesnb.assessment.careers.promotion_candidates`).
+
+    Returns
+    -------
+    IPython.display.Markdown
+        One or two sentences.
+    """
+    scored = list(hist.attrs.get("periods", sorted(hist["period"].unique())))
+    left = dict(hist.attrs.get("left_out", {}))
+    text = (f"History scored over {escape(', '.join(scored))}." if scored else
+            "No period of the history could be scored.")
+    if left:
+        text += " Left out: " + "; ".join(f"{escape(p)} ({escape(why)})"
+                                          for p, why in left.items()) + "."
+    if len(scored) < min_periods:
+        text += (f" A promotion needs {min_periods} periods in the top quarter and only "
+                 f"{len(scored)} could be scored, so nobody qualifies yet.")
+    return Markdown(text)
+
+
+class _Periods:
+    """The scorecards and team roll-ups a period control switches between (computed once)."""
+
+    def __init__(self, data: Any, card: Scorecard, teams: pd.DataFrame | None) -> None:
+        self.data = data
+        self.cards: dict[str, tuple[Scorecard, pd.DataFrame | None]] = {
+            str(card.period): (card, teams)}
+        self.blocks: dict[str, pd.DataFrame] = {}
+
+    def get(self, period: str, like: Scorecard) -> tuple[Scorecard, pd.DataFrame | None]:
+        if period not in self.cards:
+            kind = period_freq(period)
+            if kind not in self.blocks:
+                self.blocks[kind] = counts(self.data, freq=kind)
+            blocks = self.blocks[kind]
+            card = scorecard(self.data, period=period, weights=like.weights, blocks=blocks)
+            reps = self.data.get("reps") if hasattr(self.data, "get") else None
+            teams = teams_of(blocks, reps, card.period) if reps is not None else None
+            self.cards[period] = (card, teams)
+        return self.cards[period]
+
+
 def assessment_view(*, card: Scorecard, teams: pd.DataFrame | None = None,
-                    rows: int = 40, budget: float | None = None,
-                    **values: Any) -> tuple[Any, ...]:
+                    rows: int = 40, budget: float | None = None, period: str = "",
+                    periods: _Periods | None = None, **values: Any) -> tuple[Any, ...]:
     """Re-weigh the scorecard and re-run the bonus plan for the panel's current values.
 
     Parameters
@@ -252,9 +409,13 @@ def assessment_view(*, card: Scorecard, teams: pd.DataFrame | None = None,
         Manager roll-ups of the period (:func:`salesnb.assessment.teams_of`), for the team
         bonus.
     rows : int, default=40
-        Scorecard rows shown.
+        Scorecard rows shown (the caption says how many there are).
     budget : float, optional
         Bonus budget the payouts are compared with.
+    period : str, default=""
+        The period assessed (the panel's period control); empty: ``card``'s.
+    periods : optional
+        The panel's cache of other periods' scorecards (:func:`assessment_panel` makes it).
     **values
         ``w_<kpi>`` weights and the tier inputs of :func:`salesnb.assessment.plan_from`.
 
@@ -266,10 +427,12 @@ def assessment_view(*, card: Scorecard, teams: pd.DataFrame | None = None,
     Raises
     ------
     AssessmentError
-        Weights that do not add up to 1, or an invalid plan (the panel shows the message and
-        keeps the last good result).
+        Weights that do not add up to 1 or fall only on KPIs the data cannot measure, or an
+        invalid plan (the panel shows the message and keeps the last good result).
     """
     start = time.perf_counter()
+    if period and period != str(card.period) and periods is not None:
+        card, teams = periods.get(period, card)
     fresh = card.rescore(weights_from(**values))  # AssessmentError: the panel shows it and
     plan = report_plan("", budget, **values)  # keeps the last good result
     pay = bonus(fresh.table, plan, teams=teams)
@@ -277,16 +440,20 @@ def assessment_view(*, card: Scorecard, teams: pd.DataFrame | None = None,
     top = fresh.table.head(3)
     lead = ", ".join(f"{escape(r)} ({s:.0f})"
                      for r, s in zip(top.index, top["score"], strict=True))
-    summary = Markdown(f"**{escape(card.period)}: top 3 {lead}.** Weights: "
-                       + ", ".join(f"{escape(k)} {pct(v)}" for k, v in fresh.weights.items())
+    used = ", ".join(f"{_WORDS[k]} {pct(v)}" for k, v in fresh.used_weights.items())
+    gone = [_WORDS[k] for k in fresh.weights if k in fresh.left_out]
+    summary = Markdown(f"**{escape(fresh.period)}: top 3 {lead}.** Weights used: {escape(used)}"
+                       + (f" (left out: {escape(', '.join(gone))})" if gone else "")
                        + f". Recomputed in {ms:.0f} ms.")
-    return (summary, ranks_figure(fresh), show(scorecard_columns(fresh).head(rows), precision=1),
-            Markdown(no_html(bonus_summary(pay, plan))), show(pay, precision=2))
+    return (summary, ranks_figure(fresh),
+            show(scorecard_columns(fresh), precision=1, top=rows),
+            bonus_overview(fresh, pay, plan), show(pay, precision=2, top=rows))
 
 
 def assessment_panel(card: Scorecard, teams: pd.DataFrame | None = None,
-                     budget: float | None = None, **values: Any) -> Panel | None:
-    """The rep-assessment panel: KPI weight sliders and bonus tier inputs.
+                     budget: float | None = None, *, data: Any = None,
+                     **values: Any) -> Panel | None:
+    """The rep-assessment panel: the period, KPI weight sliders and bonus tier inputs.
 
     Parameters
     ----------
@@ -296,6 +463,10 @@ def assessment_panel(card: Scorecard, teams: pd.DataFrame | None = None,
         Manager roll-ups for the team bonus.
     budget : float, optional
         Bonus budget the payouts are compared with.
+    data : SalesData, optional
+        The report's data: with it the panel has a period control offering every year,
+        quarter and month the data has (:func:`~salesnb.assessment.periods.period_choices`),
+        and a change of period scores that period (once; going back is instant).
     **values
         Starting values (the notebook's parameters).
 
@@ -304,8 +475,18 @@ def assessment_panel(card: Scorecard, teams: pd.DataFrame | None = None,
     Panel or None
         The panel; None in a headless run (a scheduled report shows the values above).
     """
-    fn = partial(assessment_view, card=card, teams=teams, budget=budget)
-    return panel(ASSESSMENT_PANEL, fn, values)
+    params: tuple[Param, ...] = ASSESSMENT_PANEL
+    periods = None
+    if data is not None:
+        choices = period_choices(data, as_of=getattr(data, "as_of", None))
+        here = str(card.period)
+        choices = choices if here in choices else (here, *choices)
+        params = (Param("period", "str", here, "period assessed: a year, a quarter or a "
+                        "month the data has", choices=choices), *ASSESSMENT_PANEL)
+        values = {**values, "period": here}
+        periods = _Periods(data, card, teams)
+    fn = partial(assessment_view, card=card, teams=teams, budget=budget, periods=periods)
+    return panel(params, fn, values)
 
 
 def payout_note(payouts: pd.DataFrame, file_name: str) -> Markdown:

@@ -3,7 +3,7 @@
 * :func:`parse_day` -- one day (``"2025-12-31"``, a date, a timestamp), or ``None`` when empty.
 * :func:`parse_as_of` -- a report's ``as_of``: a day, today when empty.
 * :func:`parse_period` -- a month (``"2025-12"``), a quarter (``"2025Q4"``) or a year
-  (``"2025"``) as a :class:`pandas.Period`.
+  (``"2025"``) as a :class:`pandas.Period`; :func:`period_freq` -- its length, "M", "Q" or "Y".
 * :func:`parse_window` -- a span of days, ``(start, end)`` with both days included, or a
   period text, as ``(start, end_exclusive)`` timestamps.
 """
@@ -18,7 +18,8 @@ import pandas as pd
 
 from salesnb.errors import PeriodError
 
-__all__ = ["Window", "parse_day", "parse_as_of", "parse_period", "parse_window", "window_label"]
+__all__ = ["Window", "parse_day", "parse_as_of", "parse_period", "period_freq", "parse_window",
+           "window_label"]
 
 #: A span of days: ``(start, end)`` with both days included, or a period text such as "2025Q4".
 Window = tuple[Any, Any] | str | pd.Period
@@ -138,6 +139,32 @@ def parse_period(value: Any, freq: str | None = None) -> pd.Period:
     except (ValueError, TypeError):
         raise PeriodError(f"period={value!r}: write {_PERIOD_FORMS}") from None
     return period if freq is None or freq == guess else period.asfreq(freq)
+
+
+def period_freq(period: Any) -> str:
+    """The length of a period: ``"M"`` (month), ``"Q"`` (quarter) or ``"Y"`` (year).
+
+    Parameters
+    ----------
+    period : str or pandas.Period
+        As for :func:`parse_period`.
+
+    Returns
+    -------
+    str
+        ``"M"``, ``"Q"`` or ``"Y"``, as ``freq`` arguments take it.
+
+    Raises
+    ------
+    PeriodError
+        When the text is not a period.
+
+    Examples
+    --------
+    >>> period_freq("2025Q4"), period_freq("2025-12"), period_freq("2025")
+    ('Q', 'M', 'Y')
+    """
+    return parse_period(period).freqstr[0]
 
 
 def parse_window(window: Window, *, name: str = "period") -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -114,7 +114,7 @@ def score_open(model: LeadModel, leads: pd.DataFrame, *,
     half_life_days : float, default=0.0
         The report's decay half-life; 0 means no decay.
     as_of : str or date, default=""
-        The report's day ("" = today).
+        The report's day (``d.as_of``; "" = today).
 
     Returns
     -------
@@ -128,7 +128,8 @@ def score_open(model: LeadModel, leads: pd.DataFrame, *,
     return scored.join(open_leads[extra])
 
 
-def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.DataFrame:
+def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int | None = None
+              ) -> pd.DataFrame:
     """The open leads worth following first: highest expected value, with the reasons.
 
     Parameters
@@ -138,8 +139,10 @@ def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.
         top_factors).
     leads : pandas.DataFrame
         The lead attributes (for source, industry, region, budget ...).
-    top_n : int, default=25
-        Rows returned.
+    top_n : int, optional
+        Rows returned; default every scored lead, best first (a report shows the first rows
+        with ``show(..., top=top_n, full_name="key_leads")``, which says how many there are
+        and exports the whole list).
 
     Returns
     -------
@@ -147,7 +150,7 @@ def key_leads(scored: pd.DataFrame, leads: pd.DataFrame, top_n: int = 25) -> pd.
         :func:`salesnb.leads.top_leads`, for reading: lead_id, tier, "conversion %" (one
         decimal), expected_value, then "why" and the lead attributes.
     """
-    out = top_leads(scored, leads, n=top_n)
+    out = top_leads(scored, leads, n=len(scored) if top_n is None else top_n)
     out["probability"] = (100 * out["probability"]).round(1)
     out = out.rename(columns={"probability": "conversion %", "top_factors": "why"})
     first = ["lead_id", "tier", "conversion %", "expected_value"]
@@ -213,7 +216,9 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
     reps, expertise : pandas.DataFrame
         The reps, and their industry expertise (:func:`salesnb.assign.expertise_from_customers`).
     rows : int, default=15
-        Assignment rows shown.
+        Assignment rows shown (the caption says how many there are; a scheduled report
+        exports the whole lists beside itself as ``proposed_assignment.csv`` and
+        ``unassigned_leads.csv``).
 
     Returns
     -------
@@ -246,10 +251,11 @@ def assignment_view(tier_a: float, tier_b: float, tier_c: float, capacity: int,
         f"{1000 * (time.perf_counter() - start):.0f} ms.")
     fig, ax = plt.subplots(figsize=(9, 3.2))
     plot_loads(result, ax=ax)
-    table = show(with_rep_names(result.assignments.head(rows)[
+    table = show(with_rep_names(result.assignments[
         ["lead_id", "rep_id", "region", "in_territory", "value", "reason"]], reps),
-        "No lead assigned.")
-    unassigned = show(result.unassigned.head(rows), "Every lead in the chosen tiers has a rep.")
+        "No lead assigned.", top=rows, full_name="proposed_assignment")
+    unassigned = show(result.unassigned, "Every lead in the chosen tiers has a rep.", top=rows,
+                      full_name="unassigned_leads")
     return summary, fig, table, unassigned
 
 
