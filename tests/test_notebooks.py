@@ -70,7 +70,7 @@ def test_segmentation_report_exports_the_action_list(report_run):
 def test_product_region_report_content(report_run):
     page = (report_run.run_dir / "04_product_region.html").read_text(encoding="utf-8")
     assert "What drove the revenue change" in page
-    assert "Fastest growing products:" in page and "C-class products together make" in page
+    assert "Products growing:" in page and "C-class products together make" in page
     assert "Regions losing market share" in page  # from the competitor estimates
     assert "too few price variations" not in page  # the sample supports an elasticity
 

@@ -46,16 +46,16 @@ def test_findings_on_a_hand_made_table(engine):
     # 515 against 550; North's share 550 / 1000 -> 515 / 1215; X grows 450 -> 700
     assert got == [
         "Revenue was **515** in the current period, **-6.4 %** against the base period (550).",
-        "Fastest growing products: A (Alpha) +65 % (to 165).",
-        "Declining products: B (Beta) -25 % (to 300).",
+        "Products growing: A (Alpha) +65 % to 165.",
+        "Products declining: B (Beta) -25 % to 300.",
         "New products (no sales in the base period, so no growth rate): C (Gamma) 50.",
         "No sales any more in the current period: D (Delta) (had 50).",
         "Regions losing market share: North -12.6 pp (55.0 % → 42.4 %).",
         "Competitors growing faster than us: X in North +56 % against our -6 %.",
         "Products to re-price (gross margin under 25 % after discounts): B (Beta) margin 20 % "
         "at 0 % average discount.",
-        "1 products have no unit cost: their margin is unknown.",
-        "1 C-class products together make 0.0 % of revenue: review whether to keep them "
+        "1 product has no unit cost: its margin is unknown.",
+        "1 C-class product makes 0.0 % of revenue: review whether to keep it "
         "(D (Delta)).",
     ]
 
@@ -85,16 +85,19 @@ def test_findings_on_the_sample_state_the_analyses_numbers(sample):
                       f"**{pct(cur / prev - 1, digits=1, signed=True)}** against the base "
                       f"period ({money(prev)}).")
     both = perf[(perf["base_revenue"] > 0) & (perf["revenue"] > 0)].set_index("product_id")
-    for start, fastest in (("Fastest growing products:", True), ("Declining products:", False)):
-        named = re.findall(r"(P\d+) \([^)]*\) ([+-]\d+) % \(to ([^)]+)\)",
-                           _sentence(got, start))
-        assert named
+    for start, fastest in (("Products growing:", True), ("Products declining:", False)):
+        sentence = _sentence(got, start)
+        named = re.findall(r"(P\d+) \([^)]*\) ([+-]\d+) % to ([\d.,]+(?: [kM])?)", sentence)
+        assert 0 < len(named) <= 3
         for pid, growth, revenue in named:
             row = both.loc[pid]
             assert bool(row["growth_pct"] > 0) is fastest
             assert growth == f"{row['growth_pct']:+.0f}" and revenue == money(row["revenue"])
         ranked = both["growth_pct"].sort_values(ascending=not fastest)
+        ranked = ranked[ranked > 0] if fastest else ranked[ranked < 0]
         assert [p for p, *_ in named] == ranked.index[:len(named)].tolist()
+        if len(ranked) > 3:  # the count first, then the first three
+            assert sentence.startswith(f"{start} {len(ranked)} products (the ")
     change = rg.share_change(rg.market_share(sample.orders, sample.competitors,
                                              sample.products, by=("region",)),
                              base=base, current=current).set_index("region")
@@ -111,3 +114,4 @@ def test_findings_on_the_sample_state_the_analyses_numbers(sample):
     c = classes[classes["class"] == "C"]
     assert _sentence(got, f"{len(c)} C-class products together make "
                      f"{pct(c['share'].sum(), digits=1)} of revenue")
+    assert all(len(re.findall(r"\bP\d{3}\b", s)) <= 6 for s in got)  # never a long list

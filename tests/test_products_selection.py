@@ -41,7 +41,7 @@ def test_periods_check_what_they_are_given(sample):
     assert [str(x) for x in base] == ["2023-01-01", "2024-06-30"]  # end: a year earlier
     with pytest.raises(PeriodError, match="current=.*last day is before the first"):
         ps.periods(sample.orders, current_start="2025-06-30", current_end="2025-01-01")
-    with pytest.raises(PeriodError, match="base="):
+    with pytest.raises(PeriodError, match="base_start=.someday. is not a day"):
         ps.periods(sample.orders, base_start="someday", current_start="2025-01-01",
                    current_end="2025-06-30")
 

@@ -20,11 +20,12 @@ _EXPORTS: dict[str, list[str]] = {
     'growth': ['performance', 'quarterly_growth'],
     'portfolio': ['abc', 'structure'],
     'pvm': ['price_volume_mix', 'price_volume_totals'],
-    'pricing': ['discount_bands', 'elasticity'],
+    'pricing': ['discount_bands', 'discount_gap', 'elasticity'],
     'plots': ['plot_abc', 'plot_structure', 'plot_price_volume_mix', 'plot_discount_bands',
               'plot_heatmap', 'plot_market_share'],
     'insights': ['findings'],
-    'selection': ['ALL', 'periods', 'options', 'filter_orders', 'filter_competitors'],
+    'selection': ['ALL', 'periods', 'comparison_gap', 'with_region', 'options',
+                  'filter_orders', 'filter_competitors'],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(

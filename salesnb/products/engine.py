@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from salesnb.core.columns import require_columns
-from salesnb.core.periods import Window, parse_window
+from salesnb.core.periods import Window, parse_day, parse_window
 from salesnb.core.sql import quote_ident, quote_literal
 from salesnb.data.loader import connection
 from salesnb.errors import SalesnbError
@@ -44,8 +44,8 @@ _MEASURES = ("revenue", "quantity", "lines", "gross", "cost", "costed_revenue", 
              "reps")
 
 
-def default_periods(orders: pd.DataFrame, *, date: str = "order_date",
-                    months: int = 12) -> tuple[Window, Window]:
+def default_periods(orders: pd.DataFrame, *, date: str = "order_date", months: int = 12,
+                    as_of: Any = None) -> tuple[Window, Window]:
     """The periods a report compares when none are given: the last full months and the ones before.
 
     Parameters
@@ -56,25 +56,43 @@ def default_periods(orders: pd.DataFrame, *, date: str = "order_date",
         Date column.
     months : int, default 12
         Length of each period in months.
+    as_of : datetime.date, str or None, optional
+        The day the report is as of (``SalesData.as_of``): lines after it are left out. None
+        or "": the data's last day.
 
     Returns
     -------
     tuple
-        ``(base, current)``: ``current`` is the last ``months`` complete months (a month is
-        complete when the data reach its last day), ``base`` the ``months`` months before.
+        ``(base, current)``: ``current`` is the last ``months`` complete months up to the
+        data's last day (or ``as_of`` when earlier; a month is complete when the data reach
+        its last day), ``base`` the ``months`` months before. When the data hold fewer
+        than ``2 * months`` complete months, both periods are shortened to half of the
+        complete months the data hold (at least one month), so the base period is not left
+        without sales.
 
     Raises
     ------
     SalesnbError
         If the table has no dated rows.
+    PeriodError
+        If ``as_of`` is not a day.
     """
     require_columns(orders, {"date": date}, table="orders")
-    last = pd.to_datetime(orders[date]).max()
+    dates = pd.to_datetime(orders[date])
+    first, last = dates.min(), dates.max()
     if pd.isna(last):
         raise SalesnbError(f"orders has no dates in column {date!r}: no period to analyse")
     last = last.normalize()
+    day = parse_day(as_of, name="as_of")
+    if day is not None and pd.Timestamp(day) < last:
+        last = pd.Timestamp(day)
     end = last if (last + pd.Timedelta(days=1)).day == 1 else last.replace(day=1) - pd.Timedelta(
         days=1)
+    start = first.normalize()
+    start = start if start.day == 1 else start + pd.offsets.MonthBegin(1)
+    held = (end.year - start.year) * 12 + end.month - start.month + 1
+    if 0 < held < 2 * months:
+        months = max(1, held // 2)
     cur_start = (end + pd.Timedelta(days=1)) - pd.DateOffset(months=months)
     base_start = cur_start - pd.DateOffset(months=months)
     base_end = cur_start - pd.Timedelta(days=1)
@@ -86,8 +104,9 @@ def aggregate(orders: pd.DataFrame, by: str | Sequence[str] = (), *,
               period: Window | None = None, date: str = "order_date",
               quantity: str = "quantity", revenue: str = "revenue",
               price: str | None = "unit_price", product: str = "product_id",
-              unit_cost: str = "unit_cost", customer: str | None = None,
-              rep: str | None = None, bands: Mapping[str, Sequence[float]] | None = None,
+              unit_cost: str = "unit_cost", profit: str | None = "profit",
+              customer: str | None = None, rep: str | None = None,
+              bands: Mapping[str, Sequence[float]] | None = None,
               engine: Engine = "duckdb") -> pd.DataFrame:
     """Sum order lines per group (and period): the one group-by every analysis here uses.
 
@@ -112,6 +131,11 @@ def aggregate(orders: pd.DataFrame, by: str | Sequence[str] = (), *,
         depth ``1 - revenue / gross``. None (or a missing column) leaves ``gross`` empty.
     unit_cost : str, default "unit_cost"
         Cost column in ``products``; a missing or zero cost counts as unknown.
+    profit : str or None, default "profit"
+        Profit column of ``orders`` (revenue minus the cost of goods, per line), used for the
+        cost when the product table has no ``unit_cost`` column (an export such as
+        "Superstore" carries the profit on each line); a missing profit, or text that is not
+        a number, counts as unknown.
     customer, rep : str, optional
         Count distinct customers / reps per group (columns ``customers``, ``reps``).
     bands : mapping, optional
@@ -127,7 +151,8 @@ def aggregate(orders: pd.DataFrame, by: str | Sequence[str] = (), *,
     pandas.DataFrame
         One row per group with columns ``*by``, [``period``], [``<col>_band``], ``revenue``,
         ``quantity``, ``lines``, ``gross``, ``cost`` and ``costed_revenue`` (cost and revenue
-        of the lines whose product has a known, positive cost; NaN without cost data),
+        of the lines whose product has a known, positive cost, or whose profit is known;
+        NaN without cost data),
         [``customers``], [``reps``]. Groups with no lines are absent; sorted by the keys.
 
     Raises
@@ -159,9 +184,11 @@ def aggregate(orders: pd.DataFrame, by: str | Sequence[str] = (), *,
                     table="orders")
     has_price = price is not None and price in orders.columns
     has_cost = products is not None and unit_cost in products.columns
+    has_profit = not has_cost and profit is not None and profit in orders.columns
     spec = _Spec(keys, freq, products, period, date, quantity, revenue,
                  price if has_price else None, product, unit_cost if has_cost else None,
-                 customer, rep, dict(bands or {}), from_products)
+                 profit if has_profit else None, customer, rep, dict(bands or {}),
+                 from_products)
     out = (_aggregate_duckdb if engine == "duckdb" else _aggregate_pandas)(orders, spec)
     order = keys + (["period"] if freq else []) + [f"{c}_band" for c in band_cols]
     measures = [m for m in _MEASURES if m in out.columns]
@@ -192,6 +219,7 @@ class _Spec(NamedTuple):
     price: str | None
     product: str
     unit_cost: str | None
+    profit: str | None
     customer: str | None
     rep: str | None
     bands: dict[str, Sequence[float]]
@@ -200,10 +228,10 @@ class _Spec(NamedTuple):
 
 def _aggregate_duckdb(orders: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     (keys, freq, products, period, date, quantity, revenue, price, product, unit_cost,
-     customer, rep, bands, from_products) = spec
+     profit, customer, rep, bands, from_products) = spec
     q = quote_ident
-    used = {c for c in [date if (freq or period) else None, quantity, revenue, price, customer,
-                        rep, *bands, *[k for k in keys if k not in from_products],
+    used = {c for c in [date if (freq or period) else None, quantity, revenue, price, profit,
+                        customer, rep, *bands, *[k for k in keys if k not in from_products],
                         product if products is not None else None] if c is not None}
     src = "o_src o"
     if products is not None:
@@ -226,6 +254,11 @@ def _aggregate_duckdb(orders: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     if unit_cost:
         known = f"p.{q(unit_cost)} > 0"
         select += [f"sum(CASE WHEN {known} THEN {qt} * p.{q(unit_cost)} END)::DOUBLE AS cost",
+                   f"sum(CASE WHEN {known} THEN {rv} END)::DOUBLE AS costed_revenue"]
+    elif profit:
+        gain = f"TRY_CAST(o.{q(profit)} AS DOUBLE)"  # text in an export: unknown if unread
+        known = f"{gain} IS NOT NULL AND isfinite({gain})"
+        select += [f"sum(CASE WHEN {known} THEN {rv} - {gain} END)::DOUBLE AS cost",
                    f"sum(CASE WHEN {known} THEN {rv} END)::DOUBLE AS costed_revenue"]
     else:
         select += ["NULL::DOUBLE AS cost", "NULL::DOUBLE AS costed_revenue"]
@@ -254,7 +287,7 @@ def _aggregate_duckdb(orders: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
 
 def _aggregate_pandas(orders: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     (keys, freq, products, period, date, quantity, revenue, price, product, unit_cost,
-     customer, rep, bands, from_products) = spec
+     profit, customer, rep, bands, from_products) = spec
     df = orders
     if period is not None:
         lo, hi = parse_window(period)
@@ -274,6 +307,11 @@ def _aggregate_pandas(orders: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
             known = c > 0
             cols["cost"] = (cols["quantity"] * c).where(known)
             cols["costed_revenue"] = cols["revenue"].where(known)
+    if profit:  # only without a unit cost (see aggregate)
+        gain = pd.to_numeric(df[profit], errors="coerce").astype(float)
+        known = gain.notna() & np.isfinite(gain)
+        cols["cost"] = (cols["revenue"] - gain).where(known)
+        cols["costed_revenue"] = cols["revenue"].where(known)
     if freq:
         work["period"] = pd.to_datetime(df[date]).dt.to_period(FREQS[freq][1]).dt.start_time
     for col, edges in bands.items():

@@ -59,7 +59,8 @@ def performance(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
     Returns
     -------
     pandas.DataFrame
-        One row per item: ``*by``, revenue, quantity, avg_price (revenue per unit),
+        One row per item sold in either period (and, with ``products``, per item of the
+        product table): ``*by``, revenue, quantity, avg_price (revenue per unit),
         discount_pct (1 - revenue / list value, in percent), gross_margin, margin_pct,
         revenue_share (of the period's total), base_revenue, growth_pct (current against
         base, in percent; NaN when the base has no sales) and note, which says why a number
@@ -74,32 +75,39 @@ def performance(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
     cat = _catalogue(products, keys, product)
     if cat is not None:
         out = out.reindex(_catalogue_index(cat, keys))
-        for m in ("revenue", "quantity", "lines", "gross"):
-            out[m] = out[m].fillna(0.0)
+    prev = None
+    if base is not None:
+        prev = aggregate(orders, keys, period=base, **kw)
+        prev = prev.set_index(keys)["revenue"] if keys else prev["revenue"]
+        if keys:  # items sold only in the base period (not in the product table) count too
+            out = out.reindex(out.index.union(prev.index, sort=False))
+    for m in ("revenue", "quantity", "lines", "gross"):  # items without sales in the period
+        out[m] = out[m].fillna(0.0)
     res = pd.DataFrame(index=out.index)
     res["revenue"] = out["revenue"]
     res["quantity"] = out["quantity"]
     res["avg_price"] = (out["revenue"] / out["quantity"].where(out["quantity"] > 0))
-    res["discount_pct"] = 100 * (1 - out["revenue"] / out["gross"].where(out["gross"] > 0))
+    discount = 100 * (1 - out["revenue"] / out["gross"].where(out["gross"] > 0))
+    res["discount_pct"] = discount.round(9) + 0.0  # no "-0.0" from rounding noise
     res["gross_margin"], res["margin_pct"] = _margin(out)
     total = res["revenue"].sum()
     res["revenue_share"] = res["revenue"] / total if total else np.nan
     notes: list[list[str]] = [[] for _ in range(len(res))]
-    if base is not None:
-        prev = aggregate(orders, keys, period=base, **kw)
-        prev = prev.set_index(keys)["revenue"] if keys else prev["revenue"]
+    if prev is not None:
         res["base_revenue"] = prev.reindex(res.index).fillna(0.0).to_numpy()
         res["growth_pct"] = _growth_pct(res["revenue"], res["base_revenue"])
         for i, (b, c) in enumerate(zip(res["base_revenue"], res["revenue"], strict=True)):
             if b <= 0 and c > 0:
                 notes[i].append("new: no sales in the base period, growth undefined")
+    missing_cost = ("margin unknown: no unit cost" if products is not None
+                    and unit_cost in products.columns else
+                    "margin unknown: no profit on its lines" if "profit" in orders.columns
+                    else "margin unknown: no product costs given")
     for i, (c, m) in enumerate(zip(res["revenue"], res["margin_pct"], strict=True)):
         if c == 0:
             notes[i].append("no sales in the period")
         elif pd.isna(m):
-            notes[i].append("margin unknown: no unit cost" if products is not None
-                            and unit_cost in products.columns
-                            else "margin unknown: no product costs given")
+            notes[i].append(missing_cost)
     res["note"] = ["; ".join(n) for n in notes]
     res = res.reset_index() if keys else res
     return res.sort_values("revenue", ascending=False, kind="stable").reset_index(drop=True)

@@ -9,12 +9,13 @@ Every number in a sentence is one of the analysis tables' numbers, formatted wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from salesnb.core.fmt import money, pct
-from salesnb.core.periods import Window
+from salesnb.core.fmt import money, pct, plural, some
+from salesnb.core.periods import Window, window_label
 from salesnb.products import regions as rg
 from salesnb.products.engine import Engine
 from salesnb.products.growth import performance
@@ -23,54 +24,64 @@ from salesnb.products.portfolio import abc
 __all__ = ["findings"]
 
 
-def _name(products: pd.DataFrame | None, pid: Any) -> str:
-    """A product as a sentence names it: ``"P01 (Laser printer)"``, or its id alone."""
+def _namer(products: pd.DataFrame | None) -> Callable[[Any], str]:
+    """How a sentence names a product: ``"P01 (Laser printer)"``, or its id alone."""
+    names: dict[str, Any] = {}
     if products is not None and "name" in products.columns and "product_id" in products:
-        hit = products.loc[products["product_id"] == pid, "name"]
-        if len(hit) and pd.notna(hit.iloc[0]):
-            return f"{pid} ({hit.iloc[0]})"
-    return str(pid)
+        known = products.dropna(subset=["name"]).drop_duplicates("product_id")
+        names = dict(zip(known["product_id"].astype("str"), known["name"], strict=True))
+
+    def name(pid: Any) -> str:
+        hit = names.get(str(pid))
+        return f"{pid} ({hit})" if hit is not None else str(pid)
+
+    return name
 
 
-def _and_more(items: list[str], total: int, sep: str = ", and ") -> str:
-    """``items`` joined, and how many more there are when ``total`` exceeds them."""
-    listed = ", ".join(items)
-    return listed + (f"{sep}{total - len(items)} more" if total > len(items) else "")
-
-
-def _product_growth(perf: pd.DataFrame, products: pd.DataFrame | None, top: int) -> list[str]:
-    """Total change, fastest growing, declining, new and lapsed products."""
+def _product_growth(perf: pd.DataFrame, products: pd.DataFrame | None, top: int, *,
+                    base: Window) -> list[str]:
+    """Total change, growing, declining, new and lapsed products."""
+    name = _namer(products)
     out = []
     cur, prev = perf["revenue"].sum(), perf["base_revenue"].sum()
-    if prev > 0:
-        out.append(f"Revenue was **{money(cur)}** in the current period, "
-                   f"**{pct(cur / prev - 1, digits=1, signed=True)}** against the base "
-                   f"period ({money(prev)}).")
+    if not prev > 0:
+        return [f"Revenue was **{money(cur)}** in the current period; there were no sales in "
+                f"the base period ({window_label(base)}), so no growth can be measured: choose "
+                "a base period inside the data."]
+    out.append(f"Revenue was **{money(cur)}** in the current period, "
+               f"**{pct(cur / prev - 1, digits=1, signed=True)}** against the base "
+               f"period ({money(prev)}).")
     both = perf[(perf["base_revenue"] > 0) & (perf["revenue"] > 0)]
 
-    def growth(rows: pd.DataFrame) -> str:
-        return ", ".join(f"{_name(products, r.product_id)} {pct(r.growth_pct / 100, signed=True)} "
-                         f"(to {money(r.revenue)})" for r in rows.itertuples())
+    def growth(rows: pd.DataFrame) -> list[str]:
+        return [f"{name(r.product_id)} {pct(r.growth_pct / 100, signed=True)} "
+                f"to {money(r.revenue)}" for r in rows.itertuples()]
 
-    grow = both.sort_values("growth_pct", ascending=False).head(top)
-    grow = grow[grow["growth_pct"] > 0]
+    grow = both[both["growth_pct"] > 0].sort_values("growth_pct", ascending=False,
+                                                    kind="stable")
     if len(grow):
-        out.append(f"Fastest growing products: {growth(grow)}.")
-    fall = both[both["growth_pct"] < 0].sort_values("growth_pct").head(top)
+        out.append("Products growing: "
+                   f"{some(growth(grow), top=top, noun='product', lead='the fastest')}.")
+    fall = both[both["growth_pct"] < 0].sort_values("growth_pct", kind="stable")
     if len(fall):
-        out.append(f"Declining products: {growth(fall)}.")
+        out.append("Products declining: "
+                   f"{some(growth(fall), top=top, noun='product', lead='the steepest')}.")
     else:
         out.append("No product sold less than in the base period.")
-    new = perf[(perf["base_revenue"] <= 0) & (perf["revenue"] > 0)]
+    new = perf[(perf["base_revenue"] <= 0) & (perf["revenue"] > 0)].sort_values(
+        "revenue", ascending=False, kind="stable")
     if len(new):
-        out.append("New products (no sales in the base period, so no growth rate): " + ", ".join(
-            f"{_name(products, r.product_id)} {money(r.revenue)}" for r in new.itertuples())
-            + ".")
-    gone = perf[(perf["base_revenue"] > 0) & (perf["revenue"] <= 0)]
+        items = [f"{name(r.product_id)} {money(r.revenue)}"
+                 for r in new.itertuples()]
+        out.append("New products (no sales in the base period, so no growth rate): "
+                   f"{some(items, top=top, noun='product')}.")
+    gone = perf[(perf["base_revenue"] > 0) & (perf["revenue"] <= 0)].sort_values(
+        "base_revenue", ascending=False, kind="stable")
     if len(gone):
-        out.append("No sales any more in the current period: " + ", ".join(
-            f"{_name(products, r.product_id)} (had {money(r.base_revenue)})"
-            for r in gone.itertuples()) + ".")
+        items = [f"{name(r.product_id)} (had {money(r.base_revenue)})"
+                 for r in gone.itertuples()]
+        out.append("No sales any more in the current period: "
+                   f"{some(items, top=top, noun='product')}.")
     return out
 
 
@@ -85,42 +96,52 @@ def _competition(orders: pd.DataFrame, products: pd.DataFrame | None,
     out = []
     shares = rg.market_share(orders, competitors, products, by=("region",), engine=engine)
     change = rg.share_change(shares, base=base, current=current, by=("region",))
-    losing = change[change["change_pp"] < 0]
+    losing = change[change["change_pp"] < 0].sort_values("change_pp", kind="stable")
     if len(losing):
-        out.append("Regions losing market share: " + ", ".join(
-            f"{r.region} {r.change_pp:+.1f} pp ({pct(r.base_share / 100, digits=1)} → "
-            f"{pct(r.current_share / 100, digits=1)})" for r in losing.itertuples()) + ".")
+        items = [f"{r.region} {r.change_pp:+.1f} pp ({pct(r.base_share / 100, digits=1)} → "
+                 f"{pct(r.current_share / 100, digits=1)})" for r in losing.itertuples()]
+        out.append("Regions losing market share: "
+                   f"{some(items, top=top, noun='region', lead='the largest losses')}.")
     else:
         out.append("No region lost market share between the two periods.")
     unknown = change.loc[change["change_pp"].isna(), "region"].tolist()
     if unknown:
-        out.append("No competitor estimates for both periods in: " + ", ".join(unknown)
-                   + " (share change unknown).")
+        out.append("No competitor estimates for both periods in "
+                   f"{some(unknown, top=top, noun='region', lead='among them')} "
+                   "(share change unknown).")
     faster = rg.competitor_growth(orders, competitors, products, base=base, current=current,
                                   by=("region",), engine=engine)
-    faster = faster[faster["faster"]].head(top)
+    faster = faster[faster["faster"]]
     if len(faster):
-        out.append("Competitors growing faster than us: " + ", ".join(
-            f"{r.competitor} in {r.region} {pct(r.growth_pct / 100, signed=True)} against our "
-            f"{pct(r.our_growth_pct / 100, signed=True)}" for r in faster.itertuples()) + ".")
+        items = [f"{r.competitor} in {r.region} {pct(r.growth_pct / 100, signed=True)} against "
+                 f"our {pct(r.our_growth_pct / 100, signed=True)}" for r in faster.itertuples()]
+        out.append("Competitors growing faster than us: "
+                   f"{some(items, top=top, noun='competitor', lead='the largest gaps')}.")
     return out
 
 
 def _margins(perf: pd.DataFrame, products: pd.DataFrame | None, *, margin_floor: float,
              top: int) -> list[str]:
     """Products under the margin floor, and products whose margin is unknown."""
+    name = _namer(products)
+    sold = perf[perf["revenue"] != 0]
+    if len(sold) and sold["margin_pct"].isna().all():
+        return ["Margins cannot be judged: the data have no product costs (add `unit_cost` "
+                "to the products, or a `profit` column to the orders)."]
     out = []
-    thin = perf[perf["margin_pct"] < margin_floor].sort_values("margin_pct")
+    thin = perf[perf["margin_pct"] < margin_floor].sort_values("margin_pct", kind="stable")
     if len(thin):
-        items = [f"{_name(products, r.product_id)} margin {pct(r.margin_pct / 100)} at "
+        items = [f"{name(r.product_id)} margin {pct(r.margin_pct / 100)} at "
                  f"{pct(r.discount_pct / 100)} average discount" if pd.notna(r.discount_pct)
-                 else f"{_name(products, r.product_id)} margin {pct(r.margin_pct / 100)}"
-                 for r in thin.head(2 * top).itertuples()]
+                 else f"{name(r.product_id)} margin {pct(r.margin_pct / 100)}"
+                 for r in thin.itertuples()]
         out.append(f"Products to re-price (gross margin under {pct(margin_floor / 100)} after "
-                   f"discounts): {_and_more(items, len(thin))}.")
-    unknown_margin = perf["note"].str.contains("margin unknown").sum()
+                   f"discounts): {some(items, top=2 * top, noun='product', lead='the thinnest')}.")
+    unknown_margin = int(perf["note"].str.contains("margin unknown").sum())
     if unknown_margin:
-        out.append(f"{unknown_margin} products have no unit cost: their margin is unknown.")
+        verb = "has" if unknown_margin == 1 else "have"
+        out.append(f"{plural(unknown_margin, 'product')} {verb} no unit cost: "
+                   f"{'its' if unknown_margin == 1 else 'their'} margin is unknown.")
     return out
 
 
@@ -130,8 +151,9 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
              top: int = 3, engine: Engine = "duckdb") -> list[str]:
     """Rule-based findings, each with the number behind it.
 
-    Rules: the total change; the ``top`` fastest growing and declining products (among those
-    sold in both periods) and the new ones; regions losing market share and competitors
+    Rules: the total change; the products growing and declining (among those sold in both
+    periods) and the new and lapsed ones, each list as its count and its ``top`` first items
+    (:func:`salesnb.core.fmt.some`); regions losing market share and competitors
     growing faster than us (from the competitor estimates); products to re-price (gross margin
     below ``margin_floor`` percent in the current period); C-class products to review.
 
@@ -150,7 +172,8 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
     margin_floor : float, default 20.0
         Gross margin, in percent, under which a product is listed for re-pricing.
     top : int, default 3
-        Products named per rule (twice as many for the re-pricing and C-class lists).
+        Items named per list (twice as many for the re-pricing and C-class lists); a longer
+        list is given as its count and these first items.
     engine : {"duckdb", "pandas"}, default "duckdb"
         Where the group-bys run.
 
@@ -160,15 +183,21 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
         Markdown sentences.
     """
     perf = performance(orders, products, current=current, base=base, engine=engine)
-    out = _product_growth(perf, products, top)
+    out = _product_growth(perf, products, top, base=base)
     out += _competition(orders, products, competitors, base=base, current=current, top=top,
                         engine=engine)
     out += _margins(perf, products, margin_floor=margin_floor, top=top)
+    if not perf["revenue"].sum() > 0:
+        return out
     classes = abc(orders, products=products, period=current, cutoffs=cutoffs, engine=engine)
     c = classes[classes["class"] == "C"]
     if len(c):
-        names = _and_more([_name(products, v) for v in c["product_id"].head(2 * top)], len(c),
-                          " and ")
-        out.append(f"{len(c)} C-class products together make {pct(c['share'].sum(), digits=1)} "
-                   f"of revenue: review whether to keep them ({names}).")
+        name = _namer(products)
+        names = [name(v) for v in c["product_id"]]
+        listed = (some(names, noun="product") if len(names) <= 2 * top
+                  else "the largest: " + some(names[:2 * top], top=2 * top, noun="product"))
+        out.append(f"{plural(len(c), 'C-class product')} "
+                   f"{'makes' if len(c) == 1 else 'together make'} "
+                   f"{pct(c['share'].sum(), digits=1)} of revenue: review whether to keep "
+                   f"{'it' if len(c) == 1 else 'them'} ({listed}).")
     return out

@@ -125,16 +125,17 @@ def plot_price_volume_mix(pvm: pd.DataFrame, *, ax: Axes | None = None, **kwargs
     base, cur = totals["base_revenue"], totals["current_revenue"]
     labels = ["base", *(e.removesuffix("_effect") for e in EFFECTS), "current"]
     ax.bar(0, base, color="#969696", **kwargs)
-    level = base
+    level, peak = base, max(base, cur)
     for i, effect in enumerate(EFFECTS, start=1):
         v = totals[effect]
         ax.bar(i, v, bottom=level, color=_UP if v >= 0 else _DOWN, **kwargs)
         ax.text(i, level + max(v, 0), f"{v:+,.0f}", ha="center", va="bottom", fontsize=8)
         level += v
+        peak = max(peak, level, level - v)
     ax.bar(len(labels) - 1, cur, color="#2c7fb8", **kwargs)
     ax.set_xticks(range(len(labels)), labels)
     lo = min(base, cur, level) * 0.8 if min(base, cur) > 0 else 0
-    ax.set_ylim(bottom=lo)
+    ax.set_ylim(bottom=lo, top=peak + 0.08 * (peak - lo))  # room for the labels
     ax.set_ylabel("revenue")
     ax.set_title("Revenue change: volume, mix and price effects")
     return ax

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from salesnb.core.columns import require_columns
-from salesnb.core.periods import Window
+from salesnb.core.periods import Window, parse_window
 from salesnb.errors import SalesnbError
 from salesnb.products.engine import FREQS, Engine, _margin, aggregate
 
-__all__ = ["discount_bands", "elasticity"]
+__all__ = ["discount_bands", "discount_gap", "elasticity"]
 
 
 def discount_bands(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
@@ -67,6 +67,41 @@ def discount_bands(orders: pd.DataFrame, products: pd.DataFrame | None = None, *
     return out
 
 
+def discount_gap(orders: pd.DataFrame, *, discount: str = "discount",
+                 period: Window | None = None, date: str = "order_date") -> str:
+    """Why discount bands say nothing: no line of the period has a discount ("" when some do).
+
+    Passed as the discount section's ``blocked`` reason
+    (:func:`salesnb.report.sections.section`).
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Order lines.
+    discount : str, default "discount"
+        Discount column (fraction of the price).
+    period : (start, end), optional
+        Only lines dated within it.
+    date : str, default "order_date"
+        Date column.
+
+    Returns
+    -------
+    str
+        E.g. "no order line of the period has a discount (all 3,208 are at full price)".
+    """
+    require_columns(orders, {"discount": discount}, table="orders")
+    lines = orders
+    if period is not None:
+        lo, hi = parse_window(period)
+        days = pd.to_datetime(orders[date])
+        lines = orders[(days >= lo) & (days < hi)]
+    if len(lines) and (lines[discount].fillna(0) > 0).any():
+        return ""
+    return (f"no order line of the period has a discount (all {len(lines):,} are at the "
+            "price charged, so depth cannot be compared)")
+
+
 def _demean(values: np.ndarray, groups: Sequence[tuple[np.ndarray, np.ndarray]], *,
             tol: float = 1e-10, max_iter: int = 1000) -> np.ndarray:
     """Remove several sets of fixed effects by alternating projections (group means)."""
@@ -81,7 +116,7 @@ def _demean(values: np.ndarray, groups: Sequence[tuple[np.ndarray, np.ndarray]],
 
 
 def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
-               by: str = "category", product: str = "product_id",
+               by: str | None = "category", product: str = "product_id",
                customer: str | None = "customer_id", date: str = "order_date",
                quantity: str = "quantity", revenue: str = "revenue", freq: str = "MS",
                min_prices: int = 5, min_lines: int = 200, level: float = 0.95) -> pd.DataFrame:
@@ -104,8 +139,9 @@ def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
         Order lines.
     products : pandas.DataFrame, optional
         Product table, needed when ``by`` is a product column (``"category"``).
-    by : str, default "category"
-        Groups with one estimate each.
+    by : str or None, default "category"
+        Groups with one estimate each; None: one estimate for all products (column
+        ``group``, value ``"all products"``), for data without categories.
     product, date, quantity, revenue : str
         Column names.
     customer : str or None, default "customer_id"
@@ -131,6 +167,8 @@ def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
 
     if freq not in FREQS:
         raise SalesnbError(f"freq={freq!r} is not supported; use one of {sorted(FREQS)}")
+    if by is None:
+        orders, by = orders.assign(group="all products"), "group"
     from_products = by not in orders.columns
     if from_products and products is None:
         raise SalesnbError(f"orders has no column {by!r}; pass products= to take it from the "
@@ -194,8 +232,11 @@ def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
             row["note"] = "inelastic: a price cut loses revenue, a price rise keeps most units"
         elif lo > 0:
             row["note"] = "units rise with price: other factors dominate, no price advice"
-        else:
+        elif lo >= -1.5 and hi <= -0.5:
             row["note"] = "around -1: price changes leave revenue about unchanged"
+        else:
+            row["note"] = ("the interval includes -1: whether a price cut raises or lowers "
+                           "revenue is uncertain")
         rows.append(row)
     cols_out = [by, "elasticity", "ci_low", "ci_high", "std_error", "p_value", "lines",
                 "varied", "note"]

@@ -101,7 +101,8 @@ def price_volume_mix(orders: pd.DataFrame, *, base: Window, current: Window,
     price = (q1 * (p1 - p0)).where(q0 > 0, 0.0).fillna(0.0)
     out = pd.DataFrame({"base_quantity": q0, "current_quantity": q1, "base_price": p0,
                         "current_price": p1, "base_revenue": r0, "current_revenue": r1,
-                        "price_effect": price, "volume_effect": volume, "mix_effect": mix})
+                        "price_effect": price + 0.0, "volume_effect": volume + 0.0,
+                        "mix_effect": mix + 0.0})  # + 0.0: no "-0" for a zero effect
     # revenue without units (q = 0, r != 0) has no price: keep the identity in the mix effect
     out["total"] = r1 - r0
     residual = out["total"] - (price + volume + mix)

@@ -55,8 +55,11 @@ def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = 
     base : (start, end), optional
         The period growth is measured against.
     customers : pandas.DataFrame, optional
-        Customer table: the known customers per region (``customer_region``). Without it,
-        the known customers are those who ordered at any time up to the end of ``current``.
+        Customer table: the customers based in each region (``customer_region``) are known
+        there. Customers who ordered in a region at any time up to the end of ``current``
+        are known there too, so a customer who buys in several regions counts once in each
+        of them, as an active customer does, and coverage never exceeds 100 % (the note
+        says how many of a region's known customers are based elsewhere).
     region, customer, rep, date, quantity, revenue : str
         Column names in ``orders`` (``customer`` / ``rep`` None or missing: not counted).
     customer_region : str, default "region"
@@ -69,8 +72,9 @@ def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = 
     pandas.DataFrame
         One row per region: region, revenue, base_revenue, growth_pct, reps (selling reps
         in the period), revenue_per_rep, active_customers (ordered in the period),
-        known_customers, coverage_pct (active over known: the policy's market coverage) and
-        note. Sorted by revenue, largest first.
+        known_customers (based there or ordered there up to the end of the period),
+        coverage_pct (active over known: the policy's market coverage) and note. Sorted by
+        revenue, largest first.
     """
     require_columns(orders, {"region": region}, table="orders")
     cust = customer if customer is not None and customer in orders.columns else None
@@ -89,28 +93,37 @@ def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = 
 
     if base is not None:
         prev = aggregate(orders, region, period=base, **kw).set_index(region)["revenue"]
+        gone = prev.index.difference(res.index)  # sold in the base period only
+        if len(gone):
+            res = res.reindex(res.index.append(gone)).fillna({"revenue": 0.0})
+            out = out.reindex(res.index).fillna({"customers": 0, "reps": 0})
+            notes = notes.reindex(res.index, fill_value="")
         res["base_revenue"] = prev.reindex(res.index).fillna(0.0)
         res["growth_pct"] = _growth_pct(res["revenue"], res["base_revenue"])
         note(res["base_revenue"] <= 0, "no sales in the base period, growth undefined")
+        note(res.index.isin(gone), "no sales in the current period")
     if rp:
-        res["reps"] = out["reps"]
+        res["reps"] = out["reps"].fillna(0).astype("int64")
         res["revenue_per_rep"] = res["revenue"] / res["reps"].where(res["reps"] > 0)
     else:
         res["reps"] = np.nan
         res["revenue_per_rep"] = np.nan
         note(res.index == res.index, "no rep column: revenue per rep unknown")
     if cust:
-        res["active_customers"] = out["customers"]
-        if customers is not None and customer_region in customers.columns:
-            known = customers.groupby(customer_region).size()
-            res["known_customers"] = known.reindex(res.index).fillna(0).astype("int64")
-        else:
-            lo, hi = parse_window(current)
-            first = pd.to_datetime(orders[date]).min()
-            hist = aggregate(orders, region, period=(min(first, lo), hi - pd.Timedelta(days=1)),
-                             customer=cust, **kw).set_index(region)["customers"]
-            res["known_customers"] = hist.reindex(res.index).fillna(0).astype("int64")
+        res["active_customers"] = out["customers"].fillna(0).astype("int64")
+        home = (customers if customers is not None and customer_region in customers.columns
+                and cust in customers.columns else None)
+        known, elsewhere = _known_customers(orders, home, region=region, customer=cust,
+                                            customer_region=customer_region, date=date,
+                                            quantity=quantity, revenue=revenue,
+                                            until=parse_window(current)[1], engine=engine)
+        res["known_customers"] = known.reindex(res.index).fillna(0).astype("int64")
+        if home is None:
             note(res.index == res.index, "known customers = those who ever ordered")
+        away = elsewhere.reindex(res.index).fillna(0).astype("int64")
+        for r, n in away[away > 0].items():
+            note(res.index == r, f"{n:,} of the known customers {'is' if n == 1 else 'are'} "
+                 "based in another region (a customer counts in every region it bought in)")
         res["coverage_pct"] = (100 * res["active_customers"]
                                / res["known_customers"].where(res["known_customers"] > 0))
         note(res["known_customers"] <= 0, "no known customers: coverage unknown")
@@ -123,6 +136,37 @@ def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = 
     res.index.name = region
     return res.reset_index().sort_values("revenue", ascending=False,
                                          kind="stable").reset_index(drop=True)
+
+
+def _known_customers(orders: pd.DataFrame, home: pd.DataFrame | None, *, region: str,
+                     customer: str, customer_region: str, date: str, quantity: str,
+                     revenue: str, until: pd.Timestamp,
+                     engine: Engine) -> tuple[pd.Series, pd.Series]:
+    """Known customers per region, counted like the active ones: once per region bought in.
+
+    A region's known customers are those based there (``home``, the customer table) and
+    those who ordered there before ``until``; a customer who bought in two regions is known
+    in both, so the active customers of a region are always among its known ones (coverage
+    at most 100 %). Returns the counts and, per region, how many of them are based elsewhere.
+    """
+    lines = orders[orders[region].notna() & orders[customer].notna()
+                   & (pd.to_datetime(orders[date]) < until)]
+    bought = (aggregate(lines, [region, customer], quantity=quantity, revenue=revenue,
+                        price=None, engine=engine)
+              if len(lines) else pd.DataFrame(columns=[region, customer]))
+    pairs = bought[[region, customer]].astype("str").assign(based=False)
+    if home is not None:
+        based = home.loc[home[customer_region].notna(), [customer, customer_region]]
+        based = based.rename(columns={customer_region: region}).astype("str")
+        pairs = pd.concat([based.assign(based=True), pairs], ignore_index=True)
+        pairs = pairs.groupby([region, customer], as_index=False)["based"].max()
+        where = home.drop_duplicates(customer).set_index(customer)[customer_region]
+        other = pairs[customer].map(where.astype("str").to_dict())
+        pairs["elsewhere"] = other.notna() & (other != pairs[region])
+    else:
+        pairs = pairs.drop_duplicates([region, customer]).assign(elsewhere=False)
+    counts = pairs.groupby(region).agg(known=(customer, "size"), elsewhere=("elsewhere", "sum"))
+    return counts["known"], counts["elsewhere"]
 
 
 def cross(orders: pd.DataFrame, products: pd.DataFrame | None = None, *, rows: str = "region",
@@ -183,12 +227,11 @@ def win_rates(opportunities: pd.DataFrame, *, customers: pd.DataFrame | None = N
     opp = opportunities
     if region in opp.columns:
         reg = opp[region]
-    elif customers is not None and customer in opp.columns:
-        require_columns(customers, [customer, region], table="customers")
-        reg = opp[customer].map(customers.set_index(customer)[region])
-    elif reps is not None and rep in opp.columns:
-        require_columns(reps, [rep, region], table="reps")
-        reg = opp[rep].map(reps.set_index(rep)[region])
+    elif (customers is not None and customer in opp.columns
+          and {customer, region} <= set(customers.columns)):
+        reg = opp[customer].map(customers.drop_duplicates(customer).set_index(customer)[region])
+    elif reps is not None and rep in opp.columns and {rep, region} <= set(reps.columns):
+        reg = opp[rep].map(reps.drop_duplicates(rep).set_index(rep)[region])
     else:
         raise SalesnbError("opportunities have no region: pass customers= (with "
                            f"{customer!r} and {region!r}) or reps=, or add a {region!r} column")

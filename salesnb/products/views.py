@@ -19,6 +19,7 @@ from salesnb.core.periods import Window, parse_window, window_label
 from salesnb.errors import SalesnbError
 from salesnb.products.growth import performance, quarterly_growth
 from salesnb.products.plots import plot_price_volume_mix
+from salesnb.products.pricing import elasticity
 from salesnb.products.pvm import price_volume_mix, price_volume_totals
 from salesnb.products.selection import ALL, filter_orders, options, periods
 from salesnb.report.catalog import PRODUCT_PANEL
@@ -26,7 +27,9 @@ from salesnb.report.reporting import show
 from salesnb.report.widgets import Panel, panel
 
 __all__ = ["period_markdown", "label_products", "product_table", "category_table",
-           "pvm_table", "findings_markdown", "explore_view", "explore_panel"]
+           "pvm_table", "region_table", "discount_table", "elasticity_table",
+           "findings_markdown",
+           "explore_view", "explore_panel"]
 
 
 def period_markdown(base: Window, current: Window) -> Markdown:
@@ -113,9 +116,24 @@ def product_table(orders: pd.DataFrame, products: pd.DataFrame | None, *, base: 
     out["revenue_share"] = 100 * out["revenue_share"]
     out = out[[by, "revenue", "quantity", "avg_price", "discount_pct", "margin_pct",
                "revenue_share", "base_revenue", "growth_pct", "qoq_pct", "yoy_pct", "note"]]
+    out = _without_unknown(out, ("discount_pct", "margin_pct"))
     if by == "product_id":
         out = label_products(out, products)
     return out.rename(columns=_PERF_NAMES)
+
+
+def _without_unknown(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Leave out the ``columns`` no row has a value in (no list price, no cost).
+
+    The notes that only explained them go too: the section's text says what would add them.
+    """
+    gone = [c for c in columns if c in frame.columns and frame[c].isna().all()]
+    out = frame.drop(columns=gone)
+    if "margin_pct" in gone and "note" in out.columns:
+        out["note"] = [
+            "; ".join(p for p in str(n).split("; ") if p and not p.startswith("margin unknown"))
+            for n in out["note"]]
+    return out
 
 
 def category_table(orders: pd.DataFrame, products: pd.DataFrame, *, base: Window,
@@ -156,7 +174,8 @@ def pvm_table(pvm: pd.DataFrame, products: pd.DataFrame | None = None, *,
     -------
     pandas.DataFrame
         Columns item, base, current, price, volume, mix, change and note; the last row is
-        "all items".
+        "all items" (with their number when more than ``top`` are not listed: "all 380
+        items").
     """
     by = pvm.columns[0]
     cols = [by, "base_revenue", "current_revenue", "price_effect", "volume_effect",
@@ -164,11 +183,87 @@ def pvm_table(pvm: pd.DataFrame, products: pd.DataFrame | None = None, *,
     head = pvm[cols].head(top)
     if by == "product_id":
         head = label_products(head, products)
-    total = {**price_volume_totals(pvm)[cols[1:-1]].to_dict(), by: "all items", "note": ""}
+    label = "all items" if len(pvm) <= top else f"all {len(pvm):,} items"
+    total = {**price_volume_totals(pvm)[cols[1:-1]].to_dict(), by: label, "note": ""}
     out = pd.concat([head, pd.DataFrame([total])], ignore_index=True)
     return out.rename(columns={"base_revenue": "base", "current_revenue": "current",
                                "price_effect": "price", "volume_effect": "volume",
                                "mix_effect": "mix", "total": "change"})
+
+
+def region_table(perf: pd.DataFrame) -> pd.DataFrame:
+    """Region performance for display: without the columns no region has a value in.
+
+    Parameters
+    ----------
+    perf : pandas.DataFrame
+        From :func:`salesnb.products.regions.performance`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; ``reps`` and ``revenue per rep`` are left out when the orders have no
+        rep (and the notes saying so), growth when there is no base period, coverage when
+        customers are unknown. The note "known customers = those who ever ordered" is left
+        to the report's text, which defines known customers.
+    """
+    rep_cols = ("reps", "revenue_per_rep")
+    empty = [c for c in (*rep_cols, "base_revenue", "growth_pct", "active_customers",
+                         "known_customers", "coverage_pct")
+             if c in perf.columns and perf[c].isna().all()]
+    out = perf.drop(columns=empty)
+    said = ("known customers = those who ever ordered",)  # the report's text defines them
+    if set(rep_cols) <= set(empty):
+        said += ("no rep column: revenue per rep unknown",)
+    if "note" in out.columns:
+        out["note"] = ["; ".join(p for p in str(n).split("; ") if p and p not in said)
+                       for n in out["note"]]
+    return out.rename(columns={"revenue_per_rep": "revenue per rep",
+                               "base_revenue": "base revenue", "growth_pct": "growth %",
+                               "active_customers": "active customers",
+                               "known_customers": "known customers",
+                               "coverage_pct": "coverage %"})
+
+
+def discount_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """Discount bands for display: revenue share in percent, the margin only when known.
+
+    Parameters
+    ----------
+    bands : pandas.DataFrame
+        From :func:`salesnb.products.pricing.discount_bands`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns discount, lines, units per line, revenue, share % and margin % (left out
+        when no band has a margin: no unit costs nor profits).
+    """
+    out = bands.assign(revenue_share=100 * bands["revenue_share"])
+    out = out.drop(columns=[c for c in ("margin_pct",) if out[c].isna().all()])
+    return out.rename(columns={"band": "discount", "units_per_line": "units per line",
+                               "revenue_share": "share %", "margin_pct": "margin %"})
+
+
+def elasticity_table(orders: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """Price elasticity per category, or for all products when there are no categories.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Order lines.
+    products : pandas.DataFrame or None
+        Product table (its ``category`` column, when there is one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        From :func:`salesnb.products.pricing.elasticity`.
+    """
+    has_category = (products is not None and "category" in products.columns
+                    and products["category"].notna().any())
+    return elasticity(orders, products if has_category else None,
+                      by="category" if has_category else None)
 
 
 def findings_markdown(lines: list[str]) -> Markdown:
@@ -193,7 +288,7 @@ def findings_markdown(lines: list[str]) -> Markdown:
 
 def explore_view(region: str, category: str, base_start: str, base_end: str,
                  current_start: str, current_end: str, *, orders: pd.DataFrame,
-                 products: pd.DataFrame | None) -> tuple[Any, ...]:
+                 products: pd.DataFrame | None, as_of: Any = None) -> tuple[Any, ...]:
     """The explore panel's output: price/volume/mix and products for one region and category.
 
     Parameters
@@ -206,6 +301,8 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
         All order lines, before the filter.
     products : pandas.DataFrame or None
         Product table (for the category filter and product names).
+    as_of : datetime.date, optional
+        The report's as-of day (``SalesData.as_of``): the default periods end no later.
 
     Returns
     -------
@@ -215,8 +312,12 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
     """
     import matplotlib.pyplot as plt
 
-    base, current = periods(orders, base_start, base_end, current_start, current_end)
-    sub = filter_orders(orders, products, region, category)
+    try:
+        base, current = periods(orders, base_start, base_end, current_start, current_end,
+                                as_of=as_of)
+        sub = filter_orders(orders, products, region, category)
+    except SalesnbError as exc:
+        return (Markdown(f"*{escape(exc)}*"),)
     scope = " · ".join(x for x in (f"region {escape(region)}" if region != ALL
                                    else "all regions",
                                    f"category {escape(category)}" if category != ALL
@@ -237,10 +338,10 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
     plot_price_volume_mix(pvm, ax=ax)
     fig.tight_layout()
     table = product_table(sub, products, base=base, current=current)
-    return head, fig, show(table, precision=1)
+    return head, fig, show(table, precision=1, top=15)
 
 
-def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None,
+def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of: Any = None,
                   **values: Any) -> Panel | None:
     """The report's widget panel: region, category and the two periods.
 
@@ -252,6 +353,8 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None,
         All order lines (the panel filters them for each view).
     products : pandas.DataFrame or None
         Product table: the categories of the drop-down, names in the table.
+    as_of : datetime.date, optional
+        The report's as-of day (``SalesData.as_of``), for the default periods.
     **values
         Starting values of the controls (the report's parameters); others are ignored, and
         a region or category not in the data starts at ``"all"``.
@@ -273,5 +376,5 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None,
     for p in params:
         if p.choices and values.get(p.name, p.default) not in p.choices:
             values[p.name] = ALL
-    fn = partial(explore_view, orders=orders, products=products)
+    fn = partial(explore_view, orders=orders, products=products, as_of=as_of)
     return panel(params, fn, values)
