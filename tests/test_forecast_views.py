@@ -32,8 +32,12 @@ def test_findings_markdown(data):
     lines = full.data.splitlines()
     assert lines == [f"- {s}" for s in fc.findings(monthly)] and len(lines) >= 3
     short = findings_markdown(monthly.tail(6))  # 6 months: no year-over-year comparison
-    assert short.data == ("*Not enough history for year-over-year findings (24 months "
-                          "needed).*")
+    assert short.data == ("*Year-over-year findings need 15 months (the last 3 and the same "
+                          "months a year earlier); the data has 6 complete months.*")
+    middle = findings_markdown(monthly.tail(20)).data  # year over year, but no season
+    assert middle.endswith("\n\n*The seasonal peak needs 24 months; the data has 20 "
+                           "complete months.*")
+    assert "peaks in" not in middle and middle.startswith("- In total")
 
 
 def test_series_frame_by_grouping(data):
@@ -45,11 +49,11 @@ def test_series_frame_by_grouping(data):
 
 def test_forecast_cache_fits_once_and_hands_out_copies(data):
     fitted = forecast_cache(data.orders, data.products)
-    frame, coherent, used = fitted("region", 3, "naive")
-    frame.iloc[:, :] = -1.0  # a caller changing its result ...
+    history, coherent, used = fitted("region", 3, "naive")
+    history.frame.iloc[:, :] = -1.0  # a caller changing its result ...
     coherent["total"]["mean"] = -1.0
-    again_frame, again, _ = fitted("region", 3, "naive")
-    assert (again_frame >= 0).all().all()  # ... does not change the cache
+    again_history, again, _ = fitted("region", 3, "naive")
+    assert (again_history.frame >= 0).all().all()  # ... does not change the cache
     assert (again["total"]["mean"] > 0).all()
     assert set(used.values()) == {"naive"}
     assert fitted.cache_info().hits == 1 and fitted.cache_info().misses == 1

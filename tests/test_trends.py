@@ -164,3 +164,48 @@ def test_sn_trends_keeps_its_names():
         assert callable(getattr(t, name)) or name.isupper()
     assert t.FUNNEL is sn.schema.FUNNEL
     assert t.INTERVAL_COLUMNS == (("lower_80", "upper_80"), ("lower_95", "upper_95"))
+
+
+def test_findings_name_many_new_groups_by_count_and_rank_without_the_others():
+    n = np.arange(36)
+    frame = pd.DataFrame({
+        "Books": 100 * 1.2 ** (n // 12),
+        "Games": 100 * 1.1 ** (n // 12),
+        **{f"New {i}": np.where(n >= 24, 10.0 * (i + 1), 0.0) for i in range(5)},
+        "Other (9 categories)": 50 * 1.5 ** (n // 12),
+    }, index=IDX)
+    frame.columns.name = "category"
+    text = t.findings(frame, combined="Other (9 categories)")
+    assert ("5 categories (the largest: New 4, New 3 and New 2) are new: no revenue in the "
+            "same months a year earlier.") in text
+    assert any(s.startswith("Books grew 20 %") and "the fastest of the 2 largest categories"
+               in s for s in text)
+    assert any(s.startswith("Games grew only 10 %") and "weakest of the categories" in s
+               for s in text)
+    assert not any(s.startswith("Other") for s in text)  # counted in the total, never ranked
+    total = frame.tail(3).sum().sum() / frame.iloc[-15:-12].sum().sum() - 1
+    assert text[0].startswith(f"In total, revenue grew {round(100 * total):.0f} %")
+    with pytest.raises(SalesnbError, match="combined='Nope'"):
+        t.findings(frame, combined="Nope")
+
+
+def test_findings_of_one_series_do_not_repeat_the_total():
+    frame = pd.DataFrame({"total": 100 * 1.1 ** (np.arange(36) // 12)}, index=IDX)
+    text = t.findings(frame)
+    assert text[0].startswith("In total, revenue grew 10 %")
+    assert not any(s.startswith("total") for s in text)
+
+
+def test_latest_growth_of_a_short_frame_says_how_many_months_it_sums():
+    g = t.latest_growth(_wide({"A": [5.0, 7.0]}, IDX[:2]), months=3)
+    assert list(g.columns) == ["last 2 months", "a year earlier", "growth %"]
+    assert g.loc["A", "last 2 months"] == 12.0
+    assert np.isnan(g.loc["total", "a year earlier"])  # not 0: there is no year earlier
+    one = t.latest_growth(_wide({"A": [5.0]}, IDX[:1]))
+    assert list(one.columns)[0] == "last month"
+
+
+def test_trends_figure_ticks_every_month_of_a_short_history():
+    fig = t.trends_figure(_wide({"A": [1.0, 2.0, 3.0]}, IDX[:3]))
+    labels = [x.get_text() for x in fig.axes[-1].get_xticklabels()]
+    assert labels == ["2023-01", "2023-02", "2023-03"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "LEVELS"]
+__all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "GROUP_NEEDS", "LEVELS",
+           "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS"]
 
 #: Forecasting models, by name; ``"auto"`` picks one of these by backtest.
 MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "regression")
@@ -10,5 +11,19 @@ MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "regressio
 GROUPINGS: tuple[str, ...] = ("region", "category", "product_id", "rep_id")
 #: The groupings the forecast report offers.
 REPORT_GROUPINGS: tuple[str, ...] = ("region", "category")
+#: What each report grouping needs in the data, as a report section's ``needs``
+#: (``"table.column"``: the column exists with at least one value).
+GROUP_NEEDS: dict[str, tuple[str, ...]] = {
+    "region": ("orders.region",),
+    "category": ("orders.product_id", "products.category"),
+}
+#: The last month of the data counts as complete when the data reaches one of its last
+#: ``COMPLETE_WITHIN_DAYS + 1`` days (a month whose last days are a weekend or a holiday);
+#: otherwise it is a part month, left out of trends and forecasts.
+COMPLETE_WITHIN_DAYS: int = 3
+#: Fewest complete months a report forecasts from (a line through two points is no forecast).
+MIN_FORECAST_MONTHS: int = 3
+#: Groups a report shows and forecasts one by one; the smaller ones are summed as "Other".
+MAX_GROUPS: int = 8
 #: Interval levels (percent) the forecast reports.
 LEVELS: tuple[int, ...] = (80, 95)

@@ -31,7 +31,7 @@ from salesnb.errors import SalesnbError
 from salesnb.forecast.defaults import MODELS
 from salesnb.forecast.fitters import FITTERS, candidates, prepare
 
-__all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "backtest_errors",
+__all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "min_history", "backtest_errors",
            "interval_quantiles", "level_name", "leaderboard", "backtest"]
 
 #: Fewer scaled backtest errors than this: intervals use the normal quantile.
@@ -66,6 +66,33 @@ def origins(n: int, h: int, folds: int, m: int) -> list[int]:
     step = h if folds == 1 else max(1, min(h, room // (folds - 1))) if room else 1
     found = [last - j * step for j in range(folds)]
     return sorted({o for o in found if o >= min_train})
+
+
+def min_history(horizon: int, season_length: int = 12) -> int:
+    """The shortest series :func:`backtest` scores (one rolling origin) for this horizon.
+
+    A series shorter than two seasons is backtested without a season (three training
+    points are enough); a longer one keeps ``season_length + 2`` training points per fold.
+
+    Parameters
+    ----------
+    horizon : int
+        Periods forecast from every origin.
+    season_length : int, default 12
+        Season of the series (12 for monthly data).
+
+    Returns
+    -------
+    int
+        The smallest length ``n`` with at least one origin; :func:`backtest` of a shorter
+        series is empty.
+    """
+    n = 1
+    while True:
+        m = season_length if n >= 2 * season_length else 1
+        if origins(n, int(horizon), 1, m):
+            return n
+        n += 1
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from salesnb.errors import PeriodError, SalesnbError
 from salesnb.forecast.models import INTERVAL_COLUMNS, forecast
 
 __all__ = ["stage_win_rates", "open_pipeline", "pipeline_forecast", "won_series", "blend",
-           "plot_blend", "won_deals_blend"]
+           "plot_blend", "won_deals_blend", "last_activity"]
 
 _OPPORTUNITIES_FIX = "pass data.opportunities from salesnb.load()"
 _DayLike = dt.date | str | pd.Timestamp
@@ -41,6 +41,27 @@ def _cut(as_of: _DayLike) -> pd.Timestamp:
         raise PeriodError("as_of is needed: the day the pipeline stands at, e.g. 2025-12-31")
     return pd.Timestamp(day)
 
+
+def last_activity(opportunities: pd.DataFrame) -> dt.date | None:
+    """The last day anything happened in the opportunities table (created, a stage, closed).
+
+    Parameters
+    ----------
+    opportunities : pandas.DataFrame
+        The opportunities table.
+
+    Returns
+    -------
+    datetime.date or None
+        The latest of its date columns' values; None when it has no date.
+    """
+    cols = [c for c in ("created_date", "closed_date", *(f"{s}_date" for s in FUNNEL))
+            if c in opportunities.columns]
+    if not cols or opportunities.empty:
+        return None
+    last = max((pd.to_datetime(opportunities[c]).max() for c in cols),
+               key=lambda v: pd.Timestamp.min if pd.isna(v) else v)
+    return None if pd.isna(last) else last.date()
 
 
 def stage_win_rates(opportunities: pd.DataFrame, *,
@@ -334,10 +355,26 @@ def won_deals_blend(opportunities: pd.DataFrame, *, as_of: _DayLike, months: int
     Returns
     -------
     tuple
-        ``(history, blended)``: the won-deal series and the frame :func:`blend` returns.
+        ``(history, blended)``: the won-deal series of the complete months before the
+        horizon (the month of ``as_of`` is one of them only when ``as_of`` is its last day;
+        else the wins of its first days are left out, not read as a slump), and the frame
+        :func:`blend` returns.
+
+    Raises
+    ------
+    SalesnbError
+        When no deal was won before the horizon's first month.
     """
     cut = _cut(as_of)
+    start = (cut + pd.Timedelta(days=1)).to_period("M").to_timestamp()
     history = won_series(opportunities, as_of=cut)
+    history = history[history.index < start]
+    if history.empty:
+        raise SalesnbError(f"opportunities: no deal won before {start:%b %Y} (stage 'won' "
+                           "with a closed_date): the statistical side of the blend needs "
+                           "them. Fix: check the stage and closed_date columns.")
+    months_before = pd.date_range(history.index[0], start, freq="MS", inclusive="left")
+    history = history.reindex(months_before, fill_value=0.0).rename("won deals")
     statistical = forecast(history, horizon=months).frame
     pipe = pipeline_forecast(opportunities, as_of=cut, months=months)
     return history, blend(statistical, pipe, weight=weight)

@@ -2,7 +2,9 @@
 
 * :func:`sales_series` sums revenue or quantity per period (and group) in pandas;
 * :func:`sales_series_sql` gives the same frame with the group-by run inside DuckDB;
-* :func:`read_series` reads one external monthly series from a CSV file.
+* :func:`read_series` reads one external monthly series from a CSV file;
+* :func:`order_history` gives the monthly history a report analyses: complete months only
+  (a last month the data covers only in part is left out, so it is not read as a slump).
 
 Every frame is indexed by period start (a ``DatetimeIndex`` with a frequency) and has one
 column per group, so a column feeds :func:`salesnb.forecast.forecast` directly.
@@ -10,16 +12,21 @@ column per group, so a column feeds :func:`salesnb.forecast.forecast` directly.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from salesnb.core.columns import require_columns
+from salesnb.core.fmt import plural
+from salesnb.core.periods import parse_day
 from salesnb.errors import SalesnbError
-from salesnb.forecast.defaults import GROUPINGS
+from salesnb.forecast.defaults import COMPLETE_WITHIN_DAYS, GROUPINGS
 
-__all__ = ["FREQS", "VALUES", "sales_series", "sales_series_sql", "read_series"]
+__all__ = ["FREQS", "VALUES", "History", "sales_series", "sales_series_sql", "read_series",
+           "order_history"]
 
 #: Supported periods: the name a caller gives -> the pandas frequency of the index.
 FREQS: dict[str, str] = {"D": "D", "W": "W-MON", "MS": "MS", "QS": "QS"}
@@ -80,7 +87,9 @@ def sales_series(orders: pd.DataFrame, *, freq: str = "MS", by: str | None = Non
         require_columns(products, ["product_id", "category"], table="products",
                         fix="pass products=data.products from salesnb.load()")
         cat = products.drop_duplicates("product_id").set_index("product_id")["category"]
-        df["category"] = df["product_id"].map(cat).fillna("(unknown)")
+        df["category"] = df["product_id"].map(cat)
+    if by is not None:  # a line without a group is counted, as "(unknown)" (as in the SQL)
+        df[by] = df[by].astype(object).where(df[by].notna(), "(unknown)").astype(str)
     dates = pd.to_datetime(df["order_date"])
     pfreq = {"D": "D", "W": "W-SUN", "MS": "M", "QS": "Q"}[freq]
     df["period"] = dates.dt.to_period(pfreq).dt.start_time.astype("datetime64[ns]")
@@ -184,3 +193,111 @@ def sales_series_sql(source: Any, *, freq: str = "MS", by: str | None = None,
     long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")
     return _widen(long, "grp", "value", freq, by)
 
+
+
+@dataclass(frozen=True)
+class History:
+    """The monthly history a report analyses: complete months, and the part month left out.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Wide monthly frame of complete months (index: month start with freq ``"MS"``; one
+        column per group, or ``"total"``), as :func:`sales_series` builds it.
+    first_day, last_day : datetime.date or None
+        The first and last order day (None for an external series).
+    part_month : pandas.Timestamp or None
+        Start of the data's last month when it was left out because the data covers only
+        its first days (up to ``last_day``); None when every month is complete.
+    other : str or None
+        The column that sums the smaller groups (``"Other (20 regions)"``) when only the
+        largest were kept; None when every group has its column.
+    """
+
+    frame: pd.DataFrame
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    part_month: pd.Timestamp | None = None
+    other: str | None = None
+
+    @property
+    def total(self) -> pd.Series:
+        """The company total per month (the sum of the groups), named ``"total"``."""
+        return self.frame.sum(axis=1).rename("total")
+
+    @property
+    def months(self) -> int:
+        """The number of complete months."""
+        return len(self.frame)
+
+
+def order_history(orders: pd.DataFrame, *, by: str | None = None,
+                  products: pd.DataFrame | None = None,
+                  as_of: dt.date | str | pd.Timestamp | None = None,
+                  top: int | None = None,
+                  within_days: int = COMPLETE_WITHIN_DAYS) -> History:
+    """Monthly revenue of complete months: the history trends and forecasts start from.
+
+    The data's last month is complete when its last order day is one of the month's last
+    ``within_days + 1`` days (the end of December 2019 for data through 2019-12-30); else the
+    data covers only part of it (an export taken mid-month, or ``as_of`` inside the month)
+    and it is left out: a part month would read as a slump, and a forecast starts with it.
+
+    Parameters
+    ----------
+    orders : pandas.DataFrame
+        Order lines (``order_date``, ``revenue`` and the ``by`` column).
+    by : {None, "region", "category", "product_id", "rep_id"}, default=None
+        One column per group (see :func:`sales_series`); None gives ``"total"``.
+    products : pandas.DataFrame, optional
+        Needed for ``by="category"``.
+    as_of : date-like, optional
+        Order lines dated after this day are left out (the loaded data already is).
+    top : int, optional
+        Keep the ``top`` groups with the most revenue (over the complete months), largest
+        first, and sum the others into one column ``"Other (<n> <by>s)"``
+        (``History.other``); None keeps every group.
+    within_days : int, default=3
+        How close to its end the data must reach for the last month to count as complete
+        (:data:`~salesnb.forecast.defaults.COMPLETE_WITHIN_DAYS`).
+
+    Returns
+    -------
+    History
+        The frame of complete months (a group without revenue in any of them, e.g. one seen
+        only in the part month, has no column), the first and last order day and the part
+        month.
+
+    Raises
+    ------
+    SalesnbError
+        When there is no dated order line on or before ``as_of``; as :func:`sales_series` on
+        a missing column or ``by="category"`` without ``products``.
+    """
+    require_columns(orders, ["order_date"], table="orders", fix=_LOAD_FIX)
+    dates = pd.to_datetime(orders["order_date"], errors="coerce")
+    day = parse_day(as_of, name="as_of")
+    keep = dates.notna()
+    if day is not None:
+        keep &= dates < pd.Timestamp(day) + pd.Timedelta(days=1)
+    if not keep.any():
+        on = f" on or before {day}" if day is not None else ""
+        raise SalesnbError(f"orders: no order line dated{on}; a monthly history needs "
+                           "order_date values. Fix: check the source and the as_of day.")
+    frame = sales_series(orders[keep], freq="MS", by=by, products=products)
+    first, last = dates[keep].min(), dates[keep].max()
+    month_end = last.to_period("M").end_time.normalize()
+    part = None
+    if (month_end - last.normalize()).days > within_days:
+        part = last.to_period("M").start_time
+        frame = frame.loc[frame.index < part]
+    if by is not None and frame.shape[1] > 1:  # a group seen only in the part month
+        frame = frame.loc[:, (frame != 0).any()] if (frame != 0).any().any() else frame
+    other = None
+    if by is not None and top is not None and frame.shape[1] > max(int(top), 1):
+        size = frame.sum().sort_values(ascending=False, kind="stable")
+        keep, rest = list(size.index[:max(int(top), 1)]), list(size.index[max(int(top), 1):])
+        other = f"Other ({plural(len(rest), by)})"
+        frame = frame[keep].assign(**{other: frame[rest].sum(axis=1)})
+        frame.columns.name = by
+    return History(frame, first.date(), last.date(), part, other)

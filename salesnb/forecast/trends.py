@@ -23,11 +23,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from salesnb.core.fmt import pct
+from salesnb.core.fmt import escape, pct, plural, some
 from salesnb.core.periods import parse_day
 from salesnb.data.schema import FUNNEL
 from salesnb.errors import SalesnbError
@@ -44,6 +45,8 @@ from salesnb.forecast.pipeline import (
 __all__ = [
     "FUNNEL",
     "INTERVAL_COLUMNS",
+    "SEASON_MONTHS",
+    "yoy_months",
     "growth",
     "latest_growth",
     "decompose",
@@ -57,6 +60,10 @@ __all__ = [
     "blend",
     "plot_blend",
 ]
+
+#: Months of history the seasonal pattern (STL decomposition, the peak month) needs: two
+#: full years, so that a season can be told from a trend.
+SEASON_MONTHS = 24
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
@@ -94,9 +101,10 @@ def _recent_and_year_before(wide: pd.DataFrame,
     return recent, wide.iloc[-12 - months:-12].sum()
 
 
-def _group_word(series_frame: pd.DataFrame) -> str:
+def _group_noun(series_frame: pd.DataFrame) -> str:
+    """What a column is, in the singular ("region"); "group" when the axis has no name."""
     name = series_frame.columns.name
-    return f"{name}s" if isinstance(name, str) and name else "groups"
+    return name if isinstance(name, str) and name else "group"
 
 
 def _quarter(p: pd.Timestamp | pd.Period) -> str:
@@ -105,6 +113,22 @@ def _quarter(p: pd.Timestamp | pd.Period) -> str:
 
 def _verb(change: float, up: str = "grew") -> str:
     return up if change >= 0 else "fell"
+
+
+def yoy_months(recent: int = 3) -> int:
+    """Months of history a year-over-year comparison of the last ``recent`` months needs.
+
+    Parameters
+    ----------
+    recent : int, default 3
+        Length of the recent window.
+
+    Returns
+    -------
+    int
+        ``12 + recent``: the recent months and the same months a year earlier.
+    """
+    return 12 + int(recent)
 
 
 # --------------------------------------------------------------------------- trends
@@ -153,22 +177,25 @@ def latest_growth(series_frame: pd.DataFrame, *, months: int = 3) -> pd.DataFram
     series_frame : pandas.DataFrame
         Wide monthly frame (index: period start, one column per group).
     months : int, default 3
-        Length of the recent window.
+        Length of the recent window (the whole frame when it is shorter).
 
     Returns
     -------
     pandas.DataFrame
-        One row per group plus ``"total"``: ``last <months> months``, ``a year earlier``
-        (NaN without ``12 + months`` months of history) and ``growth %`` (in percent, one
-        decimal; NaN where the year-earlier value is not positive).
+        One row per group plus ``"total"``: ``last <months> months`` (``last month`` for
+        one), ``a year earlier`` (NaN without ``12 + months`` months of history) and
+        ``growth %`` (in percent, one decimal; NaN where the year-earlier value is not
+        positive).
     """
+    months = max(1, min(int(months), len(series_frame)))
     recent, before = _recent_and_year_before(series_frame, months)
     if before is None:
         before = pd.Series(float("nan"), index=series_frame.columns)
-    out = pd.DataFrame({f"last {months} months": recent, "a year earlier": before})
-    out.loc["total"] = [recent.sum(), before.sum()]
+    span = f"last {months} months" if months > 1 else "last month"
+    out = pd.DataFrame({span: recent, "a year earlier": before})
+    out.loc["total"] = [recent.sum(), before.sum(min_count=1)]
     base = out["a year earlier"]
-    out["growth %"] = _change(out[f"last {months} months"], base.where(base > 0), 100).round(1)
+    out["growth %"] = _change(out[span], base.where(base > 0), 100).round(1)
     return out
 
 
@@ -220,36 +247,48 @@ def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd
 # --------------------------------------------------------------------------- findings
 
 
-def _recent_growth_sentences(wide: pd.DataFrame, recent: int, label: str) -> list[str]:
+def _recent_growth_sentences(wide: pd.DataFrame, recent: int, label: str,
+                             combined: str | None) -> list[str]:
     last, prev = _recent_and_year_before(wide, recent)
     if prev is None:
         return []
     change = _change(last, prev)
     span = f"the last {recent} months" if recent > 1 else "the last month"
-    word = _group_word(wide)
+    noun = _group_noun(wide)
     out = []
     total = _change(pd.Series([last.sum()]), pd.Series([prev.sum()])).iloc[0]
     if pd.notna(total):
         out.append(f"In total, {label.lower()} {_verb(total)} {pct(abs(total))} year over "
                    f"year in {span} ({wide.index[-recent]:%b %Y}–{wide.index[-1]:%b %Y}).")
-    for g in change.index[(prev == 0) & (last > 0)]:
-        out.append(f"{g} is new: no {label.lower()} in the same months a year earlier.")
+    if wide.shape[1] == 1:  # one series: its growth is the total's
+        return out
+    named = [c for c in wide.columns if c != combined]
+    last, prev, change = last[named], prev[named], change[named]
+    new = last[(prev == 0) & (last > 0)].sort_values(ascending=False, kind="stable")
+    if len(new):
+        verb = "is" if len(new) == 1 else "are"
+        out.append(f"{some(new.index, noun=noun)} {verb} new: no {label.lower()} in the "
+                   f"same months a year earlier.")
     ranked = change.dropna().sort_values(ascending=False)
     if len(ranked) >= 2:
-        top, bottom = ranked.index[0], ranked.index[-1]
+        top, bottom = escape(ranked.index[0]), escape(ranked.index[-1])
+        among = plural(len(ranked), noun).split(" ", 1)
+        among = f"{among[0]} largest {among[1]}" if combined else " ".join(among)
         out.append(f"{top} {_verb(ranked.iloc[0])} {pct(abs(ranked.iloc[0]))} year over year "
-                   f"in {span}, the fastest of the {len(ranked)} {word}.")
+                   f"in {span}, the fastest of the {among}.")
         out.append(f"{bottom} {_verb(ranked.iloc[-1], 'grew only')} "
                    f"{pct(abs(ranked.iloc[-1]))} year over year in {span}, the weakest of "
-                   f"the {word}.")
+                   f"the {plural(2, noun).split(' ', 1)[1]}.")
     elif len(ranked) == 1:
-        g = ranked.index[0]
+        g = escape(ranked.index[0])
         out.append(f"{g} {_verb(ranked.iloc[0])} {pct(abs(ranked.iloc[0]))} year over year "
                    f"in {span}.")
     return out
 
 
-def _quarter_sentences(wide: pd.DataFrame, min_run: int = 4) -> list[str]:
+def _quarter_sentences(wide: pd.DataFrame, combined: str | None,
+                       min_run: int = 4) -> list[str]:
+    wide = wide[[c for c in wide.columns if c != combined]]
     q = wide.groupby(wide.index.to_period("Q"))
     counts = q.size()
     qsum = q.sum()[counts == 3]  # complete quarters only
@@ -271,14 +310,14 @@ def _quarter_sentences(wide: pd.DataFrame, min_run: int = 4) -> list[str]:
                 continue
             since = (f"since {_quarter(hits.index[-1])}" if len(hits)
                      else f"since year-over-year comparisons began in {_quarter(s.index[0])}")
-            out.append(f"{g} {_verb(cur)} {pct(abs(cur))} year over year in {latest}, its "
-                       f"{kind} quarter {since}.")
+            out.append(f"{escape(g)} {_verb(cur)} {pct(abs(cur))} year over year in "
+                       f"{latest}, its {kind} quarter {since}.")
     return out
 
 
 def _season_sentence(wide: pd.DataFrame, label: str) -> list[str]:
     total = wide.sum(axis=1)
-    if len(total) < 24 or total.mean() <= 0:
+    if len(total) < SEASON_MONTHS or total.mean() <= 0:
         return []
     by_month = total.groupby(total.index.month).mean()
     if len(by_month) < 12:
@@ -291,7 +330,8 @@ def _season_sentence(wide: pd.DataFrame, label: str) -> list[str]:
 
 
 def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp | None = None,
-             recent: int = 3, label: str = "Revenue") -> list[str]:
+             recent: int = 3, label: str = "Revenue",
+             combined: str | None = None) -> list[str]:
     """Plain-language sentences about growth and seasonality, for a sales manager.
 
     Parameters
@@ -305,15 +345,21 @@ def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp 
         Length of the "recent" window compared year over year.
     label : str, default "Revenue"
         What the values are, used in the sentences.
+    combined : str, optional
+        A column that sums several smaller groups (``History.other``): counted in the total,
+        never named as the fastest, weakest or new group (the ranking then says "the fastest
+        of the 7 largest regions").
 
     Returns
     -------
     list of str
-        In order: total growth over the recent window; groups that are new (nothing a year
-        earlier, so no percentage); the fastest and weakest group; groups whose latest
+        Markdown sentences (group names escaped), in order: total growth over the recent
+        window (needs :func:`yoy_months` months); the groups that are new (nothing a year
+        earlier, so no percentage; one sentence, largest first, the first three named:
+        :func:`salesnb.core.fmt.some`); the fastest and weakest group; groups whose latest
         complete quarter is their slowest or fastest (year over year) for at least four
-        quarters; the seasonal peak and low month (needs 24 months). Sentences whose
-        numbers cannot be computed (too little history, zero base) are skipped.
+        quarters; the seasonal peak and low month (needs :data:`SEASON_MONTHS`). Sentences
+        whose numbers cannot be computed (too little history, zero base) are skipped.
     """
     wide = _check_wide(series_frame).astype(float)
     day = parse_day(as_of, name="as_of")
@@ -321,8 +367,11 @@ def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp 
         wide = wide.loc[wide.index <= pd.Timestamp(day)]
         if wide.empty:
             raise SalesnbError(f"no periods on or before as_of={as_of}")
-    return (_recent_growth_sentences(wide, recent, label) + _quarter_sentences(wide)
-            + _season_sentence(wide, label))
+    if combined is not None and combined not in wide.columns:
+        raise SalesnbError(f"combined={combined!r} is not a column of the frame "
+                           f"({', '.join(map(str, wide.columns))})")
+    return (_recent_growth_sentences(wide, recent, label, combined)
+            + _quarter_sentences(wide, combined) + _season_sentence(wide, label))
 
 
 # --------------------------------------------------------------------------- charts
@@ -351,11 +400,17 @@ def trends_figure(series_frame: pd.DataFrame, *, window: int = 3,
     fig = fig if fig is not None else plt.figure(figsize=(9, 1.9 * max(n, 1)))
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)
     ma = wide.rolling(window, min_periods=window).mean()
+    few = len(wide) < 12  # a short history: mark every month, tick every month
     for ax, col in zip(axes[:, 0], wide.columns, strict=True):
-        ax.plot(wide.index, wide[col], color="#9ecae1", label="monthly")
+        ax.plot(wide.index, wide[col], color="#9ecae1", label="monthly",
+                marker="o" if few else None)
         ax.plot(ma.index, ma[col], color="#08519c", label=f"{window}-month average")
         ax.set_ylabel(str(col), rotation=0, ha="right", va="center")
         ax.set_ylim(bottom=min(0, float(wide[col].min())))
+    bottom = axes[-1, 0]
+    if few:
+        bottom.set_xticks(wide.index)
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     axes[0, 0].legend(loc="upper left", fontsize="small")
     axes[0, 0].set_title(f"Monthly values with {window}-month moving average")
     fig.tight_layout()
