@@ -31,7 +31,7 @@ RAW_ERRORS = re.compile(r"Traceback|KeyError|AttributeError|NameError|TypeError|
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "salesnb", "run", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "salesnb.cli", "run", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=1500)
 
 
