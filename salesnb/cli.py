@@ -209,6 +209,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         write_table(q, args.quarantine)
         print(f"\nquarantine written to {args.quarantine}")
     status = {0: "clean", 1: "rows quarantined", 2: "table(s) unusable"}[report.exit_code]
+    left = report.left_out()
+    if left:  # not faults: dated after the --as-of day given
+        status += " (" + ", ".join(f"{n:,} {t} row{'s' if n != 1 else ''}"
+                                   for t, n in left.items()) + " left out: after the as-of day)"
     print(f"\nresult: {status}")
     return report.exit_code
 

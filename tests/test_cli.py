@@ -18,6 +18,16 @@ def test_validate_clean_exits_0(tiny, write, capsys):
     assert "result: clean" in out and "orders" in out
 
 
+def test_validate_counts_rows_left_out_after_a_past_as_of_day(tiny, write, capsys):
+    orders = pd.to_datetime(tiny["orders"]["order_date"])
+    cut = orders.sort_values().iloc[len(orders) // 2].date()  # about half the orders after it
+    after = int((orders.dt.date > cut).sum())
+    assert main(["validate", str(write(tiny)), "--as-of", str(cut)]) == 0  # not faults
+    out = capsys.readouterr().out
+    assert f"{after:,} orders row{'s' if after != 1 else ''}" in out
+    assert "left out: after the as-of day)" in out
+
+
 def test_validate_quarantine_exits_1_and_writes_csv(tiny, write, tmp_path, capsys):
     tiny["orders"].loc[0, "discount"] = "2"
     qfile = tmp_path / "q.csv"

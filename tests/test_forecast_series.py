@@ -89,6 +89,31 @@ def test_read_series_rejects_times_that_are_not_dates(tmp_path):
         read_series(bad)
 
 
+def test_read_series_refuses_a_value_that_is_not_a_number(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,value\n2024-01,1\n2024-02,x\n2024-03,\n2024-04,4\n", encoding="utf-8")
+    with pytest.raises(SalesnbError, match=r"not numbers on line\(s\) 3 \(e.g. 'x'\)"):
+        read_series(bad)  # a typo is not a month of zero sales
+    bad.write_text("time,value\n2024-01,1\n2024-03,\n", encoding="utf-8")
+    assert read_series(bad)["value"].tolist() == [1.0, 0.0, 0.0]  # empty: no sales
+
+
+@pytest.mark.parametrize("text", ["value\n1\n2\n", "time\n2024-01\n"])
+def test_read_series_of_one_column_says_what_it_needs(tmp_path, text):
+    one = tmp_path / "one.csv"
+    one.write_text(text, encoding="utf-8")
+    with pytest.raises(SalesnbError, match="expected a time column and a value column, found "
+                       rf"\['{text.split()[0]}'\]"):
+        read_series(one)
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_read_series_finds_the_separator(tmp_path, sep):
+    f = tmp_path / "s.csv"
+    f.write_text(f"month{sep}sales\n2024-01{sep}10\n2024-02{sep}12.5\n", encoding="utf-8")
+    assert read_series(f)["sales"].tolist() == [10.0, 12.5]
+
+
 @pytest.mark.parametrize(("freq", "by"), [("MS", None), ("MS", "region"), ("QS", "category"),
                                           ("W", "rep_id")])
 def test_sales_series_pushed_down_to_duckdb_matches_pandas(freq, by):

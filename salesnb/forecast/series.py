@@ -116,6 +116,24 @@ def _widen(df: pd.DataFrame, key: str, value: str, freq: str, by: str | None) ->
     return wide
 
 
+def _separator(path: Any) -> str:
+    """The file's field separator among , ; tab and | (a one-column file: ",")."""
+    import csv
+
+    if hasattr(path, "read"):  # a file object: peek, then rewind
+        start = path.tell()
+        head = path.read(1 << 16)
+        path.seek(start)
+        head = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    else:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1 << 16)
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_series(path: Any) -> pd.DataFrame:
     """Read one monthly series from a CSV file: a time column, then a value column.
 
@@ -136,12 +154,14 @@ def read_series(path: Any) -> pd.DataFrame:
     Raises
     ------
     SalesnbError
-        When the file does not have two columns or the times do not parse.
+        When the file does not have two columns, the times do not parse, or a value is not
+        a number (an empty value is a month without sales).
     """
-    raw = pd.read_csv(path, sep=None, engine="python")
-    if raw.shape[1] < 2:
+    raw = pd.read_csv(path, sep=_separator(path), index_col=False)
+    if raw.shape[1] < 2 or str(raw.columns[0]).startswith("Unnamed:"):
         raise SalesnbError(f"{path}: expected a time column and a value column, found "
-                           f"{list(raw.columns)}")
+                           f"{[c for c in raw.columns if not str(c).startswith('Unnamed:')]}; "
+                           "write the file as 'time,value' lines (e.g. 2024-01,1250.5)")
     time, value = raw.columns[:2]
     t = raw[time]
     if pd.api.types.is_numeric_dtype(t) and t.between(1800, 2300).all():
@@ -153,8 +173,15 @@ def read_series(path: Any) -> pd.DataFrame:
     if stamps.isna().any():
         raise SalesnbError(f"{path}: column {time!r} has values that are not dates or decimal "
                            f"years (e.g. {t[stamps.isna()].iloc[0]!r})")
+    values = pd.to_numeric(raw[value], errors="coerce")
+    bad = values.isna() & raw[value].notna()
+    if bad.any():  # a typo is not a month of zero sales
+        rows = ", ".join(str(i + 2) for i in bad[bad].index[:5])
+        raise SalesnbError(f"{path}: column {value!r} has values that are not numbers on "
+                           f"line(s) {rows} (e.g. {raw[value][bad].iloc[0]!r}); correct them "
+                           "or leave the month empty")
     df = pd.DataFrame({"period": stamps.dt.to_period("M").dt.start_time.astype("datetime64[ns]"),
-                       "series": str(value), "value": pd.to_numeric(raw[value], errors="coerce")})
+                       "series": str(value), "value": values})
     return _widen(df.fillna({"value": 0.0}), "series", "value", "MS", None)
 
 
