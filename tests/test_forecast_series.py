@@ -107,6 +107,13 @@ def test_read_series_of_one_column_says_what_it_needs(tmp_path, text):
         read_series(one)
 
 
+def test_read_series_of_an_empty_file_says_so(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(SalesnbError, match="the file is empty"):
+        read_series(empty)
+
+
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_read_series_finds_the_separator(tmp_path, sep):
     f = tmp_path / "s.csv"

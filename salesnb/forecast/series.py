@@ -117,21 +117,16 @@ def _widen(df: pd.DataFrame, key: str, value: str, freq: str, by: str | None) ->
 
 
 def _separator(path: Any) -> str:
-    """The file's field separator among , ; tab and | (a one-column file: ",")."""
-    import csv
-
-    if hasattr(path, "read"):  # a file object: peek, then rewind
-        start = path.tell()
-        head = path.read(1 << 16)
+    """The file's field separator: the one of , ; tab | the header line holds most (else ",")."""
+    start = path.tell() if hasattr(path, "seek") else None
+    first = pd.read_csv(path, sep="\x01", header=None, nrows=1, dtype=str, engine="python",
+                        quoting=3)  # the header line as one text (csv.QUOTE_NONE)
+    if start is not None:
         path.seek(start)
-        head = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
-    else:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(1 << 16)
-    try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+    header = str(first.iloc[0, 0]) if first.size else ""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def read_series(path: Any) -> pd.DataFrame:
@@ -157,7 +152,11 @@ def read_series(path: Any) -> pd.DataFrame:
         When the file does not have two columns, the times do not parse, or a value is not
         a number (an empty value is a month without sales).
     """
-    raw = pd.read_csv(path, sep=_separator(path), index_col=False)
+    try:
+        raw = pd.read_csv(path, sep=_separator(path), index_col=False)
+    except pd.errors.EmptyDataError:
+        raise SalesnbError(f"{path}: the file is empty; write 'time,value' lines "
+                           "(e.g. 2024-01,1250.5)") from None
     if raw.shape[1] < 2 or str(raw.columns[0]).startswith("Unnamed:"):
         raise SalesnbError(f"{path}: expected a time column and a value column, found "
                            f"{[c for c in raw.columns if not str(c).startswith('Unnamed:')]}; "
