@@ -37,7 +37,7 @@ _ALIASES: dict[str, str] = {
 _getattr, _dir, _names = _lazy.attach(
     __name__,
     submodules=["core", "data", "quality", "leads", "forecast", "segments", "products",
-                "assessment", "report", "app", "cli"],
+                "scope", "assessment", "report", "app", "cli"],
     submod_attrs={"data": ["SalesData", "ValidationReport", "load", "query", "validate",
                            "TABLES"]},
 )

@@ -119,12 +119,24 @@ class SalesData:
         Where the data came from.
     as_of : datetime.date
         The as-of day the data was loaded for (rows dated after it were left out).
+    scope : salesnb.scope.Scope, optional
+        The part of the organisation the tables were filtered to
+        (:func:`salesnb.scope.apply_scope`); None for data as loaded (the whole company).
+    whole : SalesData, optional
+        The whole company's data, when the tables are a scope's (see :attr:`company`).
     """
 
     tables: dict[str, pd.DataFrame]
     report: ValidationReport
     source: str
     as_of: dt.date
+    scope: Any = None
+    whole: SalesData | None = None
+
+    @property
+    def company(self) -> SalesData:
+        """The whole company's data: ``whole`` for a scope's data, else this data itself."""
+        return self.whole if self.whole is not None else self
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLES:
@@ -208,7 +220,8 @@ class SalesData:
         """Return a copy with personal-data columns (names, e-mails, phones) removed."""
         tables = {n: f.drop(columns=[c for c in PII_COLUMNS.get(n, []) if c in f.columns])
                   for n, f in self.tables.items()}
-        return SalesData(tables, self.report, self.source, self.as_of)
+        whole = self.whole.without_pii() if self.whole is not None else None
+        return SalesData(tables, self.report, self.source, self.as_of, self.scope, whole)
 
     def __repr__(self) -> str:
         parts = [f"{n}={len(f):,}" for n, f in self.tables.items()]

@@ -165,7 +165,8 @@ REPS = TableSpec(
     "One person of the sales organisation: the director, a regional manager or a rep.",
     (
         C("rep_id", "str", "Unique id of the person."),
-        C("name", "str", "Full name.", pii=True),
+        C("name", "str", "Full name (shown in internal reports: reps are colleagues, not "
+          "customers)."),
         C("email", "str", "Work e-mail.", required=False, nullable=True, pii=True),
         C("role", "str", "director, manager or rep.", choices=("director", "manager", "rep")),
         C("manager_id", "str", "rep_id of the line manager (empty for the director).",
