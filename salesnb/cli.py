@@ -92,10 +92,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds a cell may run before its kernel is stopped (default: 600)")
     r.add_argument("--show-pii", action="store_true",
                    help="let reports show personal data (names, e-mails, phones)")
+    r.add_argument("--each", choices=("region", "manager", "rep"), default=None,
+                   help="one report set per region, manager's team or rep, plus the "
+                        "company's, each in a folder of its own with its own index (data "
+                        "loaded and shared models fitted once per worker)")
     r.add_argument("-q", "--quiet", action="store_true",
                    help="no progress (default: live bars on a terminal, plain lines in a log)")
 
     sub.add_parser("list", help="list report notebooks and their parameters")
+    sc = sub.add_parser("scopes", help="list every scope a report can be run for",
+                        description="Every value the scope parameter takes on a source: "
+                                    "company, each region, each manager's team, each rep "
+                                    "(with names when the source has a reps table).")
+    sc.add_argument("--source", default="data", help="data folder or .duckdb file")
+    sc.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
 
     a = sub.add_parser(
         "app", help="serve the reports as the managers' app (Voila, code hidden)",
@@ -113,6 +123,14 @@ def _parser() -> argparse.ArgumentParser:
                         "SALESNB_APP_TOKEN or use an authenticating proxy)")
     a.add_argument("--open", action="store_true", dest="open_browser",
                    help="open the landing page in a web browser")
+    a.add_argument("--scope", default=None,
+                   help="serve one scope only (region:<name>, manager:<rep_id>, "
+                        "rep:<rep_id>): every page shows it and its scope control is fixed, "
+                        "so this app cannot show another team (default: each page has a "
+                        "scope control)")
+    a.add_argument("--source", default=None,
+                   help="data folder or .duckdb file the --scope is checked against "
+                        "(default: the reports' default source)")
     return parser
 
 
@@ -123,7 +141,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SalesnbError("--jobs must be at least 1")
     runs = plan_runs(args.notebooks, run_all=args.run_all, params=dict(args.param),
-                     param_file=args.param_file, source=args.source, show_pii=args.show_pii)
+                     param_file=args.param_file, source=args.source, show_pii=args.show_pii,
+                     each=args.each)
     progress: Progress
     if args.quiet:
         progress = Progress()
@@ -155,11 +174,38 @@ def _cmd_list(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scopes(args: argparse.Namespace) -> int:
+    from salesnb.data.loader import load
+    from salesnb.data.mapping import load_mapping
+    from salesnb.data.sources import open_source
+    from salesnb.paths import resolve_path
+    from salesnb.report.datacheck import data_values
+
+    source = resolve_path(args.source)
+    found = data_values(source, args.mapping, kinds=("scope",)).scopes or {}
+    src = open_source(source, load_mapping(args.mapping))
+    try:
+        has_reps = "reps" in src.available()
+    finally:
+        src.close()
+    names: dict[str, str] = {}
+    if has_reps:
+        reps = load(source, args.mapping, tables=["reps"]).reps
+        if "name" in reps.columns:
+            names = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str), strict=True))
+    print("company")
+    for kind in ("region", "manager", "rep"):
+        for value in found.get(kind, []):
+            name = f"  {names[value]}" if value in names else ""
+            print(f"{kind}:{value}{name}")
+    return 0
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     from salesnb.app.server import DEFAULT_IP, DEFAULT_PORT, serve
 
     return serve(port=args.port or DEFAULT_PORT, ip=args.ip or DEFAULT_IP,
-                 open_browser=args.open_browser)
+                 open_browser=args.open_browser, scope=args.scope, source=args.source)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -222,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         command = {"sample": _cmd_sample, "validate": _cmd_validate, "run": _cmd_run,
-                   "list": _cmd_list, "app": _cmd_app}[args.command]
+                   "list": _cmd_list, "scopes": _cmd_scopes, "app": _cmd_app}[args.command]
         return command(args)
     except SalesnbError as exc:
         print(f"salesnb {args.command}: error: {exc}", file=sys.stderr)

@@ -11,7 +11,8 @@ from salesnb.forecast.defaults import LEVELS, MODELS, REPORT_GROUPINGS
 from salesnb.leads.defaults import DEFAULT_FAIRNESS, DEFAULT_TIERS, TIERS
 from salesnb.report.params import NotebookSpec, Param
 
-__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "COMMON", "LEAD_PANEL", "FORECAST_PANEL",
+__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "SCOPE", "COMMON", "LEAD_PANEL",
+           "FORECAST_PANEL",
            "SEGMENT_PANEL", "PRODUCT_PANEL",
            "ASSESSMENT_PANEL", "NOTEBOOKS",
            "notebook_spec"]
@@ -27,7 +28,10 @@ AS_OF = Param("as_of", "date", "",
                "ended over a week ago)", allow_empty=True)
 SHOW_PII = Param("show_pii", "bool", False,
                  "show personal data (names, e-mails, phones) in the report")
-COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII)
+SCOPE = Param("scope", "str", "company",
+              "who the report is for: company, region:<name>, manager:<rep_id> (the whole "
+              "team) or rep:<rep_id>", values="scope")
+COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII, SCOPE)
 
 #: The forecast report's controls.
 FORECAST_PANEL = (

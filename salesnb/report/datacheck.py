@@ -57,6 +57,8 @@ class DataValues:
     values: dict[str, list[str]] = field(default_factory=dict)
     first: dt.date | None = None
     last: dt.date | None = None
+    #: The valid scope values per kind (:func:`salesnb.scope.choices_from`), when read.
+    scopes: dict[str, list[str]] | None = None
 
 
 def data_values(source: str | Path, mapping: str | Path | None = None, *,
@@ -91,6 +93,8 @@ def data_values(source: str | Path, mapping: str | Path | None = None, *,
     from salesnb.data.sources import open_source
 
     wanted = set(kinds)
+    if "scope" in wanted:
+        wanted.add("region")
     src = open_source(source, load_mapping(mapping))
     try:
         have = set(src.available())
@@ -113,6 +117,8 @@ def data_values(source: str | Path, mapping: str | Path | None = None, *,
         parts.append("SELECT 'first' AS kind, CAST(min(order_date) AS VARCHAR) FROM {orders} "
                      "UNION ALL SELECT 'last', CAST(max(order_date) AS VARCHAR) FROM {orders}")
     out = DataValues()
+    if "scope" in wanted:
+        out.scopes = _scope_values(source, mapping, have, as_of)
     if not parts:
         return out
     sql = ("SELECT DISTINCT * FROM (" + " UNION ALL ".join(parts) + ") "
@@ -131,6 +137,37 @@ def data_values(source: str | Path, mapping: str | Path | None = None, *,
     return out
 
 
+def _scope_values(source: str | Path, mapping: str | Path | None, have: set[str],
+                  as_of: str | None) -> dict[str, list[str]]:
+    """The scopes a source holds: its reps (id, manager, role) and the regions it names."""
+    from salesnb.core.sql import quote_literal
+    from salesnb.data.loader import query
+    from salesnb.scope.model import choices_from
+
+    def col(name: str) -> str:
+        return f"json_extract_string(to_json(t), {quote_literal('$.' + name)}) AS {name}"
+
+    regions: list[str] = []
+    places = [f"SELECT DISTINCT {col('region')} FROM {{{table}}} t"
+              for table, _ in KINDS["region"] if table in have]
+    if places:
+        frame, _ = query(source, " UNION ".join(places), mapping,
+                         tables=sorted({t for t, _ in KINDS["region"] if t in have}),
+                         as_of=as_of or None)
+        regions = frame["region"].dropna().tolist()
+    if "reps" in have:
+        reps, _ = query(source, f"SELECT {col('rep_id')}, {col('manager_id')}, {col('role')} "
+                        "FROM {reps} t", mapping, tables=["reps"], as_of=as_of or None)
+        reps = reps[[c for c in reps.columns if reps[c].notna().any() or c == "rep_id"]]
+        return choices_from(reps, regions)
+    order_reps: list[str] = []
+    if "orders" in have:
+        frame, _ = query(source, f"SELECT DISTINCT {col('rep_id')} FROM {{orders}} t", mapping,
+                         tables=["orders"], as_of=as_of or None)
+        order_reps = frame["rep_id"].dropna().tolist()
+    return choices_from(None, regions, order_reps)
+
+
 def _listing(values: list[str]) -> str:
     shown = ", ".join(values[:_SHOWN])
     more = f" ... ({len(values):,} in all)" if len(values) > _SHOWN else ""
@@ -141,6 +178,14 @@ def _problem(kind: str, value: Any, found: DataValues) -> str | None:
     """Why ``value`` of a ``kind`` parameter does not fit the data, or None when it does."""
     from salesnb.core.periods import parse_period  # pandas: only when a period is checked
 
+    if kind == "scope":
+        from salesnb.scope.model import ScopeError, check_scope
+
+        try:
+            check_scope(str(value), found.scopes or {})
+        except ScopeError as exc:
+            return "is refused: " + str(exc)
+        return None
     if kind == "period":
         try:
             dt.date.fromisoformat(str(value))
@@ -195,14 +240,41 @@ def check_data_values(specs: list[tuple[NotebookSpec, dict[str, Any]]], *,
         checks = [(p, params.get(p.name)) for p in spec.params if getattr(p, "values", None)]
         checks = [(p, v) for p, v in checks
                   if v not in (None, [], ()) and not (isinstance(v, str) and v.strip().lower()
-                                                       in _ALL)]
+                                                       in (*_ALL, "company"))]
         if not checks:
             continue
         key = (str(params.get("source", "data")), str(params.get("mapping") or ""),
                str(params.get("as_of") or ""))
         if key not in cache:
             cache[key] = reader(key[0], key[1] or None, as_of=key[2] or None)
+        if any(p.values == "scope" for p, _ in checks) and cache[key].scopes is None:
+            cache[key].scopes = reader(key[0], key[1] or None, as_of=key[2] or None,
+                                       kinds=("scope",)).scopes
         for p, value in checks:
             problem = _problem(p.values, value, cache[key])
             if problem:
                 raise ParameterError(f"parameter {p.name}={value!r} of {spec.name} {problem}")
+        _check_inside_scope(spec.name, checks)
+
+
+def _check_inside_scope(name: str, checks: list[tuple[Any, Any]]) -> None:
+    """Refuse a region parameter outside a region scope (``region=West`` on East's page)."""
+    from salesnb.scope.model import parse_scope
+
+    scope = next((v for p, v in checks if p.values == "scope"), None)
+    if scope is None:
+        return
+    kind, region = parse_scope(str(scope))
+    if kind != "region":
+        return
+    for p, value in checks:
+        if p.values != "region":
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        outside = [v for v in items if str(v).casefold() != region.casefold()]
+        if outside:
+            raise ParameterError(
+                f"parameter {p.name}={value!r} of {name} is outside scope {scope!r}: a "
+                f"region's report covers that region only; leave {p.name} "
+                f"{'empty' if getattr(p, 'multiple', False) else 'as all'}, "
+                f"or run for scope region:{outside[0]}")

@@ -80,6 +80,9 @@ class RunClient(PapermillNotebookClient):
             if self.km is not None and self.owns_km:  # done: the idle kernel exits by itself
                 run_sync(self.km.request_shutdown)()
                 run_sync(self.km.finish_shutdown)()  # waits, kills only if it hangs
+            elif self.kc is not None:  # a warm kernel lent by the runner: only our client goes
+                self.kc.stop_channels()
+                self.kc = None
 
 
 class RunEngine(NBClientEngine):

@@ -28,11 +28,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from salesnb.paths import ARTIFACTS_ENV, HEADLESS_ENV
+from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV
 from salesnb.report.progress import sections
 
 __all__ = ["Emit", "execute", "kernels_base", "kernel_folder", "kernel_config", "worker_init",
-           "execute_in_worker", "descendants"]
+           "execute_in_worker", "descendants", "close_kernel"]
 
 #: Receives the events of a run (tuples whose first item is the kind).
 Emit = Callable[[tuple[Any, ...]], None]
@@ -182,32 +182,130 @@ def _export_html(nb: Any, html_path: Path, title: str, header: str) -> None:
     html_path.write_text(body, encoding="utf-8")
 
 
+class _Warm:
+    """The kernel of this process, kept warm between the notebooks of one run.
+
+    Starting a kernel and importing pandas, scikit-learn and matplotlib takes seconds; a run
+    of six reports, or of six reports for every rep (``--each rep``), executes them one after
+    another in the same kernel, its namespace reset in between (:data:`_RESET`). The data
+    loaded and the models every scope shares stay in the kernel's memory
+    (:func:`salesnb.report.reporting.report_data`, :func:`salesnb.scope.shared`). A kernel
+    that died, timed out or was interrupted is never reused.
+    """
+
+    km: Any = None
+    folder: tempfile.TemporaryDirectory[str] | None = None
+    base: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+
+
+_warm = _Warm()
+
+#: Run before each notebook in a warm kernel (silently: the execution count stays at 1):
+#: a clean namespace, the notebook's folder and export folder, no figure or widget left
+#: over, the section gate of :mod:`salesnb.report.sections` open.
+_RESET = """\
+get_ipython().reset(new_session=False)
+import os as _salesnb_os, sys as _salesnb_sys
+_salesnb_os.chdir({cwd!r})
+_salesnb_os.environ[{artifacts_env!r}] = {artifacts!r}
+if "matplotlib.pyplot" in _salesnb_sys.modules:
+    _salesnb_sys.modules["matplotlib.pyplot"].close("all")
+if "ipywidgets" in _salesnb_sys.modules:
+    _salesnb_sys.modules["ipywidgets"].Widget.close_all()
+if "salesnb.report.sections" in _salesnb_sys.modules:
+    _salesnb_sys.modules["salesnb.report.sections"]._GATE.open = True
+    _salesnb_sys.modules["salesnb.report.sections"]._GATE.title = ""
+del _salesnb_os, _salesnb_sys
+get_ipython().execution_count = 1
+"""
+
+
+def _kernel_env(job: dict[str, Any]) -> dict[str, str]:
+    """The environment of a run's kernels.
+
+    Headless (panels render statically), the run's data cache, and the export folder (set
+    again per notebook by :data:`_RESET`).
+    """
+    env = dict(os.environ)
+    env[HEADLESS_ENV] = "1"
+    if job.get("data_cache"):
+        env[DATA_CACHE_ENV] = job["data_cache"]
+    env[ARTIFACTS_ENV] = str(Path(job["ipynb"]).parent)
+    return env
+
+
+def _reset(km: Any, job: dict[str, Any]) -> bool:
+    """Prepare the warm kernel for ``job``'s notebook; False when the kernel did not answer."""
+    from jupyter_core.utils import run_sync
+
+    code = _RESET.format(cwd=job["cwd"], artifacts_env=ARTIFACTS_ENV,
+                         artifacts=str(Path(job["ipynb"]).parent))
+    kc = km.client()
+    try:
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=30)
+        reply = run_sync(kc.execute_interactive)(code, silent=True, timeout=30,
+                                                 output_hook=lambda _msg: None)
+        return reply.get("content", {}).get("status") == "ok"
+    except Exception:  # a kernel that does not answer is replaced
+        return False
+    finally:
+        kc.stop_channels()
+
+
+def _kernel_for(job: dict[str, Any]) -> Any:
+    """The warm kernel for ``job`` (started, or reset after the last notebook)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    env = _kernel_env(job)
+    fixed = tuple(sorted((k, v) for k, v in env.items() if k != ARTIFACTS_ENV))
+    km = _warm.km
+    if km is not None and (_warm.base != job.get("kernels") or _warm.env != fixed
+                           or not run_sync(km.is_alive)() or not _reset(km, job)):
+        close_kernel()
+        km = None
+    if km is None:
+        _warm.folder = kernel_folder(job.get("kernels"))
+        folder = _warm.folder.name
+        km = AsyncKernelManager(kernel_name="python3", config=kernel_config(folder))
+        with open(Path(folder) / "kernel.log", "ab") as log:  # the kernel keeps its own copy
+            run_sync(km.start_kernel)(cwd=job["cwd"], env=env, stdout=log, stderr=log)
+        _warm.km, _warm.base, _warm.env = km, job.get("kernels"), fixed
+    return km
+
+
+def close_kernel(*, now: bool = False) -> None:
+    """Stop this process's warm kernel (at once with ``now``) and remove its folder."""
+    from jupyter_core.utils import run_sync
+
+    km, folder = _warm.km, _warm.folder
+    _warm.km, _warm.folder, _warm.base, _warm.env = None, None, None, ()
+    if km is not None:
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=now)
+            run_sync(km.cleanup_resources)()
+        except Exception:  # already gone
+            pass
+    if folder is not None:
+        folder.cleanup()
+
+
 def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> None:
-    """Run the notebook with papermill in a kernel over IPC; set the kernels' environment."""
+    """Run the notebook with papermill in this process's warm kernel (over IPC)."""
     import papermill as pm
 
     from salesnb.report import engine
 
-    previous = os.environ.get(HEADLESS_ENV)
-    os.environ[HEADLESS_ENV] = "1"  # kernels inherit it: widget panels render statically
-    # Files a report exports (e.g. the action list for reps) go into its run folder.
-    os.environ[ARTIFACTS_ENV] = str(out_nb.parent)
-    try:
-        with kernel_folder(job.get("kernels")) as folder:
-            pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
-                                engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
-                                execution_timeout=job["timeout"], progress_bar=False,
-                                log_output=False, stdout_file=None, stderr_file=None,
-                                config=kernel_config(folder),
-                                kernel_log=str(Path(folder) / "kernel.log"),
-                                on_notebook_start=hooks.notebook_start,
-                                on_cell_start=hooks.cell_start)
-    finally:
-        os.environ.pop(ARTIFACTS_ENV, None)
-        if previous is None:
-            os.environ.pop(HEADLESS_ENV, None)
-        else:
-            os.environ[HEADLESS_ENV] = previous
+    km = _kernel_for(job)
+    pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
+                        engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
+                        execution_timeout=job["timeout"], progress_bar=False,
+                        log_output=False, stdout_file=None, stderr_file=None, km=km,
+                        on_notebook_start=hooks.notebook_start,
+                        on_cell_start=hooks.cell_start)
 
 
 def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
@@ -249,16 +347,20 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
                       error=f"{exc.ename}: {evalue[0] if evalue else ''}"
                             + (f" [cell starts: {first}]" if first else ""))
     except CellTimeoutError:
+        close_kernel(now=True)
         result.update(status="failed", cell=hooks.count or None,
                       error=f"{hooks.where()} ran longer than the {job['timeout']} s "
                       "timeout; the kernel was stopped (raise --timeout if the data is large)")
     except DeadKernelError:
+        close_kernel(now=True)
         result.update(status="failed", cell=hooks.count or None,
                       error=f"the kernel died while running {hooks.where()}: it was killed "
                       "or ran out of memory")
     except KeyboardInterrupt:
+        close_kernel(now=True)
         result.update(status="interrupted", error="interrupted")
     except Exception as exc:  # papermill/nbclient raise many kinds; report, never crash the run
+        close_kernel(now=True)
         msg = str(exc).strip().splitlines()
         result.update(status="failed", error=f"{type(exc).__name__}: {msg[0] if msg else ''}")
     if out_nb.exists() and result["status"] != "interrupted":
@@ -297,6 +399,9 @@ def worker_init(events: Any) -> None:
     """
     global _worker_events  # one per worker process, set once when it starts
     _worker_events = events
+    from multiprocessing import util
+
+    util.Finalize(None, close_kernel, exitpriority=10)  # the warm kernel goes with the worker
     events.cancel_join_thread()  # never wait at exit for the runner to read the last events
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the runner, which stops us
     signal.signal(signal.SIGTERM, _stop_once)

@@ -14,7 +14,7 @@ from salesnb.core.fmt import escape
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
 
-__all__ = ["DOWNLOADS", "header", "data_line", "write_index"]
+__all__ = ["DOWNLOADS", "header", "data_line", "write_index", "write_top_index"]
 
 
 def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
@@ -45,6 +45,8 @@ def data_line(record: dict[str, Any] | None) -> str:
     """
     if not record:
         return ""
+    scope = (f"<br><small>for <b>{escape(record.get('scope_label'))}</b></small>"
+             if record.get("scope") not in (None, "company") else "")
     why = {"data": "the data's last day", "parameter": "as_of", "today": "today"}
     through, age = record.get("data_through"), record.get("age_days")
     parts = []
@@ -57,7 +59,7 @@ def data_line(record: dict[str, Any] | None) -> str:
     left = record.get("left_out")
     if left:
         parts.append(f"{int(left):,} rows after it left out")
-    return "<br><small>" + " · ".join(parts) + "</small>"
+    return scope + "<br><small>" + " · ".join(parts) + "</small>"
 
 
 #: Files a report may export into its run folder; the index links them.
@@ -134,3 +136,67 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
         source=esc(source), sha=esc(sha),
         as_of=f" · as of {esc(manifest['as_of'])}" if manifest.get("as_of") else "",
         salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")
+
+
+TOP = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd; }}
+.ok {{ color: #1e7e34; font-weight: bold; }} .failed, .interrupted {{ color: #b21f2d;
+       font-weight: bold; }}
+.meta {{ color: #555; font-size: .9rem; }}
+</style></head><body>
+<h1>Sales reports for everyone</h1>
+<p class="meta">Run {run_id} · {status} · started {started} · {seconds:.1f} s · {count} ·
+data: {source}{as_of} · salesnb {salesnb}</p>
+<p>Each folder holds one person's or team's reports, with its own index: hand each manager
+and rep their own folder.</p>
+<table><thead><tr><th>For</th><th>Folder</th><th>Reports</th><th>Status</th><th>Time</th>
+</tr></thead><tbody>
+{rows}
+</tbody></table>
+</body></html>
+"""
+
+
+def write_top_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
+                    sets: list[dict[str, Any]]) -> None:
+    """Write the ``index.html`` of a run with one set of reports per scope (``--each``).
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder.
+    run_id : str
+        The run's id.
+    manifest : dict
+        The run's manifest.
+    sets : list of dict
+        Per set: ``folder``, ``label`` (the scope in words), ``status``, ``reports``,
+        ``ok`` and ``seconds``.
+    """
+    from urllib.parse import quote
+
+    def esc(value: object) -> str:
+        return html.escape(str(value))
+
+    rows = []
+    for s in sets:
+        link = quote(f"{s['folder']}/index.html")
+        rows.append(f'<tr><td><a href="{esc(link)}">{esc(s["label"])}</a></td>'
+                    f"<td><code>{esc(s['folder'])}/</code></td>"
+                    f"<td>{int(s['ok'])} of {int(s['reports'])} ok</td>"
+                    f'<td class="{esc(s["status"])}">{esc(s["status"])}</td>'
+                    f"<td>{float(s['seconds']):.1f} s</td></tr>")
+    sources = manifest.get("source") or {}
+    sources = [sources] if isinstance(sources, dict) else sources
+    source = ", ".join(Path(x.get("path", "-")).name for x in sources) or "-"
+    (run_dir / "index.html").write_text(TOP.format(
+        run_id=esc(run_id), status=esc(manifest["status"]), started=esc(manifest["started"]),
+        seconds=float(manifest["seconds"]), count=esc(f"{len(sets):,} report sets"),
+        source=esc(source),
+        as_of=f" · as of {esc(manifest['as_of'])}" if manifest.get("as_of") else "",
+        salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)),
+        encoding="utf-8")

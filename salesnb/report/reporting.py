@@ -41,8 +41,8 @@ __all__ = ["report_data", "settle_as_of", "data_sentence", "OLD_AFTER_DAYS", "se
 
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
-                tables: list[str] | None = None) -> SalesData:
-    """Load the data a report runs on, without personal data unless asked.
+                tables: list[str] | None = None, scope: str = "company") -> SalesData:
+    """Load the data a report runs on, for its scope, without personal data unless asked.
 
     Parameters
     ----------
@@ -59,13 +59,31 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         Keep names, e-mails and phones.
     tables : list of str, optional
         Tables to load (default: all in the source).
+    scope : str, default="company"
+        ``company``, ``region:<name>``, ``manager:<rep_id>`` or ``rep:<rep_id>``: every table
+        is filtered to it (:func:`salesnb.scope.apply_scope`) before any analysis; ``d.scope``
+        says which it is and ``d.whole`` keeps the company's data for the one labelled
+        company comparison. In the managers' app the page's scope control (or the app's
+        fixed scope, ``salesnb app --scope``) decides instead
+        (:func:`salesnb.app.pagescope.page_scope`).
 
     Returns
     -------
     SalesData
 
+    Raises
+    ------
+    ScopeError
+        The scope names a region or person the data does not hold (the message lists the
+        valid scopes).
+
     Notes
     -----
+    The company's data is loaded once per process: a kernel that runs the report again (for
+    another scope in a scheduled run, or after a page reload) gets the same loaded object
+    while the source files are unchanged, so what every scope shares
+    (:func:`salesnb.scope.shared`) is computed once.
+
     When ``SALESNB_DATA_CACHE`` (:data:`salesnb.paths.DATA_CACHE_ENV`) names a folder
     (``salesnb app`` sets it), the loaded and validated data is kept there, keyed by the
     source files' names, sizes and modification times, the mapping, the as-of day, the tables
@@ -79,21 +97,37 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     foreign, another format, a symbolic link, another user's) is ignored, and the data is
     loaded again and written over it.
     """
+    from salesnb.app.pagescope import page_scope, show_scope_control
+    from salesnb.scope import apply_scope
+
     src = resolve_path(source)
     map_path = resolve_path(mapping) if mapping else None
     day = parse_as_of(as_of)
-    cache_dir = os.environ.get(DATA_CACHE_ENV)
-    entry = (Path(cache_dir) / _cache_key(src, map_path, day, tables, show_pii)
-             if cache_dir else None)
-    data = _read_cache(entry) if entry is not None else None
+    key = _cache_key(src, map_path, day, tables, show_pii)
+    data = _LOADED.get(key)
     if data is None:
-        data = load(src, map_path, tables=tables, as_of=day)
-        data = data if show_pii else data.without_pii()
-        if entry is not None:
-            _write_cache(entry, data)
+        cache_dir = os.environ.get(DATA_CACHE_ENV)
+        entry = Path(cache_dir) / key if cache_dir else None
+        data = _read_cache(entry) if entry is not None else None
+        if data is None:
+            data = load(src, map_path, tables=tables, as_of=day)
+            data = data if show_pii else data.without_pii()
+            if entry is not None:
+                _write_cache(entry, data)
+        _LOADED.clear()  # one dataset per process: the newest
+        _LOADED[key] = data
     data, record = settle_as_of(data, chosen=bool(str(as_of or "").strip()))
+    chosen, fixed = page_scope(scope)
+    data = apply_scope(data, chosen)
+    record["scope"], record["scope_label"] = data.scope.text, data.scope.label
+    record.update(_scope_totals(data))
     _show_data_line(record)
+    show_scope_control(data, fixed=fixed)
     return data
+
+
+#: The company data loaded in this process, by :func:`_cache_key` (one entry, the newest).
+_LOADED: dict[str, SalesData] = {}
 
 
 #: Data whose last day is more than this many days before today is reported as of that day
@@ -157,10 +191,11 @@ def data_sentence(record: dict[str, object]) -> str:
     """
     through, age, as_of = record.get("data_through"), record.get("age_days"), record["as_of"]
     if through is None:
-        return f"Report as of **{as_of}** (the data has no dated rows)."
+        return f"{_scope_sentence(record)}Report as of **{as_of}** (the data has no dated rows)."
     old = ("from today" if age == 0 else f"{age:,} day{'s' if age != 1 else ''} old"
            if isinstance(age, int) and age >= 0 else "")
     text = f"Data through **{through}** ({old})" if old else f"Data through **{through}**"
+    text = _scope_sentence(record) + text
     if record["chosen"] == "data":
         return (f"{text}: the report is as of that day, the data's last; set "
                 f"{code('as_of')} for another day.")
@@ -170,6 +205,31 @@ def data_sentence(record: dict[str, object]) -> str:
                  f"{'were' if left != 1 else 'was'} left out" if left else "")
         return f"{text}. The report is as of **{as_of}** ({code('as_of')}){after}."
     return f"{text}. The report is as of today, **{as_of}**."
+
+
+def _scope_totals(d: SalesData) -> dict[str, object]:
+    """The scope's order lines and revenue, and the company's revenue (for the data line)."""
+    orders = d.get("orders")
+    if orders is None or "revenue" not in orders.columns:
+        return {}
+    whole = d.company.orders
+    return {"lines": len(orders), "revenue": float(orders["revenue"].sum()),
+            "company_revenue": float(whole["revenue"].sum())}
+
+
+def _scope_sentence(record: dict[str, object]) -> str:
+    """"For **East region — ...**: ..." when the report is for part of the company, else ""."""
+    if record.get("scope") in (None, "company"):
+        return ""
+    totals = ""
+    revenue, whole = record.get("revenue"), record.get("company_revenue")
+    if isinstance(revenue, float) and isinstance(whole, float):
+        share = f", {revenue / whole:.1%} of the company's {whole:,.0f}" if whole else ""
+        totals = (f" It holds {int(record.get('lines') or 0):,} order lines with revenue "
+                  f"{revenue:,.0f}{share}.")
+    return (f"This report is for **{escape(str(record.get('scope_label')))}** "
+            f"({code('scope')} = {code(str(record.get('scope')))}): every table and figure "
+            f"is that scope's; a company figure is labelled as such.{totals} ")
 
 
 def _show_data_line(record: dict[str, object]) -> None:

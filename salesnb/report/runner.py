@@ -45,11 +45,12 @@ from typing import Any
 
 from salesnb.core.files import read_yaml
 from salesnb.errors import SalesnbError
-from salesnb.paths import NOTEBOOKS_DIR, export_name_problem, resolve_path
+from salesnb.paths import DATA_CACHE_ENV, NOTEBOOKS_DIR, export_name_problem, resolve_path
 from salesnb.report import pages, runfolder
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
 from salesnb.report.datacheck import check_data_values
 from salesnb.report.execute import (
+    close_kernel,
     descendants,
     execute,
     execute_in_worker,
@@ -60,6 +61,7 @@ from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebo
 from salesnb.report.progress import LineProgress, Progress
 from salesnb.report.provenance import fingerprint, versions
 from salesnb.report.runfolder import OutputError
+from salesnb.report.scoperuns import each_scope, write_sets
 
 try:  # POSIX; elsewhere runs into one folder are not locked against each other
     import fcntl
@@ -102,6 +104,11 @@ class NotebookRun:
         The day the report was as of (ISO), and ``data_through`` the data's last day.
     skipped : list of str
         Titles of the sections that could not run on the data (each shows a note instead).
+    folder : str
+        The run folder's subfolder the report goes to (one per scope with ``--each``, e.g.
+        ``region-East``; empty: the run folder itself).
+    scope_label : str, optional
+        The report's scope in words, as the executed report stated it.
     """
 
     name: str
@@ -117,6 +124,8 @@ class NotebookRun:
     as_of: str | None = None
     data_through: str | None = None
     skipped: list[str] = field(default_factory=list)
+    folder: str = ""
+    scope_label: str | None = None
 
     @property
     def fails_run(self) -> bool:
@@ -125,13 +134,13 @@ class NotebookRun:
 
     @property
     def ipynb(self) -> str:
-        """File name of the executed notebook in the run folder."""
-        return f"{self.name}.ipynb"
+        """Path of the executed notebook in the run folder."""
+        return f"{self.folder}/{self.name}.ipynb" if self.folder else f"{self.name}.ipynb"
 
     @property
     def html(self) -> str:
-        """File name of the HTML page in the run folder."""
-        return f"{self.name}.html"
+        """Path of the HTML page in the run folder."""
+        return f"{self.folder}/{self.name}.html" if self.folder else f"{self.name}.html"
 
 
 @dataclass
@@ -222,6 +231,7 @@ def plan_runs(
     param_file: Path | None = None,
     source: str | None = None,
     show_pii: bool = False,
+    each: str | None = None,
 ) -> list[NotebookRun]:
     """Resolve notebooks and validate every parameter before any kernel starts.
 
@@ -241,6 +251,10 @@ def plan_runs(
         Data source for every notebook (checked to exist now).
     show_pii : bool, default=False
         Let reports show personal data.
+    each : {"region", "manager", "rep"}, optional
+        One set of the reports for the company and one for every region, manager's team or
+        rep the data holds (:func:`salesnb.scope.model.choices_from`), each set in a folder of
+        its own (``company``, ``region-East``, ``manager-R003``, ``rep-R013``).
 
     Returns
     -------
@@ -293,7 +307,7 @@ def plan_runs(
         runs.append(NotebookRun(spec.name, spec.title, spec.description, str(path), checked,
                                 named=not run_all))
     check_data_values(checks)  # a region, category or period the data does not hold
-    return runs
+    return each_scope(runs, each, common) if each else runs
 
 
 def run_reports(
@@ -353,14 +367,17 @@ def run_reports(
             try:
                 sources = {r.parameters["source"] for r in runs if r.parameters.get("source")}
                 prints = {s: fingerprint(s) for s in sources}
+                cache = (None if os.environ.get(DATA_CACHE_ENV)  # the app's, or the user's
+                         else str(Path(kernels) / "data"))
                 jobs_list = []
                 for i, r in enumerate(runs, 1):
                     fp = prints.get(r.parameters.get("source", ""))
+                    (tmp / r.ipynb).parent.mkdir(exist_ok=True)
                     jobs_list.append({"index": i, "input": r.input, "ipynb": str(tmp / r.ipynb),
                                       "html": str(tmp / r.html), "parameters": r.parameters,
                                       "cwd": str(Path(r.input).resolve().parent),
                                       "timeout": timeout, "title": r.title,
-                                      "kernels": kernels,
+                                      "kernels": kernels, "data_cache": cache,
                                       "header": pages.header(r, run_id, fp)})
                 progress.run_started(run_id, [r.name for r in runs], jobs)
                 _dispatch(runs, jobs_list, jobs, progress)
@@ -398,6 +415,7 @@ def run_reports(
         progress.close()
         raise
     finally:
+        close_kernel()  # this process's warm kernel (workers stop theirs as they exit)
         if kernels is not None:  # kernel folders a killed worker could not remove
             shutil.rmtree(kernels, ignore_errors=True)
     progress.run_finished(status, seconds)
@@ -452,9 +470,11 @@ def _finish(out: Path, tmp: Path, run_id: str, status: str, manifest: dict[str, 
     try:
         if any(_NO_SPACE in (r.error or "") for r in runs):  # a notebook hit a full disk
             raise OSError(errno.ENOSPC, _NO_SPACE)
+        sets = write_sets(tmp, run_id, manifest, runs)  # --each: adds manifest["sets"]
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
                                            encoding="utf-8")
-        pages.write_index(tmp, run_id, manifest, runs)
+        if not sets:
+            pages.write_index(tmp, run_id, manifest, runs)
         (tmp / runfolder.OWNER).unlink(missing_ok=True)
         with runfolder.locked(out):
             final = out / (run_id if status == "ok" else f"{run_id}-{status}")
@@ -494,6 +514,7 @@ def _apply(run: NotebookRun, index: int, res: dict[str, Any], progress: Progress
                                                     round(res["seconds"], 2))
     data = res.get("data") or {}
     run.as_of, run.data_through = data.get("as_of"), data.get("data_through")
+    run.scope_label = data.get("scope_label")
     run.skipped = list(res.get("skipped") or [])
     progress.report_finished(index, run.name, run.status, run.seconds, run.error)
 
