@@ -11,7 +11,10 @@ leads to reps:
 * :mod:`~salesnb.leads.conversion` -- :func:`conversion_by`, :func:`funnel`;
 * :mod:`~salesnb.leads.assignment` (``sn.assign``) -- :func:`assign`, its solver in
   :mod:`~salesnb.leads.solver`;
-* :mod:`~salesnb.leads.plots` -- the charts; :mod:`~salesnb.leads.views` -- the report's views.
+* :mod:`~salesnb.leads.scoped` -- the report for one scope: the company's model, the scope's
+  conversion and funnel, which leads a role's assignment shares (:func:`assignment_pool`);
+* :mod:`~salesnb.leads.plots` -- the charts; :mod:`~salesnb.leads.views` -- the report's views,
+  :mod:`~salesnb.leads.words` their scope sentences.
 
 Public names are importable from here (``from salesnb.leads import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -34,6 +37,6 @@ _EXPORTS: dict[str, list[str]] = {
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=['views', 'assignment', 'model', 'features', 'explain', 'evaluation', 'tiers',
-                'conversion', 'plots', 'solver', 'errors', 'defaults'],
+                'conversion', 'plots', 'solver', 'errors', 'defaults', 'scoped', 'words'],
     submod_attrs=_EXPORTS,
 )

@@ -7,6 +7,7 @@ none) and ``**kwargs`` for the main artists, and return the Axes; nothing is sav
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
@@ -122,13 +123,18 @@ def model_quality_figure(comparison: Comparison, *, fig: Figure | None = None) -
     return fig
 
 
-def plot_conversion(table: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+def plot_conversion(table: pd.DataFrame, *, references: Sequence[str] | None = None,
+                    ax: Axes | None = None, **kwargs: Any) -> Axes:
     """Bar chart of a :func:`~salesnb.leads.conversion_by` table with its confidence intervals.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`~salesnb.leads.conversion_by`.
+        From :func:`~salesnb.leads.conversion_by` (or
+        :func:`~salesnb.leads.scoped.channel_conversion`, with a scope's comparison columns).
+    references : sequence of str, optional
+        Columns of rates drawn as markers beside the bars (e.g. the whole company's); by
+        default every column named ``"conversion_rate, <what>"``, labelled ``<what>``.
     ax : matplotlib.axes.Axes, optional
         Where to draw (the current Axes otherwise).
     **kwargs
@@ -140,11 +146,22 @@ def plot_conversion(table: pd.DataFrame, *, ax: Axes | None = None, **kwargs: An
         The Axes drawn on.
     """
     ax = axes(ax)
+    if table.empty:
+        return say(ax, "No closed lead to show a conversion rate for")
     labels = [" / ".join(map(str, k)) if isinstance(k, tuple) else str(k) for k in table.index]
     rate = table["conversion_rate"].to_numpy(float)
     err = np.vstack([rate - table["ci_low"].to_numpy(float),
                      table["ci_high"].to_numpy(float) - rate])
-    ax.bar(labels, rate, yerr=err, **{"capsize": 3, "color": "tab:blue", "alpha": 0.8, **kwargs})
+    ax.bar(labels, rate, yerr=err, **{"capsize": 3, "color": "tab:blue", "alpha": 0.8,
+                                      "label": "this report", **kwargs})
+    marks = list(references) if references is not None else [
+        c for c in table.columns if str(c).startswith("conversion_rate, ")]
+    for column, (marker, colour) in zip(marks, [("D", "black"), ("o", "tab:orange")],
+                                        strict=False):
+        ax.scatter(labels, table[column].to_numpy(float), marker=marker, color=colour,
+                   zorder=3, label=str(column).removeprefix("conversion_rate, "))
+    if marks:
+        ax.legend(fontsize=8)
     ax.set_ylabel("conversion rate (closed leads)")
     ax.set_xlabel(" / ".join(str(n) for n in table.index.names))
     ax.tick_params(axis="x", rotation=45)
@@ -175,7 +192,8 @@ def plot_loads(assignment: Assignment, *, ax: Axes | None = None, **kwargs: Any)
         return say(ax, "No eligible rep")
     loads = loads.sort_values(["region", "rep_id"], kind="stable").reset_index(drop=True)
     regions = loads["region"].fillna("(none)").astype("str")
-    palette = dict(zip(sorted(regions.unique()), plt.get_cmap("tab10").colors, strict=False))
+    colours = [tuple(c) for c in plt.get_cmap("tab10")(np.arange(10))]
+    palette = dict(zip(sorted(regions.unique()), colours, strict=False))
     x = np.arange(len(loads))
     ax.bar(x, loads["capacity"], color="0.88", edgecolor="0.6", label="capacity")
     ax.bar(x, loads["assigned"], **{"width": 0.6, "color": [palette[r] for r in regions], **kwargs})
