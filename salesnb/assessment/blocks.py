@@ -321,7 +321,8 @@ def rollup(blocks: pd.DataFrame, reps: pd.DataFrame, *, level: str = "manager") 
     roles = reps.set_index(reps["rep_id"].astype("str"))["role"].to_dict()
 
     def head(rep: str) -> str | None:
-        seen, node = set(), rep
+        seen: set[str] = set()
+        node: str | None = rep
         while node is not None and node not in seen:
             seen.add(node)
             if roles.get(node) == level:

@@ -173,6 +173,9 @@ def load_plan(path: str | Path) -> dict[str, Any]:
         raise AssessmentError(f"{path}: {exc}") from exc
 
 
+#: The columns of :func:`bonus` (also when nobody is paid).
+_PAYOUT_COLUMNS = ("rep_id", "role", "revenue", "attainment", "satisfaction", "tier", "rate",
+                   "bonus", "capped", "rule")
 _EPS = 1e-9  # attainment within this of a tier's start counts as reaching it (float noise)
 
 
@@ -211,7 +214,7 @@ def bonus(scorecard: pd.DataFrame, plan: Mapping[str, Any], *,
     rows = [_rep_row(rec, plan) for rec in card.itertuples(index=False)]
     if teams is not None and plan.get("team") is not None:
         rows.extend(_team_rows(teams, plan["team"], plan.get("cap")))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(_PAYOUT_COLUMNS))
 
 
 def _capped(amount: float, rule: str, cap: float | None) -> tuple[float, bool, str]:

@@ -164,7 +164,7 @@ def training_needs(card: Scorecard, *, below: float = 75.0) -> pd.DataFrame:
         pts = {k: v for k, v in pts.items() if pd.notna(v)}
         if not pts:
             continue
-        kpi = min(pts, key=pts.get)
+        kpi = min(pts, key=lambda k: pts[k])
         if pts[kpi] >= below:
             continue
         team = float(t[f"{kpi}_est"].mean())

@@ -98,10 +98,10 @@ def _shrink_rate(x: np.ndarray, n: np.ndarray, draws: int, rng: np.random.Genera
     has = n > 0
     raw = np.where(has, x / np.where(has, n, 1), np.nan)
     pooled = x[has].sum() / n[has].sum() if n[has].sum() > 0 else 0.5
-    pooled = min(max(pooled, 1e-3), 1 - 1e-3)
+    pooled = float(np.clip(pooled, 1e-3, 1 - 1e-3))
     if has.sum() > 2:
         noise = np.mean(pooled * (1 - pooled) / n[has])
-        between = max(np.var(raw[has]) - noise, 1e-4)
+        between = max(float(np.var(raw[has]) - noise), 1e-4)
         strength = float(np.clip(pooled * (1 - pooled) / between - 1, 2.0, 1000.0))
     else:
         strength = 2.0
