@@ -4,6 +4,14 @@ Each function returns a tidy DataFrame (or text); ``plot_*`` functions draw one 
 (``ax=None``: the current one) and return it, :func:`volumes_figure` draws the small
 multiples of the monthly volumes. The ``00_data_quality`` report notebook calls them one
 per cell.
+
+A report for one scope (a region, a team, a rep: :func:`salesnb.scope.apply_scope`) checks
+the scope's tables (completeness, double entries, freshness, volumes). What was read and
+quarantined is a fact of the whole export, and is said so: the counts are the export's,
+and an example row is shown only when it is the scope's own (:func:`place_quarantine` reads
+the row's region, rep and customer again and places it), so no page shows another
+region's, team's or rep's rows. The placing lives in :mod:`salesnb.data.scoperows` (it reads
+the source again); its public names are importable from here too.
 """
 
 from __future__ import annotations
@@ -17,30 +25,30 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from salesnb.core.fmt import pct
+from salesnb.core.fmt import escape, pct, plural
 from salesnb.core.periods import parse_as_of
 from salesnb.core.plots import axes, say
 from salesnb.data.loader import SalesData, ValidationReport
 from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
+from salesnb.data.scoperows import (
+    IN_SCOPE,
+    NOT_PLACED,
+    OTHER_SCOPE,
+    PLACE_COLUMNS,
+    own_rows,
+    place_counts,
+    place_quarantine,
+    placed_for_scope,
+    row_count,
+    rows_in_scope,
+)
 from salesnb.data.validation import RULES
+from salesnb.scope import scope_words, scoped
 
-__all__ = [
-    "PII_MASK",
-    "overview",
-    "completeness",
-    "quarantine_by_rule",
-    "quarantine_examples",
-    "loading_notes",
-    "duplicates",
-    "broken_references",
-    "freshness",
-    "monthly_volumes",
-    "volume_gaps",
-    "headline",
-    "plot_completeness",
-    "plot_quarantine",
-    "volumes_figure",
-]
+__all__ = ["PII_MASK", "PLACE_COLUMNS", "IN_SCOPE", "OTHER_SCOPE", "NOT_PLACED", "place_quarantine",
+           "examples_note", "overview", "completeness", "quarantine_by_rule", "quarantine_examples",
+           "loading_notes", "duplicates", "broken_references", "freshness", "monthly_volumes",
+           "volume_gaps", "headline", "plot_completeness", "plot_quarantine", "volumes_figure"]
 
 PII_MASK = "(hidden: personal data)"
 
@@ -50,21 +58,70 @@ _EVENT_TABLES = frozenset(_OVER_TIME)
 _REFERENCE_TABLES = frozenset({"reps", "products"})
 
 
+def examples_note(placed: pd.DataFrame, n: int = 3) -> str:
+    """What the examples below are: the export's, or the scope's own and how many are not.
+
+    Parameters
+    ----------
+    placed : pandas.DataFrame
+        From :func:`place_quarantine`.
+    n : int, default=3
+        Examples shown per table, rule and column.
+
+    Returns
+    -------
+    str
+        Markdown: one or two sentences whose counts are distinct quarantined rows.
+    """
+    total = row_count(placed)
+    if not total:
+        return "Nothing was quarantined: there is no example to show."
+    each = f"up to {n:,} per table, rule and column"
+    if not placed_for_scope(placed):
+        return f"Examples of the {plural(total, 'quarantined row')} ({each})."
+    words = escape(placed.attrs.get("words", "this scope"))
+    counts = place_counts(placed)
+    mine, other, unplaced = counts[IN_SCOPE], counts[OTHER_SCOPE], counts[NOT_PLACED]
+    text = (f"For the whole export, {plural(total, 'row')} {'was' if total == 1 else 'were'} "
+            f"quarantined; {mine:,} of them belong{'s' if mine == 1 else ''} to {words}"
+            + (f" and {'is' if mine == 1 else 'are'} shown below ({each})" if mine
+               else ", so there is no example to show") + ".")
+    hidden = []
+    if other:
+        hidden.append(f"{other:,} belong to other scopes")
+    if unplaced:
+        hidden.append(f"{unplaced:,} cannot be placed (no region, rep or customer the data "
+                      "knows)")
+    if hidden:
+        text += (" Not shown here: " + " and ".join(hidden) + "; the company's report "
+                 "lists their examples.")
+    return text
+
+
 def overview(data: SalesData) -> pd.DataFrame:
     """Rows read, loaded and quarantined per table, with the quarantined share.
 
     Parameters
     ----------
     data : SalesData
-        Loaded data (:func:`salesnb.load`).
+        Loaded data (:func:`salesnb.load`), or a scope's.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by table: rows_read, rows_loaded, rows_quarantined, quarantined_pct,
-        columns, first_date, last_date.
+        columns, first_date, last_date. For a scope, read, loaded and quarantined are the
+        whole export's (read = loaded + quarantined holds for them), ``rows_in_scope`` after
+        them is the loaded rows of the scope, and the dates are the scope's rows'.
     """
     s = data.summary()
+    if not scoped(data).is_company:
+        counts = data.report.counts.set_index("table")
+        s.insert(2, "rows_in_scope", s["rows_loaded"])
+        s["rows_loaded"] = counts["rows_loaded"].reindex(s.index).astype(int)
+        s = s[["rows_read", "rows_loaded", "rows_quarantined", "rows_in_scope",
+               *[c for c in s.columns if c not in ("rows_read", "rows_loaded",
+                                                     "rows_quarantined", "rows_in_scope")]]]
     pct = (100 * s["rows_quarantined"] / s["rows_read"].where(s["rows_read"] > 0)).round(2)
     s.insert(3, "quarantined_pct", pct.fillna(0.0))
     return s
@@ -103,26 +160,37 @@ def completeness(data: SalesData) -> pd.DataFrame:
                            ignore_index=True)
 
 
-def quarantine_by_rule(report: ValidationReport) -> pd.DataFrame:
+def quarantine_by_rule(report: ValidationReport,
+                       placed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Quarantined rows per table, rule and column, with what the rule means.
 
     Parameters
     ----------
     report : ValidationReport
         From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
+    placed : pandas.DataFrame, optional
+        From :func:`place_quarantine`: on a scope's page, ``rows_in_scope`` (the scope's own
+        rows among them) follows ``rows``.
 
     Returns
     -------
     pandas.DataFrame
-        table, rule, column, rows, pct_of_table, meaning; largest first.
+        table, rule, column, rows (the whole export's), pct_of_table, meaning; largest
+        first.
     """
-    cols = ["table", "rule", "column", "rows", "pct_of_table", "meaning"]
+    scope = placed_for_scope(placed)
+    cols = ["table", "rule", "column", "rows", *(["rows_in_scope"] if scope else []),
+            "pct_of_table", "meaning"]
     by = report.by_rule()
     if by.empty:
         return pd.DataFrame(columns=cols)
     read = report.counts.set_index("table")["rows_read"]
     by["pct_of_table"] = (100 * by["rows"] / by["table"].map(read)).round(2)
     by["meaning"] = by["rule"].map(RULES)
+    if scope and placed is not None:
+        counts = rows_in_scope(placed, ("table", "rule", "column"))
+        keys = list(zip(by["table"], by["rule"], by["column"], strict=True))
+        by["rows_in_scope"] = [int(counts.get(k, 0)) for k in keys]
     return by.sort_values("rows", ascending=False, kind="stable", ignore_index=True)[cols]
 
 
@@ -158,7 +226,8 @@ def _mask(frame: pd.DataFrame, show_pii: bool) -> pd.DataFrame:
 
 
 def quarantine_examples(report: ValidationReport, n: int = 3, *,
-                        show_pii: bool = False) -> pd.DataFrame:
+                        show_pii: bool = False,
+                        placed: pd.DataFrame | None = None) -> pd.DataFrame:
     """The first ``n`` quarantined rows of every table, rule and column.
 
     Parameters
@@ -169,6 +238,9 @@ def quarantine_examples(report: ValidationReport, n: int = 3, *,
         Examples per group.
     show_pii : bool, default=False
         Show values of personal-data columns (names, e-mails, phones) instead of a mask.
+    placed : pandas.DataFrame, optional
+        From :func:`place_quarantine`: on a scope's page only the scope's own rows are
+        examples (:func:`examples_note` says how many others there are).
 
     Returns
     -------
@@ -177,13 +249,15 @@ def quarantine_examples(report: ValidationReport, n: int = 3, *,
     """
     cols = ["table", "rule", "column", "file", "row", "value", "message"]
     q = report.quarantine
+    if placed_for_scope(placed):
+        q = own_rows(placed)
     if q.empty or n <= 0:
         return pd.DataFrame(columns=cols)
     ex = q.groupby(["table", "rule", "column"], sort=True, group_keys=False).head(n)
     return _mask(ex, show_pii)[cols].reset_index(drop=True)
 
 
-def duplicates(data: SalesData) -> pd.DataFrame:
+def duplicates(data: SalesData, placed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Repeated keys (quarantined) and possible double entries (loaded) per table.
 
     A possible double entry is a loaded row of an event table (orders, leads, opportunities,
@@ -193,14 +267,19 @@ def duplicates(data: SalesData) -> pd.DataFrame:
     Parameters
     ----------
     data : SalesData
-        Loaded data (:func:`salesnb.load`).
+        Loaded data (:func:`salesnb.load`), or a scope's (double entries among its rows).
+    placed : pandas.DataFrame, optional
+        From :func:`place_quarantine`: on a scope's page ``duplicate_keys_in_scope`` (the
+        scope's own rows among the repeated keys) follows ``duplicate_keys``.
 
     Returns
     -------
     pandas.DataFrame
-        table, key, duplicate_keys, possible_double_entries.
+        table, key, duplicate_keys (the whole export's), possible_double_entries.
     """
     q = data.report.quarantine
+    scope = placed_for_scope(placed)
+    mine = own_rows(placed) if placed_for_scope(placed) else None
     rows = []
     for name, frame in data.tables.items():
         key = [k for k in TABLES[name].key if k in frame.columns]
@@ -208,15 +287,21 @@ def duplicates(data: SalesData) -> pd.DataFrame:
         rest = [c for c in frame.columns if c not in key]
         double = (int(frame.duplicated(subset=rest).sum())
                   if name in _EVENT_TABLES and key and rest else None)
-        rows.append({"table": name, "key": "+".join(key) or "(none)",
-                     "duplicate_keys": dup_keys, "possible_double_entries": double})
-    out = pd.DataFrame(rows, columns=["table", "key", "duplicate_keys",
-                                      "possible_double_entries"])
+        row = {"table": name, "key": "+".join(key) or "(none)", "duplicate_keys": dup_keys,
+               "possible_double_entries": double}
+        if mine is not None:
+            row["duplicate_keys_in_scope"] = int(((mine["table"] == name)
+                                                  & (mine["rule"] == "duplicate_key")).sum())
+        rows.append(row)
+    cols = ["table", "key", "duplicate_keys", *(["duplicate_keys_in_scope"] if scope else []),
+            "possible_double_entries"]
+    out = pd.DataFrame(rows, columns=cols)
     out["possible_double_entries"] = out["possible_double_entries"].astype("Int64")
     return out
 
 
-def broken_references(report: ValidationReport, *, show_pii: bool = False) -> pd.DataFrame:
+def broken_references(report: ValidationReport, *, show_pii: bool = False,
+                      placed: pd.DataFrame | None = None) -> pd.DataFrame:
     """References that point nowhere (order -> customer, product, rep, ...).
 
     Parameters
@@ -225,26 +310,36 @@ def broken_references(report: ValidationReport, *, show_pii: bool = False) -> pd
         From :func:`salesnb.load` (``data.report``) or :func:`salesnb.validate`.
     show_pii : bool, default=False
         Show missing ids of personal-data columns instead of a mask.
+    placed : pandas.DataFrame, optional
+        From :func:`place_quarantine`: on a scope's page ``rows_in_scope`` follows ``rows``
+        and the examples are taken from the scope's own rows only.
 
     Returns
     -------
     pandas.DataFrame
-        table, column, references, rows, examples (up to five distinct missing ids).
+        table, column, references, rows (the whole export's), examples (up to five distinct
+        missing ids; empty on a scope's page when none of the rows is the scope's).
     """
-    cols = ["table", "column", "references", "rows", "examples"]
-    q = report.quarantine
+    scope = placed_for_scope(placed)
+    cols = ["table", "column", "references", "rows", *(["rows_in_scope"] if scope else []),
+            "examples"]
+    q = placed if scope and placed is not None else report.quarantine
     fk = q[q["rule"] == "foreign_key"]
     if fk.empty:
         return pd.DataFrame(columns=cols)
     fk = _mask(fk, show_pii)
     refs = {(t, f.column): f"{f.ref_table}.{f.ref_column}"
             for t, spec in TABLES.items() for f in spec.foreign_keys}
-    out = (fk.groupby(["table", "column"], sort=True)
-           .agg(rows=("row", "nunique"),
-                examples=("value", lambda v: ", ".join(map(str, pd.unique(v)[:5]))))
-           .reset_index())
-    out["references"] = [refs.get((t, c), "") for t, c in zip(out["table"], out["column"],
-                                                                strict=True)]
+    out = fk.groupby(["table", "column"], sort=True).agg(rows=("row", "nunique")).reset_index()
+    shown = own_rows(fk) if scope else fk
+    listed = shown.groupby(["table", "column"], sort=True)["value"].agg(
+        lambda v: ", ".join(map(str, pd.unique(v)[:5])))
+    keys = list(zip(out["table"], out["column"], strict=True))
+    out["examples"] = [listed.get(k, "") for k in keys]
+    if scope:
+        mine = rows_in_scope(fk, ("table", "column"))
+        out["rows_in_scope"] = [int(mine.get(k, 0)) for k in keys]
+    out["references"] = [refs.get(k, "") for k in keys]
     return out[cols]
 
 
@@ -361,7 +456,8 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
     Parameters
     ----------
     data : SalesData
-        Loaded data (:func:`salesnb.load`).
+        Loaded data (:func:`salesnb.load`), or a scope's: the counts are then said to be the
+        whole export's, with the scope's own loaded rows beside them.
     fresh : pandas.DataFrame, optional
         From :func:`freshness`; when given, the stale tables are named.
 
@@ -373,7 +469,9 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
     counts = data.report.counts
     read, bad = int(counts["rows_read"].sum()), int(counts["rows_quarantined"].sum())
     share = pct(bad / read if read else 0.0, digits=2)
-    text = (f"**{len(data.tables)} tables, {read:,} rows read: {read - bad:,} loaded, "
+    scope = scoped(data)
+    whole = "" if scope.is_company else "For the whole export: "
+    text = (f"**{whole}{len(data.tables)} tables, {read:,} rows read: {read - bad:,} loaded, "
             f"{bad:,} quarantined ({share}).** ")
     if bad:
         worst = counts.sort_values("rows_quarantined", ascending=False).iloc[0]
@@ -381,6 +479,12 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
                  f"({int(worst['rows_quarantined']):,}). ")
     else:
         text += "Every row passed every rule. "
+    if not scope.is_company:
+        mine = sum(len(f) for f in data.tables.values())
+        text += (f"Rows read = rows loaded + rows quarantined, table by table. This page is "
+                 f"for {escape(scope_words(scope))}: {mine:,} of the loaded rows are in its "
+                 "scope, and completeness, double entries, freshness and volumes below are of "
+                 "them; quarantine counts are the whole export's. ")
     if fresh is not None:
         stale = fresh.loc[fresh["status"] == "stale", "table"].tolist()
         text += (f"Stale tables (no new rows for a while): {', '.join(stale)}."

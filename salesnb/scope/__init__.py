@@ -19,6 +19,7 @@ _EXPORTS: dict[str, list[str]] = {
               "choices_from", "scope_choices", "resolve_scope", "describe"],
     "filters": ["apply_scope", "scoped", "team_data"],
     "names": ["with_names", "REP_NAME", "CUSTOMER_NAME"],
+    "members": ["scope_words", "customer_ids", "column_ids"],
     "shared": ["shared", "clear_shared"],
 }
 

@@ -2,8 +2,9 @@
 
 RFM scores and segments (``scoring``) and what they say (``summaries``), clusters
 (``clusters``), customer types and satisfaction (``customers``), migration between segments
-(``movement``), actions for reps (``playbook``), their charts (``plots``) and the report's
-views (``views``).
+(``movement``), actions for reps (``playbook``), one scope's view of the company's segments
+(``scoped``), the scope's follow-up and action lists (``lists``), their charts (``plots``) and
+the report's views (``views``).
 
 Public names are importable from here (``from salesnb.segments import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -20,8 +21,15 @@ _EXPORTS: dict[str, list[str]] = {
     'clusters': ['Clustering', 'cluster'],
     'customers': ['TYPE_ATTRIBUTES', 'TYPE_NEEDS', 'type_attributes', 'customer_types',
                   'satisfaction', 'follow_up'],
-    'movement': ['Migration', 'migration', 'NEW_CUSTOMER'],
+    'movement': ['Migration', 'migration', 'from_moves', 'NEW_CUSTOMER'],
     'playbook': ['actions', 'actions_by', 'action_sheets'],
+    'scoped': [
+        'OUTSIDE', 'COMPANY_LINE', 'TEAM_LINE', 'scope_words', 'customer_ids', 'account_ids',
+        'customer_table', 'company_rfm', 'scope_rfm', 'ScopeTables', 'scope_tables',
+        'scope_summary', 'company_clusters', 'scope_migration', 'scope_types',
+        'scope_satisfaction', 'rep_satisfaction', 'hide_outside',
+    ],
+    'lists': ['CONTACTS', 'with_contacts', 'follow_list', 'action_list'],
     'plots': [
         'plot_segments', 'plot_rfm_grid', 'plot_migration', 'plot_satisfaction',
         'plot_clusters', 'plot_customer_types',
@@ -31,6 +39,6 @@ _EXPORTS: dict[str, list[str]] = {
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=['scoring', 'summaries', 'clusters', 'customers', 'movement', 'playbook',
-                'plots', 'views'],
+                'scoped', 'lists', 'plots', 'views'],
     submod_attrs=_EXPORTS,
 )

@@ -17,7 +17,7 @@ import pandas as pd
 from salesnb.core.columns import require_columns
 from salesnb.segments.scoring import SegmentError
 
-__all__ = ["Clustering", "cluster"]
+__all__ = ["Clustering", "cluster", "restrict"]
 
 
 @dataclass
@@ -179,6 +179,42 @@ def cluster(table: pd.DataFrame, *, k: int | str = "auto",
     return Clustering(labels=labels, profile=_profile(table, labels, features, value), k=best,
                       silhouette=pd.Series(scores, name="silhouette").rename_axis("k"),
                       transforms=transforms, note=note)
+
+
+def restrict(result: Clustering, table: pd.DataFrame, *,
+             features: Sequence[str] = ("recency", "frequency", "monetary"),
+             value: str = "monetary") -> Clustering:
+    """A clustering of many customers seen for some of them (one scope's customers).
+
+    The clusters, their numbers and their descriptions stay those of the whole clustering
+    (a customer is in the same cluster on every page); counts, shares and medians are the
+    kept customers'.
+
+    Parameters
+    ----------
+    result : Clustering
+        From :func:`cluster` on the whole table.
+    table : pandas.DataFrame
+        The customers to keep: rows of the clustered table (same index and columns).
+    features, value : as for :func:`cluster`
+        The columns it was clustered on and ordered by.
+
+    Returns
+    -------
+    Clustering
+        ``labels`` of ``table``'s customers; ``profile`` per cluster that holds any of them,
+        with ``company customers %`` (the cluster's share of every clustered customer) beside
+        their own share, and the whole clustering's ``profile`` words.
+    """
+    labels = result.labels.reindex(table.index)
+    if labels.notna().any():
+        prof = _profile(table, labels, list(features), value)
+        prof["profile"] = result.profile["profile"].reindex(prof.index)
+    else:
+        prof = result.profile.iloc[0:0].copy()
+    prof.insert(2, "company customers %", result.profile["customers %"].reindex(prof.index))
+    return Clustering(labels=labels, profile=prof, k=result.k, silhouette=result.silhouette,
+                      transforms=dict(result.transforms), note=result.note)
 
 
 def _profile(table: pd.DataFrame, labels: pd.Series, features: list[str],

@@ -174,6 +174,7 @@ def customer_types(orders: pd.DataFrame, customers: pd.DataFrame | None = None, 
     named = ({"by": by} if isinstance(by, str)
              else {f"by[{i}]": k for i, k in enumerate(keys)})
     require_columns(customers, {"customer": customer, **named}, table="the customer table")
+    assert customers is not None  # taken from the order lines when there is none
     types = customers.drop_duplicates(customer).set_index(customer)[keys].apply(_labels)
     lines = orders.loc[(when >= start) & (when < end) & orders[customer].notna()]
     lines = lines.assign(_cur=pd.to_datetime(lines[date]) >= mid)
@@ -272,7 +273,8 @@ def satisfaction(surveys: pd.DataFrame | None, table: pd.DataFrame | None = None
 def follow_up(table: pd.DataFrame, surveys: pd.DataFrame | None, *, as_of: Any = None,
               top: float = 0.2, low: float = 3.0, drop: float = 0.5, window_days: int = 365,
               customer: str = "customer_id", date: str = "survey_date",
-              score_col: str = "score") -> pd.DataFrame | None:
+              score_col: str = "score", reference: pd.DataFrame | None = None
+              ) -> pd.DataFrame | None:
     """High-value customers with low or falling satisfaction: whom to call first.
 
     Parameters
@@ -295,6 +297,10 @@ def follow_up(table: pd.DataFrame, surveys: pd.DataFrame | None, *, as_of: Any =
         that. Answers after ``as_of`` are left out.
     customer, date, score_col : str
         Column names in ``surveys``.
+    reference : pandas.DataFrame, optional
+        The RFM table whose top ``top`` share defines high value (default ``table``): the
+        whole company's, when ``table`` is one scope's customers, so that a customer is
+        high-value on every page or on none.
 
     Returns
     -------
@@ -312,7 +318,7 @@ def follow_up(table: pd.DataFrame, surveys: pd.DataFrame | None, *, as_of: Any =
         raise SegmentError(f"top={top!r}: use a share between 0 and 1 (0.2 = top 20 %).")
     day = pd.Timestamp(parse_day(as_of, name="as_of") or table.attrs.get("as_of")
                        or dt.date.today())
-    cut = table["monetary"].quantile(1 - top)
+    cut = (table if reference is None else reference)["monetary"].quantile(1 - top)
     valuable = table[table["monetary"] >= cut]
     s = surveys[surveys[customer].isin(valuable.index)]
     when = pd.to_datetime(s[date])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from salesnb.segments.scoring import NO_PURCHASE, SEGMENTS, SegmentError, rfm
 
-__all__ = ["Migration", "migration", "NEW_CUSTOMER"]
+__all__ = ["Migration", "migration", "from_moves", "NEW_CUSTOMER"]
 
 #: The "segment then" of customers who first bought after the earlier day.
 NEW_CUSTOMER = "(new customer)"
@@ -60,6 +60,8 @@ class Migration:
         old = m["then"].map(rank)
         new = m["now"].map(rank)
         known = old.notna()
+        if m.empty:
+            return f"No customer bought by {self.as_of}: there is no movement to show."
         if not known.any():
             return (f"From {self.previous} to {self.as_of}: no customer had bought by "
                     f"{self.previous}, so there is no movement to compare; all "
@@ -72,6 +74,23 @@ class Migration:
                 f"**{100 * stayed / n:.0f} %** stayed in their segment, {100 * better / n:.0f} % "
                 f"moved to a more valuable one and **{100 * worse / n:.0f} %** slipped to a less "
                 f"valuable one; {int((~known).sum()):,} customers are new.")
+
+    def restricted(self, customers: Any) -> Migration:
+        """The same movement for some of the customers only (a scope's).
+
+        Parameters
+        ----------
+        customers : iterable of str
+            Customer ids to keep; each keeps the segments it had in the whole table (the
+            segments of both days are the company's).
+
+        Returns
+        -------
+        Migration
+            Built by :func:`from_moves` from the kept customers' moves.
+        """
+        keep = self.moves.index.isin(pd.Index(list(customers)))
+        return from_moves(self.moves.loc[keep], self.previous, self.as_of)
 
 
 def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins: int = 5,
@@ -109,13 +128,32 @@ def migration(orders: pd.DataFrame, *, as_of: Any = None, months: int = 3, bins:
         then = rfm(orders, as_of=previous, bins=bins, **columns)["segment"]
     except SegmentError:  # no order before the earlier day: everyone is new
         then = pd.Series(dtype="str")
-    new = NEW_CUSTOMER
-    cats = [*SEGMENTS, NO_PURCHASE]
-    moves = pd.DataFrame({"then": then.astype("str").reindex(now.index).fillna(new),
+    moves = pd.DataFrame({"then": then.astype("str").reindex(now.index).fillna(NEW_CUSTOMER),
                           "now": now["segment"].astype("str")})
-    matrix = pd.crosstab(pd.Categorical(moves["then"], categories=[*cats, new]),
+    return from_moves(moves, previous, day)
+
+
+def from_moves(moves: pd.DataFrame, previous: dt.date, as_of: dt.date) -> Migration:
+    """The :class:`Migration` of a table of moves (one row per customer: ``then``, ``now``).
+
+    Parameters
+    ----------
+    moves : pandas.DataFrame
+        Indexed by customer id, with the segment ``then`` (:data:`NEW_CUSTOMER` for a
+        customer who first bought after ``previous``) and ``now``.
+    previous, as_of : datetime.date
+        The two days compared.
+
+    Returns
+    -------
+    Migration
+        Its matrix counts every customer of ``moves`` once (empty rows and columns left
+        out).
+    """
+    cats = [*SEGMENTS, NO_PURCHASE]
+    matrix = pd.crosstab(pd.Categorical(moves["then"], categories=[*cats, NEW_CUSTOMER]),
                          pd.Categorical(moves["now"], categories=cats), dropna=False)
     matrix = matrix.loc[matrix.sum(axis=1) > 0, matrix.sum(axis=0) > 0]
-    matrix.index.name, matrix.columns.name = f"segment on {previous}", f"segment on {day}"
-    return Migration(matrix=matrix, moves=moves, previous=previous, as_of=day)
+    matrix.index.name, matrix.columns.name = f"segment on {previous}", f"segment on {as_of}"
+    return Migration(matrix=matrix, moves=moves, previous=previous, as_of=as_of)
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from salesnb.core.fmt import escape
 from salesnb.segments.scoring import NO_PURCHASE, SEGMENT_ACTIONS, SEGMENTS, SegmentError
 
 __all__ = ["rfm_note", "segment_summary", "Share", "segment_share", "rfm_grid"]
@@ -28,7 +29,9 @@ def rfm_note(table: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Customers, as-of day and score levels; lines left out and why.
+        Customers, as-of day and score levels; lines left out and why; for one scope's
+        customers of the company's table (``attrs["company_customers"]``, from
+        :func:`salesnb.segments.scoped.scope_rfm`), that the scores are the company's.
     """
     ex = table.attrs.get("excluded", {})
     n = len(table)
@@ -43,6 +46,11 @@ def rfm_note(table: pd.DataFrame) -> str:
         text += (f" Of {ex.get('lines read', 0):,} order lines, left out: "
                  + ", ".join(left) + " (lines without a customer id are counted apart, never "
                  "merged into one customer).")
+    if "company_customers" in table.attrs:
+        text += (f" Scores and segments are the company's: each customer is ranked among all "
+                 f"{int(table.attrs['company_customers']):,} customers of the company, so a "
+                 "customer has the same segment on every page; these are the customers of "
+                 f"{escape(table.attrs.get('scope_words', 'this scope'))}.")
     return text
 
 

@@ -3,7 +3,8 @@
 Thin compositions of :mod:`salesnb.segments` for the ``03_customer_segmentation`` notebook
 and its widget panels: they wire controls to the analysis functions and present the results.
 RFM tables are cached per (as-of day, score levels), so moving a control recomputes only what
-depends on it.
+depends on it. The customer lists they show (follow-ups, the action list) are made in
+:mod:`salesnb.segments.lists` and are importable from here too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -23,18 +24,24 @@ from salesnb.core.cache import memoize
 from salesnb.core.export import write_table
 from salesnb.core.fmt import escape, no_html, pct, plural
 from salesnb.core.periods import parse_day
-from salesnb.data.schema import PII_COLUMNS
 from salesnb.errors import SalesnbError
 from salesnb.report.catalog import AS_OF, SEGMENT_PANEL
 from salesnb.report.reporting import export_note as _export
 from salesnb.report.reporting import show
 from salesnb.report.widgets import Panel, panel
+from salesnb.scope import customer_ids, scope_words, scoped, with_names
 from salesnb.segments import clusters, playbook, plots, scoring, summaries
+from salesnb.segments import scoped as sc
+from salesnb.segments.lists import CONTACTS, action_list, follow_list, with_contacts
 from salesnb.segments.movement import Migration
 
 __all__ = ["rfm_cache", "headline", "types_note", "segment_view", "segment_panel",
            "cluster_view", "cluster_panel", "overview_figure", "migration_view",
-           "migration_figure", "with_contacts", "export_note"]
+           "migration_figure", "with_contacts", "follow_list", "rep_satisfaction_note",
+           "action_list", "actions_view", "owners_view", "export_note"]
+
+if TYPE_CHECKING:
+    from salesnb.data.loader import SalesData
 
 _BINS, _K = SEGMENT_PANEL
 
@@ -72,36 +79,57 @@ def rfm_cache(orders: pd.DataFrame, **columns: Any) -> Callable[[Any, int], pd.D
 
 
 def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
-             mig: Migration | None = None) -> Markdown:
+             mig: Migration | None = None, *, data: SalesData | None = None) -> Markdown:
     """The three numbers a manager reads first: core customers, value at risk, follow-ups.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`salesnb.segments.rfm`.
+        From :func:`salesnb.segments.rfm` (or a scope's: :func:`~salesnb.segments.scoped.
+        scope_rfm`).
     follow : pandas.DataFrame, optional
         From :func:`salesnb.segments.follow_up`.
     mig : Migration, optional
         From :func:`salesnb.segments.migration`.
+    data : SalesData, optional
+        The scoped data: on a region's, a team's or a rep's page the core and at-risk shares
+        are followed by the whole company's.
 
     Returns
     -------
     IPython.display.Markdown
         The headline.
     """
+    company, where = None, ""
+    if data is not None and not scoped(data).is_company:
+        company = sc.company_rfm(data, table.attrs.get("as_of"), int(table.attrs.get("bins", 5)))
+        where = f" of {escape(scope_words(scoped(data)))}"
+    if table.empty:
+        return Markdown(f"**No customer{where} has an order on or before "
+                        f"{escape(table.attrs.get('as_of'))}**: there is nothing to segment.")
     core = summaries.segment_share(table, scoring.CORE)
     risk = summaries.segment_share(table, scoring.AT_RISK)
+
+    def beside(segments: tuple[str, ...], what: str) -> str:
+        if company is None:
+            return ""
+        c = summaries.segment_share(company, segments)
+        return f" (whole company: {pct(c.customers_share)} of customers, {pct(c.revenue_share)} " \
+               f"of {what})"
+
     lines = [
-        f"**{len(table):,} customers** as of {escape(table.attrs.get('as_of'))}.\n",
+        f"**{len(table):,} customers**{where} as of {escape(table.attrs.get('as_of'))}.\n",
         f"- **Core:** {' and '.join(scoring.CORE)} customers are {pct(core.customers_share)} "
-        f"of customers and bring **{pct(core.revenue_share)}** of net revenue.",
+        f"of customers and bring **{pct(core.revenue_share)}** of net revenue"
+        f"{beside(scoring.CORE, 'revenue')}.",
         f"- **Value at risk:** {risk.customers:,} customers who used to buy a lot have gone "
-        f"quiet ({', '.join(scoring.AT_RISK)}); they hold **{pct(risk.revenue_share)}** of net "
-        "revenue.",
+        f"quiet ({', '.join(scoring.AT_RISK)}; {pct(risk.customers_share)} of customers); they "
+        f"hold **{pct(risk.revenue_share)}** of net "
+        f"revenue{beside(scoring.AT_RISK, 'revenue')}.",
     ]
     if follow is not None:
-        lines.append(f"- **Follow up:** {len(follow):,} high-value customers with low or falling "
-                     "satisfaction (listed below).")
+        lines.append(f"- **Follow up:** {plural(len(follow), 'high-value customer')} with low "
+                     "or falling satisfaction (listed below).")
     if mig is not None:
         lines.append(f"- **Movement:** {no_html(mig.summary())}")
     return Markdown("\n".join(lines))
@@ -177,7 +205,11 @@ def migration_view(mig: Migration) -> Figure | Markdown:
         earlier day), what that means and how to compare a shorter span.
     """
     if mig.compared:
-        return migration_figure(mig)
+        fig = migration_figure(mig)
+        plt.close(fig)  # shown once, as the cell's result (not again by the inline backend)
+        return fig
+    if mig.moves.empty:
+        return Markdown(f"*{no_html(mig.summary())}*")
     return Markdown(f"*{no_html(mig.summary())} Set a smaller `compare_months` to compare two "
                     "days the data covers.*")
 
@@ -214,7 +246,9 @@ def segment_view(as_of: str, bins: int, *,
     bins : int
         Score levels.
     table_of : callable
-        ``(as_of, bins) -> rfm table``, e.g. from :func:`rfm_cache`.
+        ``(as_of, bins) -> rfm table``, e.g. from :func:`rfm_cache`; a scope's
+        (:func:`~salesnb.segments.scoped.scope_tables`) adds the company's shares to the
+        segment table.
 
     Returns
     -------
@@ -224,11 +258,21 @@ def segment_view(as_of: str, bins: int, *,
     """
     try:
         table = table_of(as_of, bins)
+        summary = (sc.scope_summary(table_of.data, table, company=table_of.company(as_of, bins))
+                   if isinstance(table_of, sc.ScopeTables) else summaries.segment_summary(table))
     except SalesnbError as exc:
         return (Markdown(f"**{escape(exc)}**"),)
-    summary = summaries.segment_summary(table)
+    if table.empty:
+        return (_no_customers(table),)
     return (Markdown(no_html(summaries.rfm_note(table))), overview_figure(table),
             show(summary.drop(columns="what to do"), index=True, precision=1))
+
+
+def _no_customers(table: pd.DataFrame) -> Markdown:
+    """The sentence for a scope none of whose customers bought by the day."""
+    words = table.attrs.get("scope_words", "the data")
+    return Markdown(f"*No customer of {escape(words)} has an order on or before "
+                    f"{escape(table.attrs.get('as_of'))}: there is nothing to segment.*")
 
 
 def segment_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFrame] | None = None,
@@ -264,7 +308,9 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
     k : int
         Clusters; 0 chooses k by silhouette.
     table_of : callable
-        ``(as_of, bins) -> rfm table``.
+        ``(as_of, bins) -> rfm table``; for a scope's tables
+        (:func:`~salesnb.segments.scoped.scope_tables`) the clusters are found among the
+        company's customers and shown for the scope's.
     bins : int, default=5
         Score levels of the table (only the segment column depends on it).
 
@@ -275,13 +321,34 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
     """
     try:
         table = table_of(as_of, bins)
-        result = clusters.cluster(table, k=k or "auto")
+        if isinstance(table_of, sc.ScopeTables):
+            result = _scope_clusters(table_of, table, as_of, k, bins)
+        else:
+            result = clusters.cluster(table, k=k or "auto")
     except SalesnbError as exc:
         return (Markdown(f"**{escape(exc)}**"),)
+    if table.empty:
+        return (_no_customers(table),)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     plots.plot_clusters(table, result, ax=ax)
     fig.tight_layout()
     return Markdown(no_html(result.note)), show(result.profile, index=True, precision=1), fig
+
+
+def _scope_clusters(table_of: sc.ScopeTables, table: pd.DataFrame, as_of: str, k: int,
+                    bins: int) -> clusters.Clustering:
+    """The company's clusters seen for the scope's customers, with a note saying so."""
+    company = table_of.company(as_of, bins)
+    whole = sc.company_clusters(table_of.data, company, k)
+    if scoped(table_of.data).is_company:
+        return whole
+    result = clusters.restrict(whole, table)
+    result.note = (f"{whole.note} Clusters are found among all {len(company):,} customers of "
+                   "the company, so a customer is in the same cluster on every page; the table "
+                   f"and the chart show the {len(table):,} customers of "
+                   f"{escape(scope_words(scoped(table_of.data)))} (*company customers %*: "
+                   "the cluster's share of the whole company).")
+    return result
 
 
 def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFrame] | None = None,
@@ -308,44 +375,105 @@ def cluster_panel(orders: pd.DataFrame, table_of: Callable[[str, int], pd.DataFr
     return panel((AS_OF, _K), fn, values)
 
 
-#: The customer columns that name or reach a customer: personal data, in a report only when
-#: it loaded them (``show_pii``).
-CONTACTS: tuple[str, ...] = tuple(PII_COLUMNS.get("customers", ()))
-
-
-def with_contacts(frame: pd.DataFrame, customers: pd.DataFrame | None, *,
-                  customer: str = "customer_id") -> pd.DataFrame:
-    """A list of customers with each one's name and contacts beside the id, when loaded.
-
-    A report loads names, contact persons, e-mails and phones only when it runs with
-    ``show_pii`` (:func:`salesnb.report.reporting.report_data` drops them otherwise): with
-    them, the follow-up and action lists name each customer and say whom to call; without,
-    they hold ids only, and this returns ``frame`` unchanged.
+def rep_satisfaction_note(by_rep: pd.DataFrame, d: SalesData) -> Markdown:
+    """What the satisfaction-by-rep table holds on this page, in one sentence.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        A list with a ``customer`` column (follow-ups, the action list ...).
-    customers : pandas.DataFrame or None
-        The customer table as the report loaded it.
-    customer : str, default="customer_id"
-        Customer id column of both tables.
+    by_rep : pandas.DataFrame
+        From :func:`~salesnb.segments.scoped.rep_satisfaction`.
+    d : SalesData
+        Scoped data.
 
     Returns
     -------
-    pandas.DataFrame
-        ``frame`` with the contact columns the customer table has (:data:`CONTACTS`: name,
-        contact_name, email, phone) right after the id, in the same row order.
+    IPython.display.Markdown
     """
-    if customers is None or customer not in frame.columns or customer not in customers:
-        return frame
-    cols = [c for c in CONTACTS if c in customers.columns and c not in frame.columns]
-    if not cols:
-        return frame
-    info = customers.drop_duplicates(customer).set_index(customer)[cols]
-    out = frame.join(info, on=customer)
-    first = list(frame.columns[:list(frame.columns).index(customer) + 1])
-    return out[first + cols + [c for c in frame.columns if c not in first]]
+    scope = scoped(d)
+    words = escape(scope_words(scope))
+    if scope.kind == "rep":
+        median = by_rep.loc[sc.TEAM_LINE] if sc.TEAM_LINE in by_rep.index else None
+        team = (f"the median of the team's {by_rep.attrs.get('of', 0):,} reps with answers is "
+                f"{median['mean score']:.2f}" if median is not None
+                and pd.notna(median["mean score"]) else "no rep of the team has answers yet")
+        if by_rep.attrs.get("rank") is None:
+            return Markdown(f"{words} has no survey answer from a customer served yet; {team}. "
+                            "The other reps of the team are not listed.")
+        own = by_rep.loc[scope.value]
+        return Markdown(
+            f"{words}: mean score **{own['mean score']:.2f}** over {int(own['answers']):,} "
+            f"answers, {_ordinal(int(by_rep.attrs['rank']))} of {by_rep.attrs['of']:,} in the "
+            f"team (1st = highest mean); {team}. The other reps of the team are not listed.")
+    if scope.is_company:
+        return Markdown(f"{by_rep.attrs.get('reps', len(by_rep)):,} reps who served a surveyed "
+                        "customer, lowest mean score first.")
+    if not by_rep.attrs.get("reps"):
+        return Markdown(f"No rep of {words} served a surveyed customer; the only line is the "
+                        "whole company's.")
+    return Markdown(f"The {by_rep.attrs['reps']:,} reps of {words} who served a surveyed "
+                    f"customer, lowest mean score first; the last line, *{sc.COMPANY_LINE}*, is "
+                    "every answer of the company.")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _no_actions(d: SalesData) -> str:
+    scope = scoped(d)
+    words = escape(scope_words(scope))
+    if scope.kind in ("rep", "manager"):
+        served = customer_ids(d)
+        text = f"{words[0].upper() + words[1:]} owns no account with an order on record"
+        if served is not None and len(served):
+            return (f"{text}: the {plural(len(served), 'customer')} on this page are owned by "
+                    "others and are on their owners' lists.")
+        return f"{text}: there is no action to list."
+    return f"No customer of {words} has an order on record: there is no action to list."
+
+
+def actions_view(actions: pd.DataFrame, d: SalesData, *, top: int = 15) -> Any:
+    """The most urgent customers of the action list (what to do left out: see above).
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        From :func:`~salesnb.segments.lists.action_list`.
+    d : SalesData
+        Scoped data (for the sentence when the list is empty).
+    top : int, default=15
+        Customers shown (the caption says how many there are).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or IPython.display.Markdown
+    """
+    if actions.empty:
+        return Markdown(f"*{_no_actions(d)}*")
+    return show(actions.drop(columns="what to do"), top=top)
+
+
+def owners_view(actions: pd.DataFrame, d: SalesData) -> Any:
+    """Customers per action for each account owner (or region), owners named.
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        From :func:`~salesnb.segments.lists.action_list`.
+    d : SalesData
+        Scoped data.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or IPython.display.Markdown
+        :func:`salesnb.segments.actions_by` with the owner's name beside the id.
+    """
+    if actions.empty:
+        return Markdown(f"*{_no_actions(d)}*")
+    by = playbook.actions_by(actions)
+    return show(with_names(by, d, rep="owner_rep_id", customer=None, label="owner"),
+                index=True, precision=0)
 
 
 def _write_actions(action_list: pd.DataFrame, path: Path) -> Path:
@@ -370,7 +498,7 @@ def export_note(action_list: pd.DataFrame, file_name: str) -> Markdown:
         Customers per action, and where the list is (or how to write it by hand).
     """
     counts = action_list["action"].value_counts()
-    tally = ", ".join(f"{a} {n:,}" for a, n in counts.items())
+    tally = ", ".join(f"{a} {n:,}" for a, n in counts.items()) or "none (no customer listed)"
     tables = ("actions" if file_name.lower().endswith(".csv")
               else "segments.action_sheets(actions)")
     named = [c for c in CONTACTS if c in action_list.columns]
