@@ -5,8 +5,9 @@ models), ``evaluation`` (rolling-origin backtests and the leaderboard), ``models
 forecast of one series, its intervals and plot), ``trends`` (growth, decomposition, findings;
 also ``sn.trends``), ``hierarchy`` (forecasts per group that add up to the total),
 ``pipeline`` (win rates, the weighted open pipeline and the blend), ``requirements`` (what
-each report section needs, and why a short history blocks one), ``views`` (the report's
-wiring) and ``defaults`` (parameter defaults, no imports).
+each report section needs, and why a short history blocks one), ``history`` (the monthly
+history a report analyses, for its scope, with the company's total beside it), ``views`` (the
+report's wiring) and ``defaults`` (parameter defaults, no imports).
 
 Public names are importable from here (``from salesnb.forecast import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light.
@@ -21,8 +22,8 @@ _EXPORTS: dict[str, list[str]] = {
     'evaluation': ['backtest', 'min_history'],
     'models': ['INTERVAL_COLUMNS', 'Forecast', 'forecast', 'plot_forecast'],
     'trends': [
-        'FUNNEL', 'SEASON_MONTHS', 'yoy_months', 'growth', 'latest_growth', 'decompose',
-        'findings', 'trends_figure', 'decomposition_figure',
+        'FUNNEL', 'SEASON_MONTHS', 'yoy_months', 'company_growth', 'growth', 'latest_growth',
+        'decompose', 'findings', 'trends_figure', 'decomposition_figure',
     ],
     'hierarchy': ['reconcile', 'coherent_forecasts', 'forecast_table', 'group_forecasts_figure'],
     'pipeline': [
@@ -34,6 +35,6 @@ _EXPORTS: dict[str, list[str]] = {
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=['defaults', 'series', 'fitters', 'evaluation', 'models', 'trends', 'hierarchy',
-                'pipeline', 'requirements', 'views'],
+                'pipeline', 'requirements', 'history', 'views'],
     submod_attrs=_EXPORTS,
 )

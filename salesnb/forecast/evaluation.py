@@ -149,9 +149,10 @@ def backtest_errors(key: bytes, h: int, folds: int, models: tuple[str, ...],
             lag = m if (m > 1 and o > m) else 1
             scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
             rows.append((test - mean, test, mean, sd, scale))
-        out[name] = BacktestErrors(
-            *(np.array([r[i] for r in rows], dtype=float) for i in range(4)),
-            scale=np.array([r[4] for r in rows], dtype=float))
+        errors, actual, pred, sigma = (np.array([r[i] for r in rows], dtype=float)
+                                       for i in range(4))
+        out[name] = BacktestErrors(errors, actual, pred, sigma,
+                                   scale=np.array([r[4] for r in rows], dtype=float))
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ __all__ = ["stage_win_rates", "open_pipeline", "pipeline_forecast", "won_series"
            "plot_blend", "won_deals_blend", "last_activity"]
 
 _OPPORTUNITIES_FIX = "pass data.opportunities from salesnb.load()"
-_DayLike = dt.date | str | pd.Timestamp
+_DayLike: TypeAlias = dt.date | str | pd.Timestamp
 
 
 def _cut(as_of: _DayLike) -> pd.Timestamp:
@@ -106,7 +107,8 @@ def stage_win_rates(opportunities: pd.DataFrame, *,
 
 
 def open_pipeline(opportunities: pd.DataFrame, *, as_of: _DayLike,
-                  stage_probability: Mapping[str, float] | None = None) -> pd.DataFrame:
+                  stage_probability: Mapping[str, float] | None = None,
+                  rates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Open opportunities at ``as_of`` with their stage, win probability and expected close.
 
     An opportunity is open at ``as_of`` when it was created on or before that date and not
@@ -124,6 +126,11 @@ def open_pipeline(opportunities: pd.DataFrame, *, as_of: _DayLike,
         The cut-off date.
     stage_probability : mapping of str to float, optional
         Win probability per stage (0..1), overriding the estimated ones for those stages.
+    rates : pandas.DataFrame, optional
+        The stage table to weight and date the deals with (as :func:`stage_win_rates`
+        returns), learnt elsewhere: a region's or rep's deals are weighted by the company's
+        rates, so a deal weighs the same on every page. Default: learnt from
+        ``opportunities`` up to ``as_of``.
 
     Returns
     -------
@@ -132,7 +139,8 @@ def open_pipeline(opportunities: pd.DataFrame, *, as_of: _DayLike,
         weighted_amount, expected_close; ``attrs["stage_win_rates"]`` holds the table used.
     """
     cut = _cut(as_of)
-    rates = stage_win_rates(opportunities, as_of=cut)
+    if rates is None:
+        rates = stage_win_rates(opportunities, as_of=cut)
     prob = rates["win_rate"].copy()
     for stage, p in (stage_probability or {}).items():
         if stage not in prob.index:
@@ -174,7 +182,8 @@ def open_pipeline(opportunities: pd.DataFrame, *, as_of: _DayLike,
 
 def pipeline_forecast(opportunities: pd.DataFrame, *, as_of: _DayLike,
                       months: int = 3,
-                      stage_probability: Mapping[str, float] | None = None) -> pd.DataFrame:
+                      stage_probability: Mapping[str, float] | None = None,
+                      rates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Probability-weighted open pipeline per expected close month.
 
     Parameters
@@ -189,6 +198,8 @@ def pipeline_forecast(opportunities: pd.DataFrame, *, as_of: _DayLike,
         (counted in ``attrs["beyond_horizon"]``).
     stage_probability : mapping of str to float, optional
         Win probability per stage, overriding the historical estimates.
+    rates : pandas.DataFrame, optional
+        The stage table learnt elsewhere (see :func:`open_pipeline`).
 
     Returns
     -------
@@ -201,7 +212,8 @@ def pipeline_forecast(opportunities: pd.DataFrame, *, as_of: _DayLike,
     if months < 1:
         raise SalesnbError("months must be at least 1")
     cut = _cut(as_of)
-    deals = open_pipeline(opportunities, as_of=cut, stage_probability=stage_probability)
+    deals = open_pipeline(opportunities, as_of=cut, stage_probability=stage_probability,
+                          rates=rates)
     start = (cut + pd.Timedelta(days=1)).to_period("M").to_timestamp()
     horizon = pd.date_range(start, periods=months, freq="MS")
     month = deals["expected_close"].dt.to_period("M").dt.to_timestamp()
@@ -333,7 +345,8 @@ def won_series(opportunities: pd.DataFrame, *, as_of: _DayLike) -> pd.Series:
 
 
 def won_deals_blend(opportunities: pd.DataFrame, *, as_of: _DayLike, months: int = 3,
-                    weight: float = 0.5) -> tuple[pd.Series, pd.DataFrame]:
+                    weight: float = 0.5,
+                    rates: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Won-deal forecast against the weighted open pipeline, and their blend.
 
     Both sides have the same scope, deals tracked as opportunities: the statistical side
@@ -351,6 +364,9 @@ def won_deals_blend(opportunities: pd.DataFrame, *, as_of: _DayLike, months: int
         Months forecast and blended.
     weight : float, default 0.5
         Weight of the pipeline in the blend, between 0 and 1.
+    rates : pandas.DataFrame, optional
+        The stage table the open deals are weighted with, learnt elsewhere (the company's
+        closed deals; see :func:`open_pipeline`); default: from ``opportunities``.
 
     Returns
     -------
@@ -376,5 +392,5 @@ def won_deals_blend(opportunities: pd.DataFrame, *, as_of: _DayLike, months: int
     months_before = pd.date_range(history.index[0], start, freq="MS", inclusive="left")
     history = history.reindex(months_before, fill_value=0.0).rename("won deals")
     statistical = forecast(history, horizon=months).frame
-    pipe = pipeline_forecast(opportunities, as_of=cut, months=months)
+    pipe = pipeline_forecast(opportunities, as_of=cut, months=months, rates=rates)
     return history, blend(statistical, pipe, weight=weight)

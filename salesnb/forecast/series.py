@@ -238,6 +238,13 @@ class History:
     other : str or None
         The column that sums the smaller groups (``"Other (20 regions)"``) when only the
         largest were kept; None when every group has its column.
+    note : str
+        A sentence saying why the grouping is not the one asked for (the order lines are
+        all in one region, so they are split by category), or "".
+    company : pandas.Series or None
+        The whole company's monthly total over the same complete months, for the one
+        labelled company figure of a region's, team's or rep's report; None on the
+        company's own report (and for an external series).
     """
 
     frame: pd.DataFrame
@@ -245,10 +252,12 @@ class History:
     last_day: dt.date | None = None
     part_month: pd.Timestamp | None = None
     other: str | None = None
+    note: str = ""
+    company: pd.Series | None = None
 
     @property
     def total(self) -> pd.Series:
-        """The company total per month (the sum of the groups), named ``"total"``."""
+        """The total per month (the sum of the groups), named ``"total"``."""
         return self.frame.sum(axis=1).rename("total")
 
     @property
@@ -261,7 +270,8 @@ def order_history(orders: pd.DataFrame, *, by: str | None = None,
                   products: pd.DataFrame | None = None,
                   as_of: dt.date | str | pd.Timestamp | None = None,
                   top: int | None = None,
-                  within_days: int = COMPLETE_WITHIN_DAYS) -> History:
+                  within_days: int = COMPLETE_WITHIN_DAYS,
+                  last_day: dt.date | str | pd.Timestamp | None = None) -> History:
     """Monthly revenue of complete months: the history trends and forecasts start from.
 
     The data's last month is complete when its last order day is one of the month's last
@@ -286,13 +296,18 @@ def order_history(orders: pd.DataFrame, *, by: str | None = None,
     within_days : int, default=3
         How close to its end the data must reach for the last month to count as complete
         (:data:`~salesnb.forecast.defaults.COMPLETE_WITHIN_DAYS`).
+    last_day : date-like, optional
+        The day the data ends (default: the last order day of ``orders``). A region's, team's
+        or rep's orders are a part of the company's: their history ends where the company's
+        data ends, so a rep who sold nothing in the last days of a month does not make it a
+        part month, and months after their last order count as months without sales (0).
 
     Returns
     -------
     History
         The frame of complete months (a group without revenue in any of them, e.g. one seen
-        only in the part month, has no column), the first and last order day and the part
-        month.
+        only in the part month, has no column), the first and last day of the data and the
+        part month.
 
     Raises
     ------
@@ -312,6 +327,14 @@ def order_history(orders: pd.DataFrame, *, by: str | None = None,
                            "order_date values. Fix: check the source and the as_of day.")
     frame = sales_series(orders[keep], freq="MS", by=by, products=products)
     first, last = dates[keep].min(), dates[keep].max()
+    end = parse_day(last_day, name="last_day")
+    if end is not None and day is not None:
+        end = min(end, day)
+    if end is not None and pd.Timestamp(end) > last:
+        last = pd.Timestamp(end)
+        months = pd.date_range(frame.index[0], last.to_period("M").start_time, freq="MS",
+                               name="period")
+        frame = frame.reindex(months, fill_value=0.0)
     month_end = last.to_period("M").end_time.normalize()
     part = None
     if (month_end - last.normalize()).days > within_days:

@@ -47,6 +47,7 @@ __all__ = [
     "INTERVAL_COLUMNS",
     "SEASON_MONTHS",
     "yoy_months",
+    "company_growth",
     "growth",
     "latest_growth",
     "decompose",
@@ -247,8 +248,39 @@ def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd
 # --------------------------------------------------------------------------- findings
 
 
+def company_growth(company: pd.Series, wide_index: pd.DatetimeIndex,
+                   recent: int = 3) -> float | None:
+    """The company's year-over-year growth over the same recent months as a scope's frame.
+
+    Parameters
+    ----------
+    company : pandas.Series
+        The whole company's monthly total (index: month start).
+    wide_index : pandas.DatetimeIndex
+        The months of the scope's frame: its last ``recent`` months are compared.
+    recent : int, default 3
+        Length of the recent window.
+
+    Returns
+    -------
+    float or None
+        The change as a fraction (0.042 for +4.2 %); None when the company's series lacks
+        the months or the year-earlier ones sum to zero.
+    """
+    if len(wide_index) < recent:
+        return None
+    months = wide_index[-recent:]
+    before = months - pd.DateOffset(years=1)
+    series = pd.Series(company, dtype=float)
+    if not (months.isin(series.index).all() and before.isin(series.index).all()):
+        return None
+    now, then = float(series.loc[months].sum()), float(series.loc[before].sum())
+    return None if then == 0 else (now - then) / abs(then)
+
+
 def _recent_growth_sentences(wide: pd.DataFrame, recent: int, label: str,
-                             combined: str | None) -> list[str]:
+                             combined: str | None,
+                             company: pd.Series | None = None) -> list[str]:
     last, prev = _recent_and_year_before(wide, recent)
     if prev is None:
         return []
@@ -258,8 +290,13 @@ def _recent_growth_sentences(wide: pd.DataFrame, recent: int, label: str,
     out = []
     total = _change(pd.Series([last.sum()]), pd.Series([prev.sum()])).iloc[0]
     if pd.notna(total):
+        theirs = (company_growth(company, pd.DatetimeIndex(wide.index), recent)
+                  if company is not None else None)
+        beside = f"; whole company: {pct(theirs, signed=True)}" \
+            if theirs is not None else ""
         out.append(f"In total, {label.lower()} {_verb(total)} {pct(abs(total))} year over "
-                   f"year in {span} ({wide.index[-recent]:%b %Y}–{wide.index[-1]:%b %Y}).")
+                   f"year in {span} ({wide.index[-recent]:%b %Y}–{wide.index[-1]:%b %Y}"
+                   f"{beside}).")
     if wide.shape[1] == 1:  # one series: its growth is the total's
         return out
     named = [c for c in wide.columns if c != combined]
@@ -272,8 +309,8 @@ def _recent_growth_sentences(wide: pd.DataFrame, recent: int, label: str,
     ranked = change.dropna().sort_values(ascending=False)
     if len(ranked) >= 2:
         top, bottom = escape(ranked.index[0]), escape(ranked.index[-1])
-        among = plural(len(ranked), noun).split(" ", 1)
-        among = f"{among[0]} largest {among[1]}" if combined else " ".join(among)
+        count, nouns = plural(len(ranked), noun).split(" ", 1)
+        among = f"{count} largest {nouns}" if combined else f"{count} {nouns}"
         out.append(f"{top} {_verb(ranked.iloc[0])} {pct(abs(ranked.iloc[0]))} year over year "
                    f"in {span}, the fastest of the {among}.")
         out.append(f"{bottom} {_verb(ranked.iloc[-1], 'grew only')} "
@@ -331,7 +368,7 @@ def _season_sentence(wide: pd.DataFrame, label: str) -> list[str]:
 
 def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp | None = None,
              recent: int = 3, label: str = "Revenue",
-             combined: str | None = None) -> list[str]:
+             combined: str | None = None, company: pd.Series | None = None) -> list[str]:
     """Plain-language sentences about growth and seasonality, for a sales manager.
 
     Parameters
@@ -349,6 +386,10 @@ def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp 
         A column that sums several smaller groups (``History.other``): counted in the total,
         never named as the fastest, weakest or new group (the ranking then says "the fastest
         of the 7 largest regions").
+    company : pandas.Series, optional
+        The whole company's monthly total, when ``series_frame`` is a region's, team's or
+        rep's: the total growth sentence ends with the company's growth over the same months
+        ("whole company: +4.2 %", :func:`company_growth`).
 
     Returns
     -------
@@ -370,7 +411,7 @@ def findings(series_frame: pd.DataFrame, *, as_of: dt.date | str | pd.Timestamp 
     if combined is not None and combined not in wide.columns:
         raise SalesnbError(f"combined={combined!r} is not a column of the frame "
                            f"({', '.join(map(str, wide.columns))})")
-    return (_recent_growth_sentences(wide, recent, label, combined)
+    return (_recent_growth_sentences(wide, recent, label, combined, company)
             + _quarter_sentences(wide, combined) + _season_sentence(wide, label))
 
 

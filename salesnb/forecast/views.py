@@ -3,10 +3,13 @@
 The analysis lives in the domain modules (:mod:`~salesnb.forecast.series`,
 :mod:`~salesnb.forecast.trends`, :mod:`~salesnb.forecast.hierarchy`,
 :mod:`~salesnb.forecast.pipeline`; what each section needs is in
-:mod:`~salesnb.forecast.requirements`); these functions pick the history to analyse (complete
-months only), cache the fits for the widget panel and present
-the results (Markdown, charts, formatted tables), with a sentence instead of a chart where
-the data is too short for it.
+:mod:`~salesnb.forecast.requirements`; the history a report analyses, for its scope, is
+:mod:`~salesnb.forecast.history`, whose functions are importable from here too); these
+functions cache the fits for the widget panel and present the results (Markdown, charts,
+formatted tables), with a sentence instead of a chart where the data is too short for it. On
+a region's, team's or rep's report (:func:`salesnb.scope.apply_scope`) everything is the
+scope's; a growth rate has the whole company's beside it, and the open deals are weighted by
+the company's win rates.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -25,72 +28,38 @@ from salesnb.core.fmt import code, escape, no_html, number, plural, some
 from salesnb.core.periods import parse_day
 from salesnb.errors import SalesnbError
 from salesnb.forecast import evaluation, hierarchy, pipeline, series, trends
-from salesnb.forecast.defaults import MAX_GROUPS, MIN_FORECAST_MONTHS
+from salesnb.forecast.defaults import MIN_FORECAST_MONTHS
+from salesnb.forecast.history import (
+    COMPANY_ROW,
+    _frames,
+    data_end,
+    growth_table,
+    monthly_history,
+    scope_history,
+)
 from salesnb.forecast.requirements import group_needs
 from salesnb.paths import resolve_path
 from salesnb.report.catalog import FORECAST_PANEL
 from salesnb.report.reporting import OLD_AFTER_DAYS, show
 from salesnb.report.sections import Section, missing_needs, note_text
 from salesnb.report.widgets import FIXED_LAYOUT, Panel, panel
+from salesnb.scope.filters import scoped
+from salesnb.scope.shared import shared
 
-__all__ = ["monthly_history", "history_markdown", "findings_markdown",
-           "series_frame", "decomposition_view", "backtest_view", "forecast_cache",
-           "forecast_view", "forecast_panel", "pipeline_view"]
+if TYPE_CHECKING:
+    from salesnb.data.loader import SalesData
+
+__all__ = ["monthly_history", "scope_history", "history_markdown", "findings_markdown",
+           "growth_table", "series_frame", "decomposition_view", "backtest_view",
+           "forecast_cache", "forecast_view", "forecast_panel", "scope_forecast_panel",
+           "pipeline_view", "scope_pipeline_view", "COMPANY_ROW", "data_end"]
 
 #: What :func:`forecast_cache` returns: (history, coherent forecasts, models used).
 Fitted = tuple[series.History, dict[str, pd.DataFrame], dict[str, str]]
-_DayLike = dt.date | str | pd.Timestamp | None
+_DayLike: TypeAlias = dt.date | str | pd.Timestamp | None
 
 
 # --------------------------------------------------------------------------- the history
-
-
-def _frames(orders: pd.DataFrame | None, products: pd.DataFrame | None) -> dict[str, Any]:
-    return {k: v for k, v in (("orders", orders), ("products", products)) if v is not None}
-
-
-def monthly_history(orders: pd.DataFrame | None, products: pd.DataFrame | None, by: str,
-                    series_file: str = "", *, as_of: _DayLike = None,
-                    top: int | None = MAX_GROUPS,
-                    fall_back: bool = True) -> series.History | None:
-    """The monthly history the report analyses: per ``by`` group, complete months only.
-
-    Parameters
-    ----------
-    orders : pandas.DataFrame or None
-        Order lines (None or empty: no history, the sections' needs say so).
-    products : pandas.DataFrame or None
-        For ``by="category"``.
-    by : str
-        Grouping (see :data:`salesnb.forecast.defaults.GROUPINGS`).
-    series_file : str, default ""
-        A CSV of one monthly series (see :func:`salesnb.forecast.read_series`) analysed
-        instead of the orders (``by`` is ignored).
-    as_of : date-like, optional
-        The report's day (``d.as_of``): order lines after it are left out.
-    top : int or None, default 8
-        The largest groups kept one by one, the others summed as ``"Other (...)"``
-        (:data:`~salesnb.forecast.defaults.MAX_GROUPS`; None: every group).
-    fall_back : bool, default True
-        When the data cannot be split by ``by`` (no ``products.category``, say): the company
-        total (True) or a :class:`~salesnb.errors.SalesnbError` naming what is missing.
-
-    Returns
-    -------
-    History or None
-        See :func:`salesnb.forecast.series.order_history`; its frame has one column per
-        group (``columns.name`` is ``by``) or the single column ``"total"``.
-    """
-    if series_file:
-        return series.History(series.read_series(resolve_path(series_file)))
-    if orders is None or orders.empty:
-        return None
-    missing = missing_needs(_frames(orders, products), group_needs(by))
-    if missing and not fall_back:
-        raise SalesnbError(f"a forecast per {by} needs {', '.join(missing)}; this data "
-                           "lacks it")
-    return series.order_history(orders, by=None if missing else by, products=products,
-                                as_of=as_of, top=top)
 
 
 def series_frame(orders: pd.DataFrame, products: pd.DataFrame | None, by: str,
@@ -141,14 +110,17 @@ def history_markdown(history: series.History, *, by: str = "") -> Markdown:
     if history.months:
         grouped = frame.columns.name
         n = len(frame.columns)
+        total = "the company total" if history.company is None else "the total"
         per = (f", per {escape(grouped)}: the {n - 1} largest, the others summed as "
                f"*{escape(history.other)}*" if history.other else
                f", per {escape(grouped)} ({n})" if grouped else
-               "" if history.last_day is None or not by else
-               f", for the company total (per {escape(by)} it needs "
+               "" if history.last_day is None or not by or history.note else
+               f", for {total} (per {escape(by)} it needs "
                f"{', '.join(code(n) for n in group_needs(by))})")
         parts.append(f"Monthly revenue of {plural(history.months, 'complete month')}, "
                      f"{_month(frame.index[0])} – {_month(frame.index[-1])}{per}.")
+        if history.note:
+            parts.append(history.note)
     if history.part_month is not None and history.last_day is not None:
         days = history.last_day.day
         parts.append(f"{history.part_month:%B %Y} is left out: the data covers only its first "
@@ -178,17 +150,20 @@ def findings_markdown(series_frame: pd.DataFrame | series.History, *,
     Returns
     -------
     IPython.display.Markdown
-        One bullet per finding (raw HTML in a finding is shown as text:
-        :func:`salesnb.core.fmt.no_html`); a sentence saying how many months the
+        One bullet per finding, the total's growth with the whole company's beside it on a
+        region's, team's or rep's report (``History.company``; raw HTML in a finding is
+        shown as text:
+        :func:`salesnb.core.fmt.no_html`)); a sentence saying how many months the
         year-over-year findings (:func:`~salesnb.forecast.trends.yoy_months`) or the seasonal
         peak (:data:`~salesnb.forecast.trends.SEASON_MONTHS`) need when the data has fewer.
     """
-    combined = None
+    combined = company = None
     if isinstance(series_frame, series.History):
+        company = series_frame.company
         series_frame, combined = series_frame.frame, series_frame.other
     n = len(series_frame)
     lines = (trends.findings(series_frame, label=escape(label), recent=recent,
-                             combined=combined) if n else [])
+                             combined=combined, company=company) if n else [])
     need = trends.yoy_months(recent)
     have = f"the data has {plural(n, 'complete month')}"
     note = (f"*Year-over-year findings need {need} months (the last {recent} and the same "
@@ -251,12 +226,13 @@ def backtest_view(total: pd.Series, *, horizon: int = 6, folds: int = 3) -> Any:
 
 def forecast_cache(orders: pd.DataFrame | None, products: pd.DataFrame | None = None,
                    series_file: str = "", *, as_of: _DayLike = None,
-                   maxsize: int = 32) -> Callable[[str, int, str], Fitted]:
+                   maxsize: int = 32,
+                   last_day: _DayLike = None) -> Callable[[str, int, str], Fitted]:
     """A cached ``(by, horizon, model) -> (history, coherent forecasts, models used)``.
 
     Parameters
     ----------
-    orders, products, series_file, as_of
+    orders, products, series_file, as_of, last_day
         As for :func:`monthly_history`.
     maxsize : int, default 32
         Settings kept.
@@ -275,7 +251,7 @@ def forecast_cache(orders: pd.DataFrame | None, products: pd.DataFrame | None = 
     @memoize(maxsize=4)
     def history_of(by: str) -> series.History:
         history = monthly_history(orders, products, by, series_file, as_of=as_of,
-                                  fall_back=False)
+                                  fall_back=False, last_day=last_day)
         if history is None:
             raise SalesnbError("no orders in this data: the forecast needs the orders table")
         return history
@@ -344,14 +320,15 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *,
                   orders: pd.DataFrame | None, products: pd.DataFrame | None = None,
                   series_file: str = "", as_of: _DayLike = None,
                   fitted: Callable[[str, int, str], Fitted] | None = None,
-                  today: dt.date | None = None) -> tuple[Any, ...]:
+                  today: dt.date | None = None,
+                  last_day: _DayLike = None) -> tuple[Any, ...]:
     """The forecast panel's output: summary, charts and table for the chosen settings.
 
     Parameters
     ----------
     horizon, by, model, level
         The panel's controls (months ahead, grouping, model, interval level).
-    orders, products, series_file, as_of
+    orders, products, series_file, as_of, last_day
         As for :func:`monthly_history`.
     fitted : callable, optional
         A :func:`forecast_cache` (the panel passes one); without it every call builds the
@@ -363,7 +340,8 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *,
     -------
     tuple
         Summary (Markdown: total, interval, where the forecast starts and how old the data
-        is, models), the group forecasts figure and the forecast table; a Markdown sentence
+        is, models, and why the grouping is not ``by`` when the order lines are all in one
+        region), the group forecasts figure and the forecast table; a Markdown sentence
         alone when the data cannot be split by ``by`` or has fewer than
         :data:`~salesnb.forecast.defaults.MIN_FORECAST_MONTHS` complete months.
     """
@@ -374,7 +352,7 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *,
             return (Markdown(note_text(Section(f"The forecast per {by}", tuple(missing)),
                                        f"a forecast per {by}", frames)),)
     if fitted is None:
-        fitted = forecast_cache(orders, products, series_file, as_of=as_of)
+        fitted = forecast_cache(orders, products, series_file, as_of=as_of, last_day=last_day)
     try:
         history, coherent, used = fitted(by, horizon, model)
     except SalesnbError as exc:  # e.g. no order line on or before as_of
@@ -389,12 +367,13 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *,
     def num(v: float) -> str:
         return number(v, digits=digits)
 
+    note = f" {history.note}" if history.note else ""
     summary = Markdown(
         f"**Forecast {_month(first)} – {_month(last)}: {num(total['mean'].sum())}** in total "
         f"({level} % interval {num(total[f'lower_{level}'].sum())} – "
         f"{num(total[f'upper_{level}'].sum())} if every month fell at its bound). "
         f"{_age_sentence(history, first, horizon, today or dt.date.today())} "
-        f"{_models_sentence(frame, used, model, horizon)}")
+        f"{_models_sentence(frame, used, model, horizon)}{note}")
     fig = hierarchy.group_forecasts_figure(frame, coherent, level=level)
     setattr(fig, FIXED_LAYOUT, True)  # its spacing is fixed: a panel draws it once
     return (summary, fig,
@@ -404,12 +383,12 @@ def forecast_view(horizon: int, by: str, model: str, level: int, *,
 
 def forecast_panel(orders: pd.DataFrame | None, products: pd.DataFrame | None,
                    series_file: str = "", *, as_of: _DayLike = None,
-                   **values: Any) -> Panel | None:
+                   last_day: _DayLike = None, **values: Any) -> Panel | None:
     """The forecast report's widget panel: horizon, grouping, model and interval level.
 
     Parameters
     ----------
-    orders, products, series_file, as_of
+    orders, products, series_file, as_of, last_day
         As for :func:`monthly_history`.
     **values
         Initial control values (the notebook's parameters).
@@ -421,9 +400,32 @@ def forecast_panel(orders: pd.DataFrame | None, products: pd.DataFrame | None,
         level only redraws, and each (grouping, horizon, model) is fitted once).
     """
     fn = partial(forecast_view, orders=orders, products=products, series_file=series_file,
-                 as_of=as_of,
-                 fitted=forecast_cache(orders, products, series_file, as_of=as_of))
+                 as_of=as_of, last_day=last_day,
+                 fitted=forecast_cache(orders, products, series_file, as_of=as_of,
+                                       last_day=last_day))
     return panel(FORECAST_PANEL, fn, values)
+
+
+def scope_forecast_panel(d: SalesData, series_file: str = "", **values: Any) -> Panel | None:
+    """:func:`forecast_panel` for a report's data: the scope's orders, the company's data end.
+
+    Parameters
+    ----------
+    d : SalesData
+        The report's data, filtered to its scope: the forecast is fitted on the scope's
+        order lines only (a rep's forecast on that rep's orders).
+    series_file : str, default ""
+        An external series forecast instead of the orders.
+    **values
+        Initial control values (the notebook's parameters).
+
+    Returns
+    -------
+    Panel or None
+        As :func:`forecast_panel`.
+    """
+    return forecast_panel(d.get("orders"), d.get("products"), series_file, as_of=d.as_of,
+                          last_day=None if series_file else data_end(d), **values)
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -431,7 +433,9 @@ def forecast_panel(orders: pd.DataFrame | None, products: pd.DataFrame | None,
 
 def pipeline_view(orders: pd.DataFrame | None, opportunities: pd.DataFrame | None, *,
                   as_of: _DayLike = "", months: int = 3,
-                  weight: float = 0.5) -> tuple[Any, ...]:
+                  weight: float = 0.5, data_end: dt.date | None = None,
+                  rates: Callable[[dt.date], pd.DataFrame] | None = None,
+                  who: str = "") -> tuple[Any, ...]:
     """Won-deal forecast against the weighted open pipeline, and their blend.
 
     Parameters
@@ -449,6 +453,16 @@ def pipeline_view(orders: pd.DataFrame | None, opportunities: pd.DataFrame | Non
         Months forecast and blended.
     weight : float, default 0.5
         Weight of the pipeline in the blend.
+    data_end : datetime.date, optional
+        The opportunities' last date in the whole export, when ``opportunities`` are a part
+        of it (default: their own last date), so every scope's pipeline stands on the same
+        day.
+    rates : callable, optional
+        ``day -> stage table`` (as :func:`salesnb.forecast.pipeline.stage_win_rates`
+        returns) the open deals are weighted with; default: learnt from ``opportunities``.
+    who : str, default ""
+        Whose opportunities they are, for the sentence shown when there are none (default:
+        "this data").
 
     Returns
     -------
@@ -458,11 +472,12 @@ def pipeline_view(orders: pd.DataFrame | None, opportunities: pd.DataFrame | Non
         without opportunities or won deals.
     """
     if opportunities is None or opportunities.empty:
-        return (Markdown("*No opportunities in this data: the pipeline view needs them.*"),)
+        where = f"for {escape(who)}" if who else "in this data"
+        return (Markdown(f"*No opportunities {where}: the pipeline view needs them.*"),)
     day = parse_day(as_of, name="as_of")
     if day is None and orders is not None and not orders.empty:
         day = pd.Timestamp(orders["order_date"].max()).date()
-    last = pipeline.last_activity(opportunities)
+    last = data_end or pipeline.last_activity(opportunities)
     day = day or last
     if day is None:
         return (Markdown("*The opportunities have no dates: the pipeline view needs them.*"),)
@@ -475,10 +490,12 @@ def pipeline_view(orders: pd.DataFrame | None, opportunities: pd.DataFrame | Non
     start = pd.Timestamp(day + dt.timedelta(days=1)).to_period("M").to_timestamp()
     won = pipeline.won_series(opportunities, as_of=day)
     if not (won.index < start).any() or won[won.index < start].sum() == 0:
-        return (*out, Markdown(f"*No deal was won before {_month(start)}: the statistical "
+        by = f" by {escape(who)}" if who else ""
+        return (*out, Markdown(f"*No deal was won{by} before {_month(start)}: the statistical "
                                "side of the pipeline view needs won deals.*"))
     history, blended = pipeline.won_deals_blend(opportunities, as_of=day, months=months,
-                                                weight=weight)
+                                                weight=weight,
+                                                rates=None if rates is None else rates(day))
     fig, ax = plt.subplots(figsize=(9, 3.5))
     pipeline.plot_blend(blended, history=history.tail(12), ax=ax)
     ax.set_title("Won deals per month: statistical forecast, weighted pipeline and blend")
@@ -486,3 +503,60 @@ def pipeline_view(orders: pd.DataFrame | None, opportunities: pd.DataFrame | Non
     table.index = table.index.strftime("%Y-%m")
     return (*out, fig, show(table.rename(columns={"mean": "blended"}), index=True,
                             precision=0))
+
+
+def scope_pipeline_view(d: SalesData, series_file: str = "", *, months: int = 3,
+                        weight: float = 0.5) -> tuple[Any, ...]:
+    """:func:`pipeline_view` for a report's data: the scope's deals, the company's win rates.
+
+    Parameters
+    ----------
+    d : SalesData
+        The report's data, filtered to its scope: the open and won deals are the scope's.
+    series_file : str, default ""
+        An external series is being analysed: there is no pipeline for it.
+    months : int, default 3
+        Months forecast and blended.
+    weight : float, default 0.5
+        Weight of the pipeline in the blend.
+
+    Returns
+    -------
+    tuple
+        As :func:`pipeline_view`. On a region's, team's or rep's report a sentence first:
+        each open deal is weighted by the win rate of its stage learnt from all the
+        company's closed deals (:func:`salesnb.scope.shared`), so a deal weighs the same on
+        every page, and the pipeline stands on the company's last day.
+    """
+    orders, opportunities = d.get("orders"), None if series_file else d.get("opportunities")
+    scope = scoped(d)
+    if scope.is_company or series_file:
+        return pipeline_view(orders, opportunities, as_of=d.as_of, months=months,
+                             weight=weight)
+    company = d.company.get("opportunities")
+    if company is None or company.empty or opportunities is None or opportunities.empty:
+        return pipeline_view(orders, opportunities, as_of=d.as_of, months=months,
+                             weight=weight, who=scope.label)
+
+    end = shared(d, ("forecast.opportunities_end",), lambda: pipeline.last_activity(company))
+    used: dict[str, dt.date | None] = {"day": end}
+
+    def rates(day: dt.date) -> pd.DataFrame:
+        used["day"] = day
+        return shared(d, ("forecast.stage_win_rates", day),
+                      lambda: pipeline.stage_win_rates(company, as_of=day))
+
+    shown = pipeline_view(orders, opportunities, as_of=d.as_of, months=months, weight=weight,
+                          data_end=end, rates=rates, who=scope.label)
+    closed = 0
+    if {"stage", "closed_date"} <= set(company.columns):
+        done = company["stage"].isin(("won", "lost"))
+        if used["day"] is not None:
+            done &= pd.to_datetime(company["closed_date"]) <= pd.Timestamp(used["day"])
+        closed = int(done.sum())
+    lead = Markdown(f"The deals are those of **{escape(scope.label)}** "
+                    f"({plural(len(opportunities), 'opportunity')}); each open one is weighted "
+                    f"by the win rate of its stage learnt from all "
+                    f"{plural(closed, 'closed deal')} of the company, so a deal weighs the "
+                    "same on every page.")
+    return (lead, *shown)

@@ -4,7 +4,7 @@ Aggregates on DuckDB or pandas (``engine``), growth (``growth``), ABC classes an
 (``portfolio``), price/volume/mix (``pvm``), discounts and elasticity (``pricing``), charts
 (``plots``), findings in words (``insights``), the report's periods and filters
 (``selection``), region performance and market share (``regions``, also ``sn.regions``) and
-the report views (``views``).
+the report views (``views``; ``scoped``: what a region's, team's or rep's report shows).
 
 Public names are importable from here (``from salesnb.products import ...``); each module is
 imported on first use (lazy_loader), so importing the package stays light. The region
@@ -31,6 +31,6 @@ _EXPORTS: dict[str, list[str]] = {
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=['engine', 'growth', 'portfolio', 'pvm', 'pricing', 'plots', 'insights',
-                'selection', 'regions', 'views'],
+                'selection', 'regions', 'scoped', 'views'],
     submod_attrs=_EXPORTS,
 )

@@ -68,8 +68,8 @@ def performance(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
         unit cost", "no sales in the period"). Sorted by revenue, largest first.
     """
     keys = [by] if isinstance(by, str) else list(by)
-    kw = dict(products=products, date=date, quantity=quantity, revenue=revenue, price=price,
-              product=product, unit_cost=unit_cost, engine=engine)
+    kw: dict[str, Any] = dict(products=products, date=date, quantity=quantity, revenue=revenue,
+                              price=price, product=product, unit_cost=unit_cost, engine=engine)
     cur = aggregate(orders, keys, period=current, **kw)
     out = cur.set_index(keys) if keys else cur
     cat = _catalogue(products, keys, product)

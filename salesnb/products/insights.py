@@ -17,7 +17,7 @@ import pandas as pd
 from salesnb.core.fmt import money, pct, plural, some
 from salesnb.core.periods import Window, window_label
 from salesnb.products import regions as rg
-from salesnb.products.engine import Engine
+from salesnb.products.engine import Engine, aggregate
 from salesnb.products.growth import performance
 from salesnb.products.portfolio import abc
 
@@ -38,8 +38,24 @@ def _namer(products: pd.DataFrame | None) -> Callable[[Any], str]:
     return name
 
 
+def _company_growth(company: pd.DataFrame | None, *, base: Window, current: Window,
+                    engine: Engine) -> str:
+    """"; whole company: +4.2 %" for the first finding of a part's report, else ""."""
+    if company is None or company.empty:
+        return ""
+
+    def revenue(window: Window) -> float:
+        agg = aggregate(company, (), period=window, price=None, engine=engine)
+        return float(agg["revenue"].sum()) if len(agg) else 0.0
+
+    cur, prev = revenue(current), revenue(base)
+    if not prev > 0:
+        return ""
+    return f"; whole company: {pct(cur / prev - 1, digits=1, signed=True)}"
+
+
 def _product_growth(perf: pd.DataFrame, products: pd.DataFrame | None, top: int, *,
-                    base: Window) -> list[str]:
+                    base: Window, beside: str = "") -> list[str]:
     """Total change, growing, declining, new and lapsed products."""
     name = _namer(products)
     out = []
@@ -50,7 +66,7 @@ def _product_growth(perf: pd.DataFrame, products: pd.DataFrame | None, top: int,
                 "a base period inside the data."]
     out.append(f"Revenue was **{money(cur)}** in the current period, "
                f"**{pct(cur / prev - 1, digits=1, signed=True)}** against the base "
-               f"period ({money(prev)}).")
+               f"period ({money(prev)}{beside}).")
     both = perf[(perf["base_revenue"] > 0) & (perf["revenue"] > 0)]
 
     def growth(rows: pd.DataFrame) -> list[str]:
@@ -87,22 +103,32 @@ def _product_growth(perf: pd.DataFrame, products: pd.DataFrame | None, top: int,
 
 def _competition(orders: pd.DataFrame, products: pd.DataFrame | None,
                  competitors: pd.DataFrame | None, *, base: Window, current: Window, top: int,
-                 engine: Engine) -> list[str]:
+                 engine: Engine, market: pd.DataFrame | None = None,
+                 who: tuple[str, str] = ("us", "our"), plain: bool = False) -> list[str]:
     """Regions losing market share, regions without estimates, competitors growing faster."""
     if "region" not in orders.columns:
         return []
     if competitors is None or competitors.empty:
         return ["No competitor estimates: market share cannot be judged."]
+    us, our = who
     out = []
-    shares = rg.market_share(orders, competitors, products, by=("region",), engine=engine)
+    shares = rg.market_share(orders, competitors, products, by=("region",), engine=engine,
+                             market=market)
     change = rg.share_change(shares, base=base, current=current, by=("region",))
     losing = change[change["change_pp"] < 0].sort_values("change_pp", kind="stable")
-    if len(losing):
+    if plain and len(change) == 1 and change["change_pp"].notna().all():
+        r = next(change.itertuples())
+        moved = "fell" if r.change_pp < 0 else "rose" if r.change_pp > 0 else "held"
+        size = f" {abs(r.change_pp):.1f} pp" if r.change_pp != 0 else ""
+        out.append(f"{our.capitalize()} share of the {r.region} market {moved}{size} between "
+                   f"the two periods ({pct(r.base_share / 100, digits=1)} → "
+                   f"{pct(r.current_share / 100, digits=1)}).")
+    elif len(losing):
         items = [f"{r.region} {r.change_pp:+.1f} pp ({pct(r.base_share / 100, digits=1)} → "
                  f"{pct(r.current_share / 100, digits=1)})" for r in losing.itertuples()]
         out.append("Regions losing market share: "
                    f"{some(items, top=top, noun='region', lead='the largest losses')}.")
-    else:
+    elif change["change_pp"].notna().any():
         out.append("No region lost market share between the two periods.")
     unknown = change.loc[change["change_pp"].isna(), "region"].tolist()
     if unknown:
@@ -110,12 +136,12 @@ def _competition(orders: pd.DataFrame, products: pd.DataFrame | None,
                    f"{some(unknown, top=top, noun='region', lead='among them')} "
                    "(share change unknown).")
     faster = rg.competitor_growth(orders, competitors, products, base=base, current=current,
-                                  by=("region",), engine=engine)
+                                  by=("region",), engine=engine, market=market)
     faster = faster[faster["faster"]]
     if len(faster):
         items = [f"{r.competitor} in {r.region} {pct(r.growth_pct / 100, signed=True)} against "
-                 f"our {pct(r.our_growth_pct / 100, signed=True)}" for r in faster.itertuples()]
-        out.append("Competitors growing faster than us: "
+                 f"{our} {pct(r.our_growth_pct / 100, signed=True)}" for r in faster.itertuples()]
+        out.append(f"Competitors growing faster than {us}: "
                    f"{some(items, top=top, noun='competitor', lead='the largest gaps')}.")
     return out
 
@@ -148,7 +174,9 @@ def _margins(perf: pd.DataFrame, products: pd.DataFrame | None, *, margin_floor:
 def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
              competitors: pd.DataFrame | None, *, base: Window, current: Window,
              cutoffs: tuple[float, float] = (0.8, 0.95), margin_floor: float = 20.0,
-             top: int = 3, engine: Engine = "duckdb") -> list[str]:
+             top: int = 3, engine: Engine = "duckdb", company: pd.DataFrame | None = None,
+             market: pd.DataFrame | None = None,
+             who: tuple[str, str] = ("us", "our"), plain: bool = False) -> list[str]:
     """Rule-based findings, each with the number behind it.
 
     Rules: the total change; the products growing and declining (among those sold in both
@@ -176,6 +204,21 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
         list is given as its count and these first items.
     engine : {"duckdb", "pandas"}, default "duckdb"
         Where the group-bys run.
+    company : pandas.DataFrame, optional
+        The whole company's order lines (with the same category filter), when ``orders`` are
+        a region's, team's or rep's: the first finding ends with the company's growth
+        between the same periods ("whole company: +4.2 %").
+    market : pandas.DataFrame, optional
+        The company's order lines in the markets of ``orders`` when these are only a part
+        of them (a rep's, a team's): shares are the part's share of the whole market
+        (:func:`~salesnb.products.regions.market_share`).
+    who : (str, str), default ("us", "our")
+        How the sentences name the seller whose share and growth they give ("the rep",
+        "the rep's" on a rep's report).
+    plain : bool, default False
+        Say the share change of a single market in one sentence ("Our share of the East
+        market fell 1.6 pp ...", for a region's, team's or rep's report) instead of listing
+        the regions losing share.
 
     Returns
     -------
@@ -183,9 +226,11 @@ def findings(orders: pd.DataFrame, products: pd.DataFrame | None,
         Markdown sentences.
     """
     perf = performance(orders, products, current=current, base=base, engine=engine)
-    out = _product_growth(perf, products, top, base=base)
+    out = _product_growth(perf, products, top, base=base,
+                          beside=_company_growth(company, base=base, current=current,
+                                                 engine=engine))
     out += _competition(orders, products, competitors, base=base, current=current, top=top,
-                        engine=engine)
+                        engine=engine, market=market, who=who, plain=plain)
     out += _margins(perf, products, margin_floor=margin_floor, top=top)
     if not perf["revenue"].sum() > 0:
         return out

@@ -182,7 +182,7 @@ def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
                                            customer if use_customer else None)
                                if c is not None and c in orders.columns]))
     df = orders.loc[(orders[quantity] > 0) & (orders[revenue] > 0), cols]
-    if from_products:
+    if from_products and products is not None:
         df = df.merge(products[[product, by]], on=product, how="left")
     pair = df[product].astype("str")
     if use_customer:

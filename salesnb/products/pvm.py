@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -69,8 +71,8 @@ def price_volume_mix(orders: pd.DataFrame, *, base: Window, current: Window,
     PeriodError
         When a period is malformed.
     """
-    kw = dict(products=products, date=date, quantity=quantity, revenue=revenue, price=None,
-              product=product, engine=engine)
+    kw: dict[str, Any] = dict(products=products, date=date, quantity=quantity, revenue=revenue,
+                              price=None, product=product, engine=engine)
     frames = {}
     for name, per in (("base", base), ("current", current)):
         parse_window(per, name=name)

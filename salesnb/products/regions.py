@@ -79,7 +79,8 @@ def performance(orders: pd.DataFrame, *, current: Window, base: Window | None = 
     require_columns(orders, {"region": region}, table="orders")
     cust = customer if customer is not None and customer in orders.columns else None
     rp = rep if rep is not None and rep in orders.columns else None
-    kw = dict(date=date, quantity=quantity, revenue=revenue, price=None, engine=engine)
+    kw: dict[str, Any] = dict(date=date, quantity=quantity, revenue=revenue, price=None,
+                              engine=engine)
     cur = aggregate(orders, region, period=current, customer=cust, rep=rp, **kw)
     if cur.empty:
         raise SalesnbError(f"no order lines in the current period {window_label(current)}; "
@@ -261,7 +262,8 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
                  by: Sequence[str] = ("region", "category"), freq: str = "QS",
                  competitor: str = "competitor", estimate: str = "estimated_revenue",
                  period: str = "period", date: str = "order_date", revenue: str = "revenue",
-                 product: str = "product_id", engine: Engine = "duckdb") -> pd.DataFrame:
+                 product: str = "product_id", engine: Engine = "duckdb",
+                 market: pd.DataFrame | None = None) -> pd.DataFrame:
     """Our share of the market per region and category and period, from competitor estimates.
 
     Parameters
@@ -281,6 +283,11 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
         Column names.
     engine : {"duckdb", "pandas"}, default "duckdb"
         Where the order group-by runs.
+    market : pandas.DataFrame, optional
+        The order lines of the whole company in these markets, when ``orders`` are only a
+        part of them (a rep's or a team's): the market is then the company's revenue there
+        plus the competitors', and the share is the part's (a rep's share of the South
+        market). Default: ``orders`` are the company's.
 
     Returns
     -------
@@ -290,9 +297,15 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
         without estimates) and note.
     """
     keys = list(by)
-    ours = aggregate(orders, keys, freq=freq, products=products, date=date, revenue=revenue,
-                     quantity=revenue, price=None, product=product, engine=engine)
-    ours = ours[keys + ["period", "revenue"]].rename(columns={"revenue": "our_revenue"})
+
+    def revenue_of(lines: pd.DataFrame, name: str) -> pd.DataFrame:
+        agg = aggregate(lines, keys, freq=freq, products=products, date=date, revenue=revenue,
+                        quantity=revenue, price=None, product=product, engine=engine)
+        return agg[keys + ["period", "revenue"]].rename(columns={"revenue": name})
+
+    ours = revenue_of(orders, "our_revenue")
+    if market is not None:
+        ours = ours.merge(revenue_of(market, "_company"), on=[*keys, "period"], how="outer")
     if competitors is None or competitors.empty:
         theirs = pd.DataFrame(columns=[*keys, "period", "competitor_revenue", "competitors"])
     else:
@@ -308,7 +321,9 @@ def market_share(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     out["our_revenue"] = out["our_revenue"].fillna(0.0).astype(float)
     out["competitor_revenue"] = out["competitor_revenue"].astype(float)
     known = out["competitor_revenue"].notna()
-    out["market"] = (out["our_revenue"] + out["competitor_revenue"]).where(known)
+    company = (out.pop("_company").astype(float).fillna(out["our_revenue"])
+               if "_company" in out.columns else out["our_revenue"])
+    out["market"] = (company + out["competitor_revenue"]).where(known)
     out["share"] = (out["our_revenue"] / out["market"].where(out["market"] > 0))
     out["competitors"] = out["competitors"].fillna(0).astype("int64")
     out["note"] = np.where(known, "", "no competitor estimates: share unknown")
@@ -363,7 +378,8 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
                       by: Sequence[str] = ("region",), competitor: str = "competitor",
                       estimate: str = "estimated_revenue", period: str = "period",
                       date: str = "order_date", revenue: str = "revenue",
-                      product: str = "product_id", engine: Engine = "duckdb") -> pd.DataFrame:
+                      product: str = "product_id", engine: Engine = "duckdb",
+                      market: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each competitor's growth against ours in the same market, between two periods.
 
     Only periods with estimates count, for both sides, so we compare like with like.
@@ -372,6 +388,9 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     ----------
     orders, competitors, products, competitor, estimate, period, date, revenue, product, engine
         As for :func:`market_share`.
+    market : pandas.DataFrame, optional
+        As for :func:`market_share` (our growth is then that of ``orders``, a rep's or a
+        team's, in the periods with estimates).
     base, current : (start, end)
         The periods compared.
     by : sequence of str, default ("region",)
@@ -394,7 +413,7 @@ def competitor_growth(orders: pd.DataFrame, competitors: pd.DataFrame | None,
     comp = competitors.assign(_p=pd.to_datetime(competitors[period]).astype("datetime64[ns]"))
     shares = market_share(orders, competitors, products, by=keys, competitor=competitor,
                           estimate=estimate, period=period, date=date, revenue=revenue,
-                          product=product, engine=engine)
+                          product=product, engine=engine, market=market)
     frames: dict[str, Any] = {}
     for name, window in (("base", base), ("current", current)):
         c = comp[_in(comp["_p"], window)]

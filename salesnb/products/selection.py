@@ -92,7 +92,8 @@ def periods(orders: pd.DataFrame, base_start: Any = "", base_end: Any = "",
     elif be is not None and bs is None and be_whole:
         bs = _bound(base_end, "base_end", last=False)[0]
     default_base, default_current = default_periods(orders, date=date, as_of=as_of)
-    current = (cs.date(), ce.date()) if cs is not None else default_current
+    current = ((cs.date(), ce.date()) if cs is not None and ce is not None
+               else default_current)
     lo, hi = parse_window(current, name="current")
     year = pd.DateOffset(years=1)
     if bs is not None or be is not None or cs is not None:

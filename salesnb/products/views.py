@@ -32,21 +32,26 @@ __all__ = ["period_markdown", "label_products", "product_table", "category_table
            "explore_view", "explore_panel"]
 
 
-def period_markdown(base: Window, current: Window) -> Markdown:
+def period_markdown(base: Window, current: Window, note: str = "") -> Markdown:
     """One line naming the two periods compared.
 
     Parameters
     ----------
     base, current : (start, end)
         The periods (both days included).
+    note : str, default ""
+        A sentence shown below it (Markdown, its data texts escaped): why the region asked
+        for is not applied (``Selection.note`` of
+        :func:`salesnb.products.scoped.report_selection`).
 
     Returns
     -------
     IPython.display.Markdown
-        "Current period: ... compared with: ...".
+        "Current period: ... compared with: ...", then the note.
     """
-    return Markdown(f"**Current period:** {window_label(current)} &nbsp;·&nbsp; "
-                    f"**compared with:** {window_label(base)}")
+    line = (f"**Current period:** {window_label(current)} &nbsp;·&nbsp; "
+            f"**compared with:** {window_label(base)}")
+    return Markdown(f"{line}\n\n{note}" if note else line)
 
 
 def label_products(frame: pd.DataFrame, products: pd.DataFrame | None, *,
@@ -212,7 +217,8 @@ def region_table(perf: pd.DataFrame) -> pd.DataFrame:
                          "known_customers", "coverage_pct")
              if c in perf.columns and perf[c].isna().all()]
     out = perf.drop(columns=empty)
-    said = ("known customers = those who ever ordered",)  # the report's text defines them
+    # the report's text defines known customers
+    said: tuple[str, ...] = ("known customers = those who ever ordered",)
     if set(rep_cols) <= set(empty):
         said += ("no rep column: revenue per rep unknown",)
     if "note" in out.columns:
@@ -288,7 +294,9 @@ def findings_markdown(lines: list[str]) -> Markdown:
 
 def explore_view(region: str, category: str, base_start: str, base_end: str,
                  current_start: str, current_end: str, *, orders: pd.DataFrame,
-                 products: pd.DataFrame | None, as_of: Any = None) -> tuple[Any, ...]:
+                 products: pd.DataFrame | None, as_of: Any = None,
+                 period_orders: pd.DataFrame | None = None,
+                 everywhere: str = "all regions") -> tuple[Any, ...]:
     """The explore panel's output: price/volume/mix and products for one region and category.
 
     Parameters
@@ -303,6 +311,13 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
         Product table (for the category filter and product names).
     as_of : datetime.date, optional
         The report's as-of day (``SalesData.as_of``): the default periods end no later.
+    period_orders : pandas.DataFrame, optional
+        The order lines the default periods are read from (default: ``orders``); a
+        region's, team's or rep's report passes the company's, so its periods are the
+        report's.
+    everywhere : str, default "all regions"
+        How the headline names the regions when none is chosen (a rep's report: its
+        region).
 
     Returns
     -------
@@ -313,13 +328,13 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
     import matplotlib.pyplot as plt
 
     try:
-        base, current = periods(orders, base_start, base_end, current_start, current_end,
-                                as_of=as_of)
+        base, current = periods(orders if period_orders is None else period_orders,
+                                base_start, base_end, current_start, current_end, as_of=as_of)
         sub = filter_orders(orders, products, region, category)
     except SalesnbError as exc:
         return (Markdown(f"*{escape(exc)}*"),)
     scope = " · ".join(x for x in (f"region {escape(region)}" if region != ALL
-                                   else "all regions",
+                                   else escape(everywhere),
                                    f"category {escape(category)}" if category != ALL
                                    else "all categories"))
     try:
@@ -342,6 +357,7 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
 
 
 def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of: Any = None,
+                  period_orders: pd.DataFrame | None = None, everywhere: str = "all regions",
                   **values: Any) -> Panel | None:
     """The report's widget panel: region, category and the two periods.
 
@@ -355,6 +371,8 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of:
         Product table: the categories of the drop-down, names in the table.
     as_of : datetime.date, optional
         The report's as-of day (``SalesData.as_of``), for the default periods.
+    period_orders, everywhere
+        As for :func:`explore_view`.
     **values
         Starting values of the controls (the report's parameters); others are ignored, and
         a region or category not in the data starts at ``"all"``.
@@ -376,5 +394,6 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of:
     for p in params:
         if p.choices and values.get(p.name, p.default) not in p.choices:
             values[p.name] = ALL
-    fn = partial(explore_view, orders=orders, products=products, as_of=as_of)
+    fn = partial(explore_view, orders=orders, products=products, as_of=as_of,
+                 period_orders=period_orders, everywhere=everywhere)
     return panel(params, fn, values)
