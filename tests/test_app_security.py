@@ -60,6 +60,7 @@ def cached(tiny, write, tmp_path, monkeypatch):
     monkeypatch.setattr(reporting, "load", lambda *a, **k: loads.append(a) or real(*a, **k))
 
     def get():
+        reporting._LOADED.clear()  # a fresh kernel: nothing loaded in this process yet
         return reporting.report_data(str(src), as_of="2026-01-01")
 
     return get, cache, loads
@@ -93,7 +94,7 @@ def test_cache_round_trip_gives_equal_frames_and_report(cached):
     assert "meta.json" in names and all(
         n == "meta.json" or re.fullmatch(r"frame-\d+\.arrow", n) for n in names)
     meta = json.loads((entry / "meta.json").read_text())
-    assert meta["format"] == "salesnb-data-cache/1" and meta["key"] == entry.name
+    assert meta["format"] == reporting._CACHE_FORMAT and meta["key"] == entry.name
     assert oct(entry.stat().st_mode & 0o777) == "0o700"  # company data: this user only
 
 

@@ -117,18 +117,6 @@ def _canonical(text: str, company: SalesData | None) -> str:
     return "company" if kind == "company" else f"{kind}:{value}"
 
 
-def _loaded_company() -> SalesData | None:
-    """The company data :func:`~salesnb.report.reporting.report_data` loaded in this kernel.
-
-    ``report_data`` loads the data before it asks :func:`page_scope`; until it passes that
-    data along, the page's scope is checked against what it keeps loaded.
-    """
-    from salesnb.report import reporting
-
-    loaded = getattr(reporting, "_LOADED", None) or {}
-    return next(iter(loaded.values()), None)
-
-
 def page_scope(parameter: str, d: SalesData | None = None) -> tuple[str, bool]:
     """The scope a page runs for, and whether it is fixed.
 
@@ -137,8 +125,8 @@ def page_scope(parameter: str, d: SalesData | None = None) -> tuple[str, bool]:
     parameter : str
         The report's ``scope`` parameter.
     d : SalesData, optional
-        The company's data, to check a scope from the page address against (default: the
-        data ``report_data`` loaded in this kernel).
+        The company's data, to check a scope from the page address against (without it the
+        scope's form is checked, and the data check happens when the scope is applied).
 
     Returns
     -------
@@ -159,22 +147,19 @@ def page_scope(parameter: str, d: SalesData | None = None) -> tuple[str, bool]:
     env = os.environ
     if not in_app(env):
         return parameter, False
-    company = d.company if d is not None else _loaded_company()
+    company = d.company if d is not None else None
     fixed = env.get(APP_SCOPE_ENV, "").strip()
     if fixed:
-        try:
-            asked = query_scope(env.get(QUERY_ENV, ""))
-        except ScopeError:
-            asked = "?"
-        if asked is not None:  # never read, only noted: the fixed scope is all this app shows
+        # the address's scope is never read, only noticed: the fixed scope is all it shows
+        if QUERY_KEY in urllib.parse.parse_qs(env.get(QUERY_ENV, ""), keep_blank_values=True):
             _NOTE["ignored"] = "1"
         try:
             return _canonical(fixed, company), True
         except ScopeError as exc:
             _show(refusal_html(
                 "This app serves one scope only, and the data no longer holds it: "
-                f"{exc}. Ask the person who runs the app to start it for a current scope.",
-                None))
+                f"{_reason(exc)}. Ask the person who runs the app to start it for a current "
+                "scope.", None))
             raise
     try:
         asked = query_scope(env.get(QUERY_ENV, ""))

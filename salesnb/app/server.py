@@ -18,10 +18,19 @@ browser for it; without one on an address other than loopback, the app warns at 
 Whatever the login, each browser session may act only on the kernels its own pages started
 (:mod:`salesnb.app.voila_app`); the loaded data is cached as Arrow files and JSON, never as
 pickles (:func:`salesnb.report.reporting.report_data`).
+
+Every page has a scope control at its top (:mod:`salesnb.app.pagescope`): choosing the
+company, a region, a manager's team or a rep reloads the page with ``?scope=...`` and the whole
+notebook runs again for it. ``salesnb app --scope manager:R003`` serves that scope only: it is
+checked against the data before Voilà starts (an unknown one stops the app with the valid
+scopes), the server gives it to every kernel in ``SALESNB_APP_SCOPE``
+(:data:`~salesnb.app.pagescope.APP_SCOPE_ENV`), and the pages ignore the scope in their
+address, so a manager's app cannot show another team.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import ipaddress
 import json
@@ -35,19 +44,27 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from salesnb.app.pagescope import APP_ENV, APP_SCOPE_ENV
 from salesnb.errors import SalesnbError
-from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, NOTEBOOKS_DIR, outputs_dir
-from salesnb.report.catalog import NOTEBOOKS
+from salesnb.paths import (
+    ARTIFACTS_ENV,
+    DATA_CACHE_ENV,
+    HEADLESS_ENV,
+    NOTEBOOKS_DIR,
+    outputs_dir,
+    resolve_path,
+)
+from salesnb.report.catalog import NOTEBOOKS, SOURCE
 from salesnb.report.params import NotebookSpec
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_IP", "TEMPLATE", "IDLE_KERNEL_SECONDS", "TOKEN_ENV",
-           "MIN_TOKEN_LENGTH", "AppError", "analyses", "page_path", "write_template",
-           "trust_notebooks", "voila_argv", "free_port", "is_loopback", "login_token",
-           "serve", "AppProcess"]
+           "MIN_TOKEN_LENGTH", "CELL_ERROR_TEXT", "AppError", "analyses", "page_path",
+           "write_template", "trust_notebooks", "voila_argv", "free_port", "is_loopback",
+           "login_token", "app_scope", "serve", "AppProcess"]
 
 DEFAULT_PORT = 8866
 DEFAULT_IP = "127.0.0.1"
@@ -60,6 +77,9 @@ IDLE_KERNEL_SECONDS = 600
 TOKEN_ENV = "SALESNB_APP_TOKEN"
 #: Shortest login token accepted (the login page does not limit guesses).
 MIN_TOKEN_LENGTH = 16
+#: What a page says under a step that stopped (instead of Voilà's advice to developers).
+CELL_ERROR_TEXT = ("The analysis stopped at this step: a message above says why, or the app's "
+                   "log has the details.")
 _TEMPLATE_FILES = Path(__file__).with_name("voila_template")
 
 
@@ -96,7 +116,15 @@ def _landing_items(specs: Sequence[NotebookSpec]) -> str:
     return "\n".join(items)
 
 
-def write_template(root: str | Path, specs: Sequence[NotebookSpec]) -> Path:
+def _scope_line(scope_words: str) -> str:
+    if not scope_words:
+        return ""
+    return (f'<p class="salesnb-app-scope" id="salesnb-app-scope">This app shows one scope '
+            f"only: <strong>{_no_jinja(scope_words)}</strong>. Every analysis is for it.</p>")
+
+
+def write_template(root: str | Path, specs: Sequence[NotebookSpec], *,
+                   scope_words: str = "") -> Path:
     """Write the ``salesnb`` Voilà template under ``root`` (a Jupyter data folder).
 
     The landing page lists ``specs``; analysis pages take their title from them.
@@ -108,6 +136,8 @@ def write_template(root: str | Path, specs: Sequence[NotebookSpec]) -> Path:
         ``root/voila/templates/salesnb``.
     specs : sequence of NotebookSpec
         The analyses to list.
+    scope_words : str, default=""
+        The app's fixed scope in words, said on the landing page (empty: none).
 
     Returns
     -------
@@ -122,6 +152,7 @@ def write_template(root: str | Path, specs: Sequence[NotebookSpec]) -> Path:
     (folder / "index.html.j2").write_text(index.replace("__SALESNB_TITLES__", titles),
                                           encoding="utf-8")
     tree = (_TEMPLATE_FILES / "tree.html").read_text(encoding="utf-8")
+    tree = tree.replace("<!-- salesnb:scope -->", _scope_line(scope_words))
     (folder / "tree.html").write_text(
         tree.replace("<!-- salesnb:analyses -->", _landing_items(specs)), encoding="utf-8")
     return folder
@@ -200,6 +231,7 @@ def voila_argv(notebooks_dir: str | Path, *, port: int = DEFAULT_PORT,
         "--VoilaConfiguration.classic_tree=True",  # the landing page is our tree.html
         "--VoilaConfiguration.strip_sources=True",  # no code on the pages
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--VoilaExecutor.cell_error_instruction={CELL_ERROR_TEXT}",
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         # the login form must not write a password into a config file of the current folder
@@ -262,8 +294,69 @@ def _check_port(ip: str, port: int) -> None:
                            f"uses the port: pass another one with --port") from None
 
 
+def app_scope(scope: str, source: str | Path | None = None) -> tuple[str, str]:
+    """Check the app's fixed scope against the data; its text as the data spells it, in words.
+
+    Parameters
+    ----------
+    scope : str
+        ``company``, ``region:<name>``, ``manager:<rep_id>`` or ``rep:<rep_id>`` (the kind and
+        the value are matched without regard to case).
+    source : str or pathlib.Path, optional
+        The data (default: the reports' default source, ``data``).
+
+    Returns
+    -------
+    tuple of (str, str)
+        The scope text (``region:East``) and the scope in words for the landing page
+        ("the team of manager James Lee (R003)").
+
+    Raises
+    ------
+    AppError
+        The source cannot be read, or the scope is not one of its scopes (the message names
+        the valid scopes).
+    """
+    from salesnb.report.datacheck import data_values
+    from salesnb.scope.model import ScopeError, check_scope
+
+    where = str(source if source is not None else SOURCE.default)
+    try:
+        path = resolve_path(where)
+        choices = data_values(path, kinds=("scope",)).scopes or {}
+        kind, value = check_scope(scope, choices)
+    except ScopeError as exc:
+        raise AppError(f"cannot serve {exc}") from None
+    except SalesnbError as exc:
+        raise AppError(f"--scope {scope!r} cannot be checked against {where}: {exc}") from None
+    if kind == "company":
+        return "company", "the whole company"
+    name = _rep_name(path, value) if kind in ("manager", "rep") else ""
+    who = f"{name} ({value})" if name else value
+    words = {"region": f"the {value} region", "manager": f"the team of manager {who}",
+             "rep": f"rep {who}"}[kind]
+    return f"{kind}:{value}", words
+
+
+def _rep_name(source: Path, rep_id: str) -> str:
+    """The name of a rep in the source's reps table ("" when it has none)."""
+    from salesnb.core.sql import quote_literal
+    from salesnb.data.loader import query
+
+    name = "json_extract_string(to_json(t), '$.name')"
+    try:
+        frame, _ = query(source, f"SELECT {name} AS name FROM {{reps}} t "
+                         f"WHERE CAST(t.rep_id AS VARCHAR) = {quote_literal(rep_id)}",
+                         tables=["reps"])
+    except SalesnbError:
+        return ""
+    names = [str(n) for n in frame["name"].dropna()] if "name" in frame.columns else []
+    return names[0] if names else ""
+
+
 def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
-          notebooks_dir: str | Path = NOTEBOOKS_DIR, open_browser: bool = False) -> int:
+          notebooks_dir: str | Path = NOTEBOOKS_DIR, open_browser: bool = False,
+          scope: str | None = None, source: str | Path | None = None) -> int:
     """Run the app in this process until Ctrl-C or SIGTERM; return the exit status.
 
     Voilà stops every kernel it started before this returns. With a token in
@@ -282,6 +375,13 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
         The folder of the report notebooks.
     open_browser : bool, default=False
         Open the landing page in a browser.
+    scope : str, optional
+        Serve this scope only (``salesnb app --scope``): checked against ``source`` first,
+        then given to every kernel in ``SALESNB_APP_SCOPE``; every page shows it, whatever
+        its address asks. Default: each page has a scope control.
+    source : str or pathlib.Path, optional
+        The data ``scope`` is checked against (default: the reports' default source,
+        ``data``).
 
     Returns
     -------
@@ -291,16 +391,18 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
     Raises
     ------
     AppError
-        When the port is taken, no analysis notebook is found or the token is unusable.
+        When the port is taken, no analysis notebook is found, the token is unusable or the
+        scope is not one of the data's.
     """
     specs = analyses(notebooks_dir)
     if not specs:
         raise AppError(f"no analysis notebook of the catalog in {notebooks_dir}")
     token = login_token()
     _check_port(ip, port)
+    fixed, words = app_scope(scope, source) if scope is not None else ("", "")
     os.environ.pop(TOKEN_ENV, None)  # read once; kernels and their notebooks never see it
-    with tempfile.TemporaryDirectory(prefix="salesnb-app-") as tmp:
-        write_template(tmp, specs)
+    with _app_environment(fixed), tempfile.TemporaryDirectory(prefix="salesnb-app-") as tmp:
+        write_template(tmp, specs, scope_words=words)
         notary = trust_notebooks(Path(tmp) / "notary", notebooks_dir, specs)
         os.environ["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (tmp, os.environ.get("JUPYTER_PATH", "")) if p)
@@ -314,8 +416,9 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
         from salesnb.app.voila_app import Voila
 
         login = f"login required: the token in {TOKEN_ENV}" if token else "no login"
+        only = f"; scope {fixed} only" if fixed else ""
         sys.stderr.write(f"salesnb app: {len(specs)} analyses at http://{ip}:{port}/ "
-                         f"({login}; Ctrl-C stops the app)\n")
+                         f"({login}{only}; Ctrl-C stops the app)\n")
         if not is_loopback(ip):
             sys.stderr.write(_exposed_warning(ip, port, token))
         sys.stderr.flush()
@@ -330,6 +433,30 @@ def serve(*, port: int = DEFAULT_PORT, ip: str = DEFAULT_IP,
         finally:
             Voila.clear_instance()
     return 0
+
+
+@contextlib.contextmanager
+def _app_environment(fixed: str) -> Iterator[None]:
+    """Kernels started meanwhile run pages of the app, for ``fixed`` only when it is given.
+
+    ``SALESNB_APP=1`` turns on the pages' scope control; ``SALESNB_APP_SCOPE`` holds the fixed
+    scope (removed when there is none, so no value left in the shell fixes one). The previous
+    values are back afterwards.
+    """
+    before = {name: os.environ.get(name) for name in (APP_ENV, APP_SCOPE_ENV)}
+    os.environ[APP_ENV] = "1"
+    if fixed:
+        os.environ[APP_SCOPE_ENV] = fixed
+    else:
+        os.environ.pop(APP_SCOPE_ENV, None)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _exposed_warning(ip: str, port: int, token: str) -> str:
@@ -364,17 +491,24 @@ class AppProcess:
     token : str, optional
         Login token given to the app in ``SALESNB_APP_TOKEN`` (default: no login, whatever
         this process's environment says).
+    scope : str, optional
+        Serve this scope only (``--scope``).
+    source : str or pathlib.Path, optional
+        The data the scope is checked against (``--source``).
     """
 
     def __init__(self, port: int | None = None, *, ready_timeout: float = 60,
                  stop_timeout: float = 30, log: str | Path | None = None,
-                 token: str | None = None) -> None:
+                 token: str | None = None, scope: str | None = None,
+                 source: str | Path | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://{DEFAULT_IP}:{self.port}/"
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
         self.log = Path(log) if log else None
         self.token = token
+        self.scope = scope
+        self.source = source
         self.proc: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
 
@@ -382,11 +516,13 @@ class AppProcess:
         """Start the app and wait until its landing page answers."""
         out = self.log.open("wb") if self.log else subprocess.DEVNULL
         env = {k: v for k, v in os.environ.items()
-               if k not in (HEADLESS_ENV, ARTIFACTS_ENV, TOKEN_ENV)}
+               if k not in (HEADLESS_ENV, ARTIFACTS_ENV, TOKEN_ENV, APP_ENV, APP_SCOPE_ENV)}
         if self.token:
             env[TOKEN_ENV] = self.token
+        extra = [*(["--scope", self.scope] if self.scope is not None else []),
+                 *(["--source", str(self.source)] if self.source is not None else [])]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "salesnb.cli", "app", "--port", str(self.port)],
+            [sys.executable, "-m", "salesnb.cli", "app", "--port", str(self.port), *extra],
             stdout=out, stderr=subprocess.STDOUT, env=env)
         if self.log:
             out.close()  # type: ignore[union-attr]

@@ -12,6 +12,10 @@ server). Three things differ from ``voila.app.Voila``:
 - **The login token never reaches a log.** A filter replaces it (and any ``token=`` value in
   a logged URL) with ``[secret]`` in every record of Voilà's and Tornado's loggers; the
   start-up URL is printed without ``?token=``; the kernels' environment does not carry it.
+- **Every kernel gets the app's scope.** A page's kernel runs with ``SALESNB_APP=1`` and, when
+  the app serves one scope only (``salesnb app --scope``), that scope in
+  ``SALESNB_APP_SCOPE``, as the server had them when it started, whatever else the kernel's
+  environment holds (:mod:`salesnb.app.pagescope` reads them).
 - The login page is salesnb's own (``voila_template/login.html``: one field for the access
   token, no Jupyter instructions); the Jupyter login form may not change the password (it
   would write a server config file into the current folder).
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -42,10 +47,14 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
-__all__ = ["OWNERS_SETTING", "KernelOwners", "Voila", "session_of", "redact"]
+from salesnb.app.pagescope import APP_ENV, APP_SCOPE_ENV
+
+__all__ = ["OWNERS_SETTING", "SCOPE_SETTING", "KernelOwners", "Voila", "session_of", "redact"]
 
 #: Key of the :class:`KernelOwners` registry in the Tornado application's settings.
 OWNERS_SETTING = "salesnb_kernel_owners"
+#: Key of the app's fixed scope ("" for none) in the Tornado application's settings.
+SCOPE_SETTING = "salesnb_fixed_scope"
 _REDACTED = "[secret]"
 _TOKEN_PARAM = re.compile(r"(?i)(\btoken=)[^&\s\"'#]+")
 _LOGIN_PAGE = jinja2.Environment(
@@ -153,21 +162,30 @@ class _RecordingKernelManager:
     Every other attribute is the real manager's.
     """
 
-    def __init__(self, manager: Any, handler: web.RequestHandler, secret: str) -> None:
+    def __init__(self, manager: Any, handler: web.RequestHandler, secret: str,
+                 fixed_scope: str = "") -> None:
         self._manager = manager
         self._handler = handler
         self._secret = secret
+        self._fixed_scope = fixed_scope
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._manager, name)
 
     async def start_kernel(self, *args: Any, env: Mapping[str, str] | None = None,
                            **kwargs: Any) -> str:
-        """Start a kernel as the manager does, owned by the requesting browser session."""
+        """Start a kernel as the manager does, owned by the requesting browser session.
+
+        The kernel's environment says it runs a page of the app, with the app's fixed scope
+        (or none), whatever the environment given holds.
+        """
         if env is not None:  # the request's URL (and so a ?token=) is in the kernel's env
-            env = {k: redact(v, self._secret) if isinstance(v, str) else v
-                   for k, v in env.items()}
-            kwargs["env"] = env
+            scoped = {k: redact(v, self._secret) if isinstance(v, str) else v
+                      for k, v in env.items() if k not in (APP_ENV, APP_SCOPE_ENV)}
+            scoped[APP_ENV] = "1"
+            if self._fixed_scope:
+                scoped[APP_SCOPE_ENV] = self._fixed_scope
+            kwargs["env"] = scoped
         kernel_id = await ensure_async(self._manager.start_kernel(*args, **kwargs))
         owners: KernelOwners = self._handler.settings[OWNERS_SETTING]
         owners.record(kernel_id, session_of(self._handler), self._manager.list_kernel_ids)
@@ -181,7 +199,8 @@ class _PageHandler(TornadoVoilaHandler):
     def kernel_manager(self) -> Any:
         """The kernel manager, recording the owner of each kernel started (see above)."""
         return _RecordingKernelManager(self.settings["kernel_manager"], self,
-                                       self.settings.get("salesnb_secret", ""))
+                                       self.settings.get("salesnb_secret", ""),
+                                       self.settings.get(SCOPE_SETTING, ""))
 
 
 class _OwnKernelOnly:
@@ -253,6 +272,7 @@ class Voila(_voila_app.Voila):
         self.identity_provider.login_handler_class = _LoginHandler
         settings[OWNERS_SETTING] = KernelOwners()
         settings["salesnb_secret"] = self.token or ""
+        settings[SCOPE_SETTING] = os.environ.get(APP_SCOPE_ENV, "")
         settings["log_function"] = partial(log_request, record_prometheus_metrics=False)
         return settings
 
