@@ -18,7 +18,8 @@ from salesnb.extras import EXTRAS
 
 # conda-forge names that differ from PyPI names
 CONDA_NAMES = {"duckdb": "python-duckdb", "ortools": "ortools-python",
-               "jupyter-core": "jupyter_core", "jupyter-server": "jupyter_server"}
+               "jupyter-core": "jupyter_core", "jupyter-server": "jupyter_server",
+               "jupyter-client": "jupyter_client"}
 #: Dependencies salesnb uses without importing them, and why.
 USED_WITHOUT_IMPORT = {
     "ipykernel": "the kernel papermill and Voila run the notebooks in",

@@ -201,10 +201,13 @@ class _Warm:
 
 _warm = _Warm()
 
-#: Run before each notebook in a warm kernel (silently: the execution count stays at 1):
+#: Run before each notebook in a warm kernel (silently: the execution count starts at 1):
 #: a clean namespace, the notebook's folder and export folder, no figure or widget left
-#: over, the section gate of :mod:`salesnb.report.sections` open.
+#: over. Its first line (:data:`salesnb.report.sections.NEW_NOTEBOOK`) opens the section
+#: gate, which would otherwise skip this very code after a notebook that ended in a section
+#: that could not run.
 _RESET = """\
+# salesnb: new notebook
 get_ipython().reset(new_session=False)
 import os as _salesnb_os, sys as _salesnb_sys
 _salesnb_os.chdir({cwd!r})
@@ -213,9 +216,6 @@ if "matplotlib.pyplot" in _salesnb_sys.modules:
     _salesnb_sys.modules["matplotlib.pyplot"].close("all")
 if "ipywidgets" in _salesnb_sys.modules:
     _salesnb_sys.modules["ipywidgets"].Widget.close_all()
-if "salesnb.report.sections" in _salesnb_sys.modules:
-    _salesnb_sys.modules["salesnb.report.sections"]._GATE.open = True
-    _salesnb_sys.modules["salesnb.report.sections"]._GATE.title = ""
 del _salesnb_os, _salesnb_sys
 get_ipython().execution_count = 1
 """

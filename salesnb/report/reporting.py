@@ -117,7 +117,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         _LOADED.clear()  # one dataset per process: the newest
         _LOADED[key] = data
     data, record = settle_as_of(data, chosen=bool(str(as_of or "").strip()))
-    chosen, fixed = page_scope(scope)
+    chosen, fixed = page_scope(scope, data)
     data = apply_scope(data, chosen)
     record["scope"], record["scope_label"] = data.scope.text, data.scope.label
     record.update(_scope_totals(data))
@@ -242,7 +242,7 @@ def _show_data_line(record: dict[str, object]) -> None:
 
 
 #: Format of a cached dataset (``meta.json``'s ``format``); any other is ignored.
-_CACHE_FORMAT = "salesnb-data-cache/1"
+_CACHE_FORMAT = "salesnb-data-cache/2"  # 2: reps' names kept (not personal data)
 _CACHE_META = "meta.json"
 #: Largest ``meta.json`` read (it holds names, counts and messages, never rows).
 _CACHE_META_LIMIT = 8 * 2**20

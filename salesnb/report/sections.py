@@ -345,8 +345,16 @@ def skipped() -> None:
              "see its note)"}, raw=True)
 
 
+#: First line of the code the runner sends a warm kernel before the next notebook: it opens
+#: the gate (a notebook that ended in a section that could not run leaves it closed).
+NEW_NOTEBOOK = "# salesnb: new notebook\n"
+
+
 def _gate(lines: list[str]) -> list[str]:
     """IPython input transformer: a cell after a section that cannot run runs nothing."""
+    if lines and lines[0] == NEW_NOTEBOOK:
+        _GATE.open, _GATE.title = True, ""
+        return lines
     if _GATE.open or _is_section_cell(lines) or not "".join(lines).strip():
         return lines
     return ["__import__('salesnb.report.sections', fromlist=['skipped']).skipped()\n"]
