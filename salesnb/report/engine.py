@@ -8,8 +8,9 @@ and "Task exception was never retrieved". None of it is the user's business. Thi
 a finished notebook's kernel to shut down without the interrupt, and after an interruption
 cancels the waiting tasks and kills the kernel at once. The kernel's own output (its start-up
 lines, "Parent appears to have exited" when the runner is stopped) goes to a log file in the
-kernel's private folder, not to the user's terminal. Importing the module registers the engine
-with papermill as :data:`NAME`.
+kernel's private folder, not to the user's terminal (the runner starts the kernel and lends it:
+:mod:`salesnb.report.execute`). Importing the module registers the engine with papermill as
+:data:`NAME`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 from papermill.utils import remove_args
-from traitlets import Unicode
 
 __all__ = ["NAME", "RunClient", "RunEngine"]
 
@@ -43,29 +43,10 @@ def _cancel_pending() -> None:
 
 
 class RunClient(PapermillNotebookClient):
-    """papermill's notebook client whose kernel stops quietly (at once when interrupted)."""
+    """papermill's notebook client whose kernel stops quietly (at once when interrupted).
 
-    kernel_log = Unicode(None, allow_none=True,
-                         help="File that takes the kernel process's stdout and stderr.").tag(
-        config=True)
-
-    async def async_start_new_kernel(self, **kwargs: Any) -> None:
-        """Start the kernel with its stdout and stderr in :attr:`kernel_log` (when set).
-
-        Parameters
-        ----------
-        **kwargs
-            Options of ``KernelManager.start_kernel``.
-        """
-        if self.kernel_log is None:
-            await super().async_start_new_kernel(**kwargs)
-            return
-        with open(self.kernel_log, "ab") as log:  # the kernel process keeps its own copy
-            kwargs.setdefault("stdout", log)
-            kwargs.setdefault("stderr", log)
-            await super().async_start_new_kernel(**kwargs)
-
-    start_new_kernel = run_sync(async_start_new_kernel)  # nbclient binds the sync one by name
+    A kernel lent by the runner (``km=``) is left running; only the client's channels close.
+    """
 
     @contextmanager
     def setup_kernel(self, **kwargs: Any) -> Iterator[None]:
