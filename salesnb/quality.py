@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from salesnb.core.fmt import escape, pct, plural
 from salesnb.core.periods import parse_as_of
-from salesnb.core.plots import axes, say
+from salesnb.core.plots import axes, fit, say
 from salesnb.data.loader import SalesData, ValidationReport
 from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
 from salesnb.data.scoperows import (
@@ -588,5 +588,5 @@ def volumes_figure(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None,
             g = gaps[gaps["table"] == col]
             ax.scatter(g["month"], g["rows"], color="#c0392b", zorder=3, label="gap")
     panels[0, 0].set_title("Rows per month (red: far below the months before)")
-    fig.tight_layout()
+    fit(fig)
     return fig

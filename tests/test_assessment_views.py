@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 import salesnb as sn
 from salesnb import assessment as A
 from salesnb.assessment import views as av
+from salesnb.core.plots import FIXED_LAYOUT
 from salesnb.paths import ARTIFACTS_ENV
-from salesnb.report.widgets import FIXED_LAYOUT
 
 _TIER_VALUES = dict(tier1_from=0.8, tier1_rate=1.0, tier2_from=1.0, tier2_rate=2.0,
                     tier3_from=1.2, tier3_rate=3.0, cap=60_000.0, min_satisfaction=3.0)

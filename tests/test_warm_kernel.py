@@ -60,3 +60,47 @@ def test_a_kernel_that_died_is_replaced(tmp_path):
     by = {r.name: r for r in result.notebooks}
     assert by["dies"].status == "failed" and "kernel died" in by["dies"].error
     assert by["after"].status == "ok"
+
+
+def test_a_run_writes_each_notebook_once_and_keeps_one_client_and_exporter(tmp_path, monkeypatch):
+    import papermill.engines
+
+    writes: list[str] = []
+    write = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb",
+                        lambda nb, path, **kw: (writes.append(path), write(nb, path, **kw)))
+    seen: list[tuple[object, object]] = []
+    export = execute._export_html
+    monkeypatch.setattr(execute, "_export_html", lambda *a: (
+        export(*a), seen.append((execute._warm.kc, execute._warm.exporter))))
+    cells = [f"v = {i}" for i in range(8)]
+    nbs = [_nb(tmp_path / n, n, *cells) for n in ("one", "two")]
+    result = run_reports(plan_runs(nbs), out=tmp_path / "out", jobs=1)
+    assert result.status == "ok"
+    # papermill's own engine writes at each cell's start and end (2 x 10 cells + 2)
+    assert len(writes) == 2 * 2, writes  # the start, and the end
+    (kc1, ex1), (kc2, ex2) = seen
+    assert kc1 is kc2 and kc1 is not None and ex1 is ex2 and ex1 is not None
+
+
+def test_a_report_figure_is_laid_out_once_and_drawn_once(tmp_path):
+    count = _nb(tmp_path, "count",
+                "from salesnb.report.reporting import setup\nsetup()",
+                "from matplotlib.figure import Figure\nfrom matplotlib.layout_engine import "
+                "TightLayoutEngine\nN = {'draw': 0, 'layout': 0}\n_d, _x = Figure.draw, "
+                "TightLayoutEngine.execute\n"
+                "def draw(self, r):\n    N['draw'] += 1\n    return _d(self, r)\n"
+                "def layout(self, fig):\n    N['layout'] += 1\n    return _x(self, fig)\n"
+                "Figure.draw, TightLayoutEngine.execute = draw, layout",
+                "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(2, 1)\n"
+                "ax[0].plot([1, 2, 3])\nax[0].set_ylabel('a long label ' * 3);",
+                "print(N['draw'], N['layout'])")
+    result = run_reports(plan_runs([count]), out=tmp_path / "out", jobs=1)
+    assert result.status == "ok"
+    nb = json.loads((result.run_dir / result.notebooks[0].ipynb).read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    shown = next(c for c in code if "plt.subplots" in "".join(c["source"]))
+    assert [o["output_type"] for o in shown["outputs"]] == ["display_data"]
+    assert "image/png" in shown["outputs"][0]["data"]
+    printed = "".join(code[-1]["outputs"][0]["text"])
+    assert printed.split() == ["1", "1"]  # one layout, one draw (it was three draws)

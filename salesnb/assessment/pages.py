@@ -37,8 +37,7 @@ from salesnb.assessment.tables import org_table, scorecard_columns
 from salesnb.assessment.trends import rep_trend
 from salesnb.assessment.words import bonus_text, headline_lines
 from salesnb.core.fmt import escape, no_html, pct
-from salesnb.core.plots import axes, say
-from salesnb.report.widgets import FIXED_LAYOUT
+from salesnb.core.plots import FIXED_LAYOUT, axes, fit, say
 from salesnb.scope.names import with_names
 
 if TYPE_CHECKING:
@@ -265,7 +264,7 @@ def trend_view(a: Assessment) -> Figure:
     plot_rep_trend(rep_trend(a), ax=ax)
     ax.set_title(f"Attainment per period (%), {_tick(a.rep, rep_names(a.data))} and the team "
                  "median")
-    fig.tight_layout()
+    fit(fig)
     return fig
 
 

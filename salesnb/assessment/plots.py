@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 from salesnb.assessment.blocks import attainment_trend
 from salesnb.assessment.names import _tick
 from salesnb.assessment.scoring import Scorecard
-from salesnb.core.plots import axes, say
-from salesnb.report.widgets import FIXED_LAYOUT
+from salesnb.core.plots import FIXED_LAYOUT, axes, fit, say
 
 __all__ = ["plot_ranks", "ranks_figure", "plot_trend", "trend_figure"]
 
@@ -159,5 +158,5 @@ def trend_figure(blocks: pd.DataFrame, reps: pd.DataFrame | None = None, *,
     """
     fig, ax = _sized(len(attainment_trend(blocks, reps, periods=periods, until=until)), 10)
     plot_trend(blocks, reps, periods=periods, until=until, labels=labels, ax=ax)
-    fig.tight_layout()
+    fit(fig)
     return fig

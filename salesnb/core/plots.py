@@ -3,13 +3,94 @@
 * Axes-level plots: ``plot_x(data, *, ..., ax=None, **kwargs) -> Axes``. They draw on ``ax``,
   or on :func:`matplotlib.pyplot.gca` when none is given (as seaborn does), and never save.
 * Figure-level plots (several panels): ``x_figure(data, *, ..., fig=None) -> Figure``.
+
+A figure lays itself out when it is drawn: the reports' figures use matplotlib's tight
+layout engine (``figure.autolayout``, set by :func:`salesnb.report.reporting.setup`; a
+figure-level plot asks for it with :func:`fit`) or fixed margins (:data:`FIXED_LAYOUT`).
+Such a figure :func:`fits` inside its own area. A report settles it (:func:`settle`) before
+drawing it: laid out once, its margins fixed, it is drawn once. Otherwise matplotlib measures
+it in a first pass and lays it out again as it draws (a tight bounding box also draws it
+twice), and those passes cost more than the drawing itself.
 """
 
 from __future__ import annotations
 
+import matplotlib as mpl
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 
-__all__ = ["axes", "say"]
+__all__ = ["axes", "say", "fit", "fits", "settle", "FIXED_LAYOUT"]
+
+#: Attribute a plotting function sets to True on a figure whose fixed margins (set with
+#: ``subplots_adjust``) already hold everything drawn, so it :func:`fits`.
+FIXED_LAYOUT = "salesnb_fixed_layout"
+
+
+def fit(fig: Figure) -> Figure:
+    """Lay ``fig`` out to fit when it is drawn (matplotlib's tight layout engine).
+
+    Unlike ``fig.tight_layout()``, which measures every panel at once and again at each later
+    change, the engine measures once, as the figure is drawn.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The same figure.
+    """
+    fig.set_layout_engine("tight")
+    return fig
+
+
+def settle(fig: Figure) -> Figure:
+    """Lay out a figure with a tight layout engine now, then fix its margins.
+
+    Drawing it afterwards draws it once, without measuring or laying it out again. A figure
+    with another layout (or none) is left as it is.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, about to be drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The same figure; it :func:`fits` when it had a tight layout engine.
+    """
+    engine = fig.get_layout_engine()
+    if isinstance(engine, TightLayoutEngine):
+        engine.execute(fig)
+        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)  # no engine at all: matplotlib skips its first pass
+        setattr(fig, FIXED_LAYOUT, True)
+    return fig
+
+
+def fits(fig: Figure) -> bool:
+    """Whether ``fig`` holds everything drawn inside its own area once it is drawn.
+
+    True for fixed margins (:data:`FIXED_LAYOUT`) and for a tight or constrained layout
+    engine (:func:`fit`, ``figure.autolayout``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+
+    Returns
+    -------
+    bool
+        True when drawing it needs no tight bounding box.
+    """
+    if getattr(fig, FIXED_LAYOUT, False):
+        return True
+    return isinstance(fig.get_layout_engine(), (TightLayoutEngine, ConstrainedLayoutEngine))
 
 
 def axes(ax: Axes | None) -> Axes:
@@ -52,6 +133,9 @@ def say(ax: Axes, text: str, *, height: float | None = 0.5) -> Axes:
     """
     if height is not None:
         ax.figure.set_size_inches(ax.figure.get_figwidth(), height)
+        if isinstance(ax.figure.get_layout_engine(), TightLayoutEngine):
+            ax.figure.set_layout_engine("none")  # one line of text: no margins to fit
+            setattr(ax.figure, FIXED_LAYOUT, False)
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
     return ax

@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 
 from salesnb.core.fmt import escape, pct, plural, some
 from salesnb.core.periods import parse_day
+from salesnb.core.plots import fit
 from salesnb.data.schema import FUNNEL
 from salesnb.errors import SalesnbError
 from salesnb.forecast.hierarchy import reconcile
@@ -454,7 +455,7 @@ def trends_figure(series_frame: pd.DataFrame, *, window: int = 3,
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     axes[0, 0].legend(loc="upper left", fontsize="small")
     axes[0, 0].set_title(f"Monthly values with {window}-month moving average")
-    fig.tight_layout()
+    fit(fig)
     return fig
 
 
@@ -482,5 +483,5 @@ def decomposition_figure(decomposed: pd.DataFrame, *, fig: Figure | None = None)
             ax.plot(decomposed.index, decomposed[col], color="#08519c")
         ax.set_ylabel(col, rotation=0, ha="right", va="center")
     axes[0].set_title(decomposed.attrs.get("note", "Decomposition"))
-    fig.tight_layout()
+    fit(fig)
     return fig

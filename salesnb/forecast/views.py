@@ -26,6 +26,7 @@ from IPython.display import Markdown
 from salesnb.core.cache import memoize
 from salesnb.core.fmt import code, escape, no_html, number, plural, some
 from salesnb.core.periods import parse_day
+from salesnb.core.plots import FIXED_LAYOUT
 from salesnb.errors import SalesnbError
 from salesnb.forecast import evaluation, hierarchy, pipeline, series, trends
 from salesnb.forecast.defaults import MIN_FORECAST_MONTHS
@@ -42,7 +43,7 @@ from salesnb.paths import resolve_path
 from salesnb.report.catalog import FORECAST_PANEL
 from salesnb.report.reporting import OLD_AFTER_DAYS, show
 from salesnb.report.sections import Section, missing_needs, note_text
-from salesnb.report.widgets import FIXED_LAYOUT, Panel, panel
+from salesnb.report.widgets import Panel, panel
 from salesnb.scope.filters import scoped
 from salesnb.scope.shared import shared
 

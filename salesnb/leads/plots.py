@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from salesnb.core.plots import axes, say
+from salesnb.core.plots import axes, fit, say
 
 if TYPE_CHECKING:
     from salesnb.leads.assignment import Assignment
@@ -119,7 +119,7 @@ def model_quality_figure(comparison: Comparison, *, fig: Figure | None = None) -
     left, right = fig.subplots(1, 2)
     plot_gains(comparison, ax=left)
     plot_calibration(comparison, ax=right)
-    fig.tight_layout()
+    fit(fig)
     return fig
 
 

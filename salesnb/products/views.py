@@ -16,6 +16,7 @@ from IPython.display import Markdown
 
 from salesnb.core.fmt import escape, money, no_html, pct
 from salesnb.core.periods import Window, parse_window, window_label
+from salesnb.core.plots import fit
 from salesnb.errors import SalesnbError
 from salesnb.products.growth import performance, quarterly_growth
 from salesnb.products.plots import plot_price_volume_mix
@@ -351,7 +352,7 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
         f"price {money(t['price_effect'])}.")
     fig, ax = plt.subplots(figsize=(8, 3.6))
     plot_price_volume_mix(pvm, ax=ax)
-    fig.tight_layout()
+    fit(fig)
     table = product_table(sub, products, base=base, current=current)
     return head, fig, show(table, precision=1, top=15)
 

@@ -171,19 +171,24 @@ def _facts(nb: Any) -> dict[str, Any]:
 
 
 def _export_html(nb: Any, html_path: Path, title: str, header: str) -> None:
-    """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert)."""
+    """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert).
+
+    The exporter is made once per process and kept (:class:`_Warm`): making one loads and
+    compiles its templates, which took three times as long as exporting a report.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if _warm.exporter is None:
+        _warm.exporter = HTMLExporter(template_name="lab", exclude_input=True,
+                                      exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = _warm.exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html_path.write_text(body, encoding="utf-8")
 
 
 class _Warm:
-    """The kernel of this process, kept warm between the notebooks of one run.
+    """The kernel of this process (and its HTML exporter), kept warm between notebooks.
 
     Starting a kernel and importing pandas, scikit-learn and matplotlib takes seconds; a run
     of six reports, or of six reports for every rep (``--each rep``), executes them one after
@@ -194,9 +199,13 @@ class _Warm:
     """
 
     km: Any = None
+    #: The kernel's one client (connected and ready), lent to every notebook it runs.
+    kc: Any = None
     folder: tempfile.TemporaryDirectory[str] | None = None
     base: str | None = None
     env: tuple[tuple[str, str], ...] = ()
+    #: The HTML exporter (nbconvert), made at the first export (see :func:`_export_html`).
+    exporter: Any = None
 
 
 _warm = _Warm()
@@ -235,27 +244,22 @@ def _kernel_env(job: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-def _reset(km: Any, job: dict[str, Any]) -> bool:
+def _reset(kc: Any, job: dict[str, Any]) -> bool:
     """Prepare the warm kernel for ``job``'s notebook; False when the kernel did not answer."""
     from jupyter_core.utils import run_sync
 
     code = _RESET.format(cwd=job["cwd"], artifacts_env=ARTIFACTS_ENV,
                          artifacts=str(Path(job["ipynb"]).parent))
-    kc = km.client()
     try:
-        kc.start_channels()
-        run_sync(kc.wait_for_ready)(timeout=30)
         reply = run_sync(kc.execute_interactive)(code, silent=True, timeout=30,
                                                  output_hook=lambda _msg: None)
         return reply.get("content", {}).get("status") == "ok"
     except Exception:  # a kernel that does not answer is replaced
         return False
-    finally:
-        kc.stop_channels()
 
 
-def _kernel_for(job: dict[str, Any]) -> Any:
-    """The warm kernel for ``job`` (started, or reset after the last notebook)."""
+def _kernel_for(job: dict[str, Any]) -> tuple[Any, Any]:
+    """The warm kernel and its client for ``job`` (started, or reset after the last notebook)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -263,7 +267,7 @@ def _kernel_for(job: dict[str, Any]) -> Any:
     fixed = tuple(sorted((k, v) for k, v in env.items() if k != ARTIFACTS_ENV))
     km = _warm.km
     if km is not None and (_warm.base != job.get("kernels") or _warm.env != fixed
-                           or not run_sync(km.is_alive)() or not _reset(km, job)):
+                           or not run_sync(km.is_alive)() or not _reset(_warm.kc, job)):
         close_kernel()
         km = None
     if km is None:
@@ -273,17 +277,22 @@ def _kernel_for(job: dict[str, Any]) -> Any:
         with open(Path(folder) / "kernel.log", "ab") as log:  # the kernel keeps its own copy
             run_sync(km.start_kernel)(cwd=job["cwd"], env=env, stdout=log, stderr=log)
         _warm.km, _warm.base, _warm.env = km, job.get("kernels"), fixed
-    return km
+        _warm.kc = km.client()
+        _warm.kc.start_channels()
+        run_sync(_warm.kc.wait_for_ready)(timeout=60)
+    return km, _warm.kc
 
 
 def close_kernel(*, now: bool = False) -> None:
     """Stop this process's warm kernel (at once with ``now``) and remove its folder."""
     from jupyter_core.utils import run_sync
 
-    km, folder = _warm.km, _warm.folder
-    _warm.km, _warm.folder, _warm.base, _warm.env = None, None, None, ()
+    km, kc, folder = _warm.km, _warm.kc, _warm.folder
+    _warm.km, _warm.kc, _warm.folder, _warm.base, _warm.env = None, None, None, None, ()
     if km is not None:
         try:
+            if kc is not None:
+                kc.stop_channels()
             if run_sync(km.is_alive)():
                 run_sync(km.shutdown_kernel)(now=now)
             run_sync(km.cleanup_resources)()
@@ -293,19 +302,19 @@ def close_kernel(*, now: bool = False) -> None:
         folder.cleanup()
 
 
-def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> None:
+def _papermill(job: dict[str, Any], out_nb: Path, hooks: _Hooks) -> Any:
     """Run the notebook with papermill in this process's warm kernel (over IPC)."""
     import papermill as pm
 
     from salesnb.report import engine
 
-    km = _kernel_for(job)
-    pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
-                        engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
-                        execution_timeout=job["timeout"], progress_bar=False,
-                        log_output=False, stdout_file=None, stderr_file=None, km=km,
-                        on_notebook_start=hooks.notebook_start,
-                        on_cell_start=hooks.cell_start)
+    km, kc = _kernel_for(job)
+    return pm.execute_notebook(job["input"], str(out_nb), parameters=job["parameters"],
+                               engine_name=engine.NAME, kernel_name="python3", cwd=job["cwd"],
+                               execution_timeout=job["timeout"], progress_bar=False,
+                               log_output=False, stdout_file=None, stderr_file=None, km=km,
+                               kc=kc, on_notebook_start=hooks.notebook_start,
+                               on_cell_start=hooks.cell_start)
 
 
 def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
@@ -338,8 +347,9 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"status": "ok", "error": None, "cell": None, "data": None,
                               "skipped": []}
     hooks = _Hooks(job["index"], emit or (lambda _e: None), start)
+    executed = None  # the executed notebook, when papermill returned it (else read back)
     try:
-        _papermill(job, out_nb, hooks)
+        executed = _papermill(job, out_nb, hooks)
     except PapermillExecutionError as exc:
         first = _cell_source(out_nb, exc.exec_count)
         evalue = str(exc.evalue).strip().splitlines()
@@ -370,7 +380,7 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
 
             from salesnb.report.pages import data_line
 
-            nb = nbformat.read(out_nb, as_version=4)
+            nb = executed if executed is not None else nbformat.read(out_nb, as_version=4)
             facts = _facts(nb)
             result["data"], result["skipped"] = facts["data"], facts["skipped"]
             if result["status"] == "ok" and facts["needs"]:

@@ -427,20 +427,26 @@ def _write_atomic(path: Path, payload: bytes) -> None:
 def setup() -> None:
     """Set the plotting theme and table display options used by every report.
 
-    In a notebook it also guards Markdown output: whatever a report displays as
+    Figures lay themselves out to fit as they are drawn (``figure.autolayout``), so a
+    notebook draws each once (:func:`salesnb.report.widgets.use_figure_png`). In a notebook
+    it also guards Markdown output: whatever a report displays as
     ``IPython.display.Markdown`` reaches the page without raw HTML tags
     (:func:`salesnb.core.fmt.no_html`), however its sentence was composed, so a name from
     the data can never add markup there. Values are still put into sentences with
     :func:`escape`.
     """
+    from salesnb.report.widgets import use_figure_png
+
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
     mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 100,
-                         "axes.titleweight": "bold", "axes.titlesize": 12})
+                         "axes.titleweight": "bold", "axes.titlesize": 12,
+                         "figure.autolayout": True})
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)
     pd.set_option("display.float_format", "{:,.2f}".format)
     _guard_markdown()
+    use_figure_png()
     sections.install()
 
 

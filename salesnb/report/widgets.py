@@ -26,6 +26,7 @@ from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from salesnb.core.fmt import escape
+from salesnb.core.plots import fits, settle
 from salesnb.errors import SalesnbError
 from salesnb.paths import HEADLESS_ENV
 from salesnb.report.params import Param, coerce
@@ -109,9 +110,49 @@ def display_all(result: Any) -> None:
             display(item)
 
 
-#: Attribute a plotting function sets to True on a figure whose layout already fits inside
-#: it (fixed margins), so panels render it without measuring a tight bounding box first.
-FIXED_LAYOUT = "salesnb_fixed_layout"
+def figure_png(fig: Figure, **_: Any) -> str:
+    """A figure as a base64 PNG: drawn once when it :func:`~salesnb.core.plots.fits`.
+
+    A figure with a tight layout engine is laid out first (:func:`~salesnb.core.plots.settle`).
+    A figure that does not fit is cropped to its tight bounding box (as IPython's inline
+    backend does), which draws it twice. Installed as the notebook's PNG formatter for
+    figures by :func:`use_figure_png`.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    **_
+        Ignored (the inline backend's print options).
+
+    Returns
+    -------
+    str
+        The PNG image, base64-encoded.
+    """
+    settle(fig)
+    return print_figure(fig, "png", bbox_inches=None if fits(fig) else "tight", base64=True)
+
+
+def use_figure_png() -> None:
+    """Make the notebook show figures with :func:`figure_png` (outside IPython: nothing).
+
+    Only IPython's own PNG printer is replaced, with the inline backend: a notebook set to
+    another figure format (``%config InlineBackend.figure_formats``) or backend keeps it.
+    """
+    shell = InteractiveShell.initialized() and InteractiveShell.instance()
+    if not shell:
+        return
+    import matplotlib_inline.backend_inline  # noqa: F401  (configures the inline backend)
+
+    formatter = shell.display_formatter.formatters["image/png"]
+    printer = formatter.type_printers.get(Figure)
+    if getattr(printer, "func", None) is print_figure and printer.keywords.get("fmt") == "png":
+        formatter.for_type(Figure, figure_png)
+        # pyplot's own hook draws every changed figure after each cell; the inline backend
+        # then draws it again as the PNG shown, so the first draw only cost time (as much
+        # as the PNG). Interactive backends (ipympl) keep the hook.
+        plt.uninstall_repl_displayhook()
 
 
 def output_items(result: Any) -> tuple[dict[str, Any], ...]:
@@ -127,10 +168,7 @@ def output_items(result: Any) -> tuple[dict[str, Any], ...]:
         if item is None:
             continue
         if isinstance(item, Figure):
-            # "tight" draws the figure twice to measure it; a figure laid out to fit (see
-            # FIXED_LAYOUT) is drawn once, which halves the redraw of a large chart.
-            bbox = None if getattr(item, FIXED_LAYOUT, False) else "tight"
-            png = print_figure(item, "png", bbox_inches=bbox, base64=True)
+            png = figure_png(item)
             data, metadata = {"image/png": png, "text/plain": repr(item)}, {}
             plt.close(item)
         else:

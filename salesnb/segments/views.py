@@ -24,6 +24,7 @@ from salesnb.core.cache import memoize
 from salesnb.core.export import write_table
 from salesnb.core.fmt import escape, no_html, pct, plural
 from salesnb.core.periods import parse_day
+from salesnb.core.plots import fit
 from salesnb.errors import SalesnbError
 from salesnb.report.catalog import AS_OF, SEGMENT_PANEL
 from salesnb.report.reporting import export_note as _export
@@ -186,7 +187,7 @@ def overview_figure(table: pd.DataFrame, *, fig: Figure | None = None) -> Figure
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
     plots.plot_segments(summaries.segment_summary(table), ax=left)
     plots.plot_rfm_grid(table, ax=right)
-    fig.tight_layout()
+    fit(fig)
     return fig
 
 
@@ -231,7 +232,7 @@ def migration_figure(mig: Migration, *, fig: Figure | None = None) -> Figure:
     """
     fig = fig if fig is not None else plt.figure(figsize=(10, 6))
     plots.plot_migration(mig, ax=fig.subplots())
-    fig.tight_layout()
+    fit(fig)
     return fig
 
 
@@ -331,7 +332,7 @@ def cluster_view(as_of: str, k: int, *, table_of: Callable[[str, int], pd.DataFr
         return (_no_customers(table),)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     plots.plot_clusters(table, result, ax=ax)
-    fig.tight_layout()
+    fit(fig)
     return Markdown(no_html(result.note)), show(result.profile, index=True, precision=1), fig
 
 
