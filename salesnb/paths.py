@@ -19,7 +19,8 @@ from salesnb.errors import SalesnbError, SourceError
 
 # OUTPUTS_DIR is computed when read (module __getattr__): the current folder may change
 __all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR",  # noqa: F822
-           "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "SOURCE_CHECKOUT", "BUNDLE",
+           "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "THREADS_ENV", "SOURCE_CHECKOUT",
+           "BUNDLE",
            "outputs_dir", "resolve_path", "artifact_path", "export_name_problem"]
 
 #: Folder of the package's bundled notebooks and data inside an installed wheel.
@@ -56,6 +57,9 @@ ARTIFACTS_ENV = "SALESNB_ARTIFACTS"
 HEADLESS_ENV = "SALESNB_HEADLESS"
 #: Environment variable naming a folder where report data is cached (``salesnb app`` sets it).
 DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
+#: Environment variable: how many threads DuckDB may use in this process (the runner sets it
+#: for parallel kernels, with the BLAS and OpenMP ones, so they share the cores).
+THREADS_ENV = "SALESNB_THREADS"
 
 
 def outputs_dir() -> Path:

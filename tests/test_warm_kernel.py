@@ -104,3 +104,33 @@ def test_a_report_figure_is_laid_out_once_and_drawn_once(tmp_path):
     assert "image/png" in shown["outputs"][0]["data"]
     printed = "".join(code[-1]["outputs"][0]["text"])
     assert printed.split() == ["1", "1"]  # one layout, one draw (it was three draws)
+
+
+def test_parallel_kernels_share_the_cores_and_a_limit_the_user_set_stays(monkeypatch):
+    monkeypatch.setattr(execute.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    assert execute.kernel_threads(1) is None
+    assert execute.kernel_threads(2) == 2 and execute.kernel_threads(8) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    for name in execute.THREAD_LIMITS:
+        if name != "OMP_NUM_THREADS":
+            monkeypatch.delenv(name, raising=False)
+    env = execute._kernel_env({"ipynb": "/tmp/x/a.ipynb", "threads": 1})
+    assert env["OMP_NUM_THREADS"] == "3"  # the user's
+    assert [env[n] for n in execute.THREAD_LIMITS if n != "OMP_NUM_THREADS"] == ["1"] * 3
+    assert not set(execute.THREAD_LIMITS) - {"OMP_NUM_THREADS"} & set(
+        execute._kernel_env({"ipynb": "/tmp/x/a.ipynb", "threads": None}))
+
+
+def test_duckdb_takes_its_threads_from_the_environment(monkeypatch):
+    from salesnb.data import loader
+
+    monkeypatch.setenv("SALESNB_THREADS", "1")
+    con = loader.connection(reset=True)
+    try:
+        assert con.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
+    finally:
+        con.close()
+    monkeypatch.setenv("SALESNB_THREADS", "lots")
+    assert loader.duckdb_config() == {}
+    monkeypatch.delenv("SALESNB_THREADS")
+    loader.connection(reset=True).close()  # the next test gets every core again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,10 @@ from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
 from salesnb.data.sources import Source, open_source
 from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
 from salesnb.errors import SalesnbError, TableError
+from salesnb.paths import THREADS_ENV
 
 __all__ = ["SalesData", "ValidationReport", "MissingTableError", "load", "query", "validate",
-           "connection", "close_connection", "data_end"]
+           "connection", "close_connection", "data_end", "duckdb_config"]
 
 SourceLike = str | Path | Source
 MappingLike = str | Path | dict[str, Any] | Mapping | None
@@ -278,6 +280,19 @@ _DB: duckdb.DuckDBPyConnection | None = None
 _DB_LOCK = threading.Lock()
 
 
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings for a new database: its threads, when ``SALESNB_THREADS`` says.
+
+    Returns
+    -------
+    dict
+        ``{"threads": n}`` when :data:`salesnb.paths.THREADS_ENV` is a whole number of at
+        least 1, else empty (DuckDB uses every core).
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    return {"threads": value} if value.isdigit() and int(value) >= 1 else {}
+
+
 def connection(*, reset: bool = False) -> duckdb.DuckDBPyConnection:
     """A new connection (cursor) to the package's shared in-memory DuckDB database.
 
@@ -312,7 +327,7 @@ def connection(*, reset: bool = False) -> duckdb.DuckDBPyConnection:
             _DB.close()
             _DB = None
         if _DB is None:
-            _DB = duckdb.connect()
+            _DB = duckdb.connect(config=duckdb_config())
         return _DB.cursor()
 
 
@@ -369,7 +384,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
                          f"the folder needs files named after the tables ({', '.join(TABLES)}) "
                          "with .csv, .parquet or .xlsx, or a mapping naming the files")
     order = [t for t in TABLE_ORDER if t in wanted]
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     con.execute("SET enable_progress_bar = false")
     # large_string is what pandas' text dtype holds: no conversion on fetch
     con.execute("SET arrow_large_buffer_size = true")

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from salesnb.core.sql import quote_ident
+from salesnb.data.loader import duckdb_config
 from salesnb.data.mapping import load_mapping
 from salesnb.data.sources import open_source
 from salesnb.errors import SalesnbError
@@ -64,7 +65,7 @@ def raw_values(source: Any, mapping: Any, rows: pd.DataFrame,
         _log.warning("the quarantined rows cannot be read again from %s: %s", source, exc)
         return pd.DataFrame(columns=_COLUMNS)
     parts: list[pd.DataFrame] = []
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     try:
         con.execute("SET enable_progress_bar = false")
         for table, part in wanted.groupby("table", sort=True):

@@ -54,6 +54,7 @@ from salesnb.report.execute import (
     descendants,
     execute,
     execute_in_worker,
+    kernel_threads,
     kernels_base,
     worker_init,
 )
@@ -378,6 +379,7 @@ def run_reports(
                                       "cwd": str(Path(r.input).resolve().parent),
                                       "timeout": timeout, "title": r.title,
                                       "kernels": kernels, "data_cache": cache,
+                                      "threads": kernel_threads(min(jobs, len(runs))),
                                       "header": pages.header(r, run_id, fp)})
                 progress.run_started(run_id, [r.name for r in runs], jobs)
                 _dispatch(runs, jobs_list, jobs, progress)
