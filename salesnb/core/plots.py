@@ -30,8 +30,9 @@ FIXED_LAYOUT = "salesnb_fixed_layout"
 def fit(fig: Figure) -> Figure:
     """Lay ``fig`` out to fit when it is drawn (matplotlib's tight layout engine).
 
-    Unlike ``fig.tight_layout()``, which measures every panel at once and again at each later
-    change, the engine measures once, as the figure is drawn.
+    Unlike ``fig.tight_layout()``, which measures every panel at once (and a report then
+    measured it again to crop it), the engine measures when the figure is shown: once, in
+    :func:`settle`.
 
     Parameters
     ----------
@@ -135,7 +136,6 @@ def say(ax: Axes, text: str, *, height: float | None = 0.5) -> Axes:
         ax.figure.set_size_inches(ax.figure.get_figwidth(), height)
         if isinstance(ax.figure.get_layout_engine(), TightLayoutEngine):
             ax.figure.set_layout_engine("none")  # one line of text: no margins to fit
-            setattr(ax.figure, FIXED_LAYOUT, False)
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
     return ax

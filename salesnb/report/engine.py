@@ -123,7 +123,7 @@ class RunEngine(NBClientEngine):
 
 
 def _no_save(**_: Any) -> None:
-    """Skip papermill's save at a cell's start or end: skipped (see the module's text)."""
+    """Stand in for papermill's save at a cell's start or end: nothing is written."""
 
 
 papermill_engines.register(NAME, RunEngine)
