@@ -35,6 +35,9 @@ def test_report_hides_code_and_shows_results(report_run, name):
     nb = json.loads((report_run.run_dir / f"{name}.ipynb").read_text(encoding="utf-8"))
     errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert errors == []
+    # nothing printed raw either (a warm kernel's history database once printed "ERROR!")
+    printed = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "stream"]
+    assert printed == []
 
 
 def test_reports_leave_out_personal_data(report_run):

@@ -27,6 +27,7 @@ def test_each_notebook_of_a_run_starts_clean_in_the_same_kernel(tmp_path):
     second = _nb(tmp_path / "b", "second",
                  "import gc, os, json\nprint(json.dumps({'leak': 'leak' in globals(), "
                  "'frozen': gc.get_freeze_count() > 0, "
+                 "'history': get_ipython().history_manager.enabled, "
                  "'cwd': os.getcwd(), 'out': os.environ['SALESNB_ARTIFACTS'], "
                  "'pid': os.getpid()}))")
     runs = plan_runs([first, second])
@@ -45,7 +46,8 @@ def test_each_notebook_of_a_run_starts_clean_in_the_same_kernel(tmp_path):
     seen = json.loads(text(by_source(code[1], "import gc, os, json")))
     pid = int(text(by_source(code[0], "print(os.getpid())")))
     tmp_run = result.run_dir.with_name(".tmp-" + result.run_dir.name)  # renamed when done
-    assert seen == {"leak": False, "frozen": True, "cwd": str(tmp_path / "b"),
+    assert seen == {"leak": False, "frozen": True, "history": False,
+                    "cwd": str(tmp_path / "b"),
                     "out": str(tmp_run), "pid": pid}  # one kernel, a clean slate
     assert execute._warm.km is None  # the run stopped its kernel
 

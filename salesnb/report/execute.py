@@ -236,6 +236,13 @@ get_ipython().execution_count = 1
 """
 
 
+#: Options of a run's kernels. No input history: a report needs none, and the reset between
+#: notebooks starts the line numbers again in the same history session, which IPython's
+#: history database refused with "ERROR! Session/line number was not unique in database"
+#: printed into the next report's page.
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+
+
 #: The thread pools a kernel's libraries size from the environment: DuckDB (salesnb's own
 #: variable), OpenMP (scikit-learn), OpenBLAS and MKL (numpy, SciPy, statsmodels).
 THREAD_LIMITS = (THREADS_ENV, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -313,7 +320,8 @@ def _kernel_for(job: dict[str, Any]) -> tuple[Any, Any]:
         folder = _warm.folder.name
         km = AsyncKernelManager(kernel_name="python3", config=kernel_config(folder))
         with open(Path(folder) / "kernel.log", "ab") as log:  # the kernel keeps its own copy
-            run_sync(km.start_kernel)(cwd=job["cwd"], env=env, stdout=log, stderr=log)
+            run_sync(km.start_kernel)(cwd=job["cwd"], env=env, stdout=log, stderr=log,
+                                      extra_arguments=list(KERNEL_ARGS))
         _warm.km, _warm.base, _warm.env = km, job.get("kernels"), fixed
         _warm.kc = km.client()
         _warm.kc.start_channels()
