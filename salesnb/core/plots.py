@@ -11,16 +11,23 @@ Such a figure :func:`fits` inside its own area. A report settles it (:func:`sett
 drawing it: laid out once, its margins fixed, it is drawn once. Otherwise matplotlib measures
 it in a first pass and lays it out again as it draws (a tight bounding box also draws it
 twice), and those passes cost more than the drawing itself.
+
+The reports' titles sit just above their axes (``axes.titley`` is 1, set by ``setup``):
+left to place them, matplotlib measures every titled axis again at each layout and draw, to
+keep the title clear of ticks on top and of a ``1e6`` multiplier. The reports have neither:
+no axis puts its ticks on top, and large values read ``1.5 M`` (:func:`amounts`).
 """
 
 from __future__ import annotations
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+from matplotlib.ticker import EngFormatter, ScalarFormatter
 
-__all__ = ["axes", "say", "fit", "fits", "settle", "FIXED_LAYOUT"]
+__all__ = ["axes", "say", "fit", "fits", "settle", "amounts", "FIXED_LAYOUT", "AMOUNTS_FROM"]
 
 #: Attribute a plotting function sets to True on a figure whose fixed margins (set with
 #: ``subplots_adjust``) already hold everything drawn, so it :func:`fits`.
@@ -70,6 +77,45 @@ def settle(fig: Figure) -> Figure:
         with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
             fig.set_layout_engine(None)  # no engine at all: matplotlib skips its first pass
         setattr(fig, FIXED_LAYOUT, True)
+    return fig
+
+
+#: Smallest tick value (in absolute terms) from which :func:`amounts` labels an axis in
+#: thousands and millions; below it (counts, percentages, years) ticks keep their digits.
+AMOUNTS_FROM = 1e5
+
+
+def amounts(fig: Figure, *, start: float = AMOUNTS_FROM) -> Figure:
+    """Label the large values of every plain numeric axis as ``250 k`` or ``1.5 M``.
+
+    matplotlib would write such ticks as ``0.5 … 2.5`` with a ``1e6`` above the axis, which
+    a manager has to decode (and which a title can cover). Date, category, log and
+    already-formatted axes are left as they are.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, its data drawn and its limits set.
+    start : float, default :data:`AMOUNTS_FROM`
+        An axis whose largest tick in view reaches this is relabelled.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The same figure.
+    """
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is not ScalarFormatter \
+                    or axis.get_scale() != "linear":
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            ticks = np.asarray(axis.get_majorticklocs(), dtype=float)
+            ticks = ticks[(ticks >= lo) & (ticks <= hi)]
+            if ticks.size and np.nanmax(np.abs(ticks)) >= start:
+                axis.set_major_formatter(EngFormatter(sep=" "))
     return fig
 
 

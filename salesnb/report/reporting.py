@@ -428,7 +428,8 @@ def setup() -> None:
     """Set the plotting theme and table display options used by every report.
 
     Figures lay themselves out to fit as they are drawn (``figure.autolayout``), so a
-    notebook draws each once (:func:`salesnb.report.widgets.use_figure_png`). In a notebook
+    notebook draws each once (:func:`salesnb.report.widgets.use_figure_png`). Titles sit
+    just above their axes (``axes.titley``, see :mod:`salesnb.core.plots`). In a notebook
     it also guards Markdown output: whatever a report displays as
     ``IPython.display.Markdown`` reaches the page without raw HTML tags
     (:func:`salesnb.core.fmt.no_html`), however its sentence was composed, so a name from
@@ -440,7 +441,8 @@ def setup() -> None:
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
     mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 100,
                          "axes.titleweight": "bold", "axes.titlesize": 12,
-                         "figure.autolayout": True})
+                         "figure.autolayout": True, "axes.titley": 1.0,
+                         "axes.formatter.useoffset": False})
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)

@@ -26,7 +26,7 @@ from IPython.display import Markdown, display
 from matplotlib.figure import Figure
 
 from salesnb.core.fmt import escape
-from salesnb.core.plots import fits, settle
+from salesnb.core.plots import amounts, fits, settle
 from salesnb.errors import SalesnbError
 from salesnb.paths import HEADLESS_ENV
 from salesnb.report.params import Param, coerce
@@ -113,7 +113,9 @@ def display_all(result: Any) -> None:
 def figure_png(fig: Figure, **_: Any) -> str:
     """A figure as a base64 PNG: drawn once when it :func:`~salesnb.core.plots.fits`.
 
-    A figure with a tight layout engine is laid out first (:func:`~salesnb.core.plots.settle`).
+    Its large values are labelled in thousands and millions
+    (:func:`~salesnb.core.plots.amounts`), then a figure with a tight layout engine is laid
+    out (:func:`~salesnb.core.plots.settle`).
     A figure that does not fit is cropped to its tight bounding box (as IPython's inline
     backend does), which draws it twice. Installed as the notebook's PNG formatter for
     figures by :func:`use_figure_png`.
@@ -130,7 +132,7 @@ def figure_png(fig: Figure, **_: Any) -> str:
     str
         The PNG image, base64-encoded.
     """
-    settle(fig)
+    settle(amounts(fig))
     return print_figure(fig, "png", bbox_inches=None if fits(fig) else "tight", base64=True)
 
 
