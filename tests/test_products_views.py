@@ -55,3 +55,20 @@ def test_explore_view_handles_a_period_without_data(sample):
             f"{money(t['base_revenue'])} in 2024-01-01 – 2024-12-31 "
             f"({pct(t['growth'], digits=1, signed=True)}): volume {money(t['volume_effect'])}"
             ) in full[0].data
+
+
+def test_a_scheduled_page_explores_in_one_line_what_it_shows_above(sample, monkeypatch):
+    """Headless, the panel's view is the report's own choice: its headline, not a second
+    waterfall and product table; the app keeps them."""
+    from salesnb.paths import HEADLESS_ENV
+    from salesnb.report import widgets
+
+    shown = []
+    monkeypatch.setattr(widgets, "display_all", shown.append)
+    monkeypatch.setenv(HEADLESS_ENV, "1")
+    assert pv.explore_panel(sample.orders, sample.products, region="West") is None
+    full = pv.explore_view("West", "all", "", "", "", "", orders=sample.orders,
+                           products=sample.products)
+    assert len(shown) == 1 and len(shown[0]) == 1 and shown[0][0].data == full[0].data
+    monkeypatch.delenv(HEADLESS_ENV)
+    assert isinstance(pv.explore_panel(sample.orders, sample.products), widgets.Panel)

@@ -25,7 +25,7 @@ from salesnb.products.pvm import price_volume_mix, price_volume_totals
 from salesnb.products.selection import ALL, filter_orders, options, periods
 from salesnb.report.catalog import PRODUCT_PANEL
 from salesnb.report.reporting import show
-from salesnb.report.widgets import Panel, panel
+from salesnb.report.widgets import Panel, headless, panel
 
 __all__ = ["period_markdown", "label_products", "product_table", "category_table",
            "pvm_table", "region_table", "discount_table", "elasticity_table",
@@ -297,7 +297,8 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
                  current_start: str, current_end: str, *, orders: pd.DataFrame,
                  products: pd.DataFrame | None, as_of: Any = None,
                  period_orders: pd.DataFrame | None = None,
-                 everywhere: str = "all regions") -> tuple[Any, ...]:
+                 everywhere: str = "all regions", headline_only: bool = False
+                 ) -> tuple[Any, ...]:
     """The explore panel's output: price/volume/mix and products for one region and category.
 
     Parameters
@@ -319,12 +320,15 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
     everywhere : str, default "all regions"
         How the headline names the regions when none is chosen (a rep's report: its
         region).
+    headline_only : bool, default False
+        Return the headline alone (a scheduled page, whose waterfall and product table for
+        the report's own choice are shown above it).
 
     Returns
     -------
     tuple
         A headline (Markdown), the waterfall figure and the product table; or the headline
-        alone, saying why, when a period has no order lines.
+        alone, saying why, when a period has no order lines (or with ``headline_only``).
     """
     import matplotlib.pyplot as plt
 
@@ -350,6 +354,8 @@ def explore_view(region: str, category: str, base_start: str, base_end: str,
         f"against {money(t['base_revenue'])} in {window_label(base)} ({growth}): volume "
         f"{money(t['volume_effect'])}, mix {money(t['mix_effect'])}, "
         f"price {money(t['price_effect'])}.")
+    if headline_only:
+        return (head,)
     fig, ax = plt.subplots(figsize=(8, 3.6))
     plot_price_volume_mix(pvm, ax=ax)
     fit(fig)
@@ -381,8 +387,9 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of:
     Returns
     -------
     Panel or None
-        The panel; None in a headless run, after displaying the view for ``values`` (see
-        :func:`salesnb.report.widgets.panel`).
+        The panel; None in a headless run, after displaying the headline of the view for
+        ``values`` (see :func:`salesnb.report.widgets.panel`): those are the report's own
+        choices, whose waterfall and product table the page already shows.
     """
     params = []
     for p in PRODUCT_PANEL:
@@ -396,5 +403,6 @@ def explore_panel(orders: pd.DataFrame, products: pd.DataFrame | None, *, as_of:
         if p.choices and values.get(p.name, p.default) not in p.choices:
             values[p.name] = ALL
     fn = partial(explore_view, orders=orders, products=products, as_of=as_of,
-                 period_orders=period_orders, everywhere=everywhere)
+                 period_orders=period_orders, everywhere=everywhere,
+                 headline_only=headless())
     return panel(params, fn, values)
