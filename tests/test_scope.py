@@ -176,6 +176,43 @@ def test_shared_results_are_computed_once_per_dataset(d):
     assert len(calls) == 2
 
 
+def test_shared_keeps_only_the_last_results_of_a_family(d):
+    clear_shared()
+    calls = []
+
+    def make(n):
+        return lambda: calls.append(n) or n
+
+    for n in (1, 2, 3):
+        shared(d, ("per scope", n), make(n), keep=2)
+    shared(d, ("model",), make("model"))
+    assert shared(d, ("per scope", 2), make(2), keep=2) == 2  # kept, and used last
+    shared(d, ("per scope", 4), make(4), keep=2)  # drops 3, the least recently used
+    assert calls == [1, 2, 3, "model", 4]
+    shared(d, ("per scope", 3), make(3), keep=2)
+    shared(d, ("per scope", 1), make(1), keep=2)
+    shared(d, ("model",), make("model"))  # another family keeps its result
+    assert calls == [1, 2, 3, "model", 4, 3, 1]
+
+
+def test_a_scope_filters_the_company_tables_once(d, monkeypatch):
+    from salesnb.scope import filters
+
+    clear_shared()
+    calls = []
+    people = filters._people_tables
+    monkeypatch.setattr(filters, "_people_tables",
+                        lambda *a: calls.append(1) or people(*a))
+    first = apply_scope(d, "rep:R013")
+    first.orders.loc[first.orders.index[0], "revenue"] = -1.0  # a page changes its copy
+    again = apply_scope(d, "rep:R013")
+    assert len(calls) == 1
+    assert (again.orders["revenue"] >= 0).all() and len(again.orders) == len(first.orders)
+    assert again.whole is d and set(again.orders["rep_id"]) == {"R013"}
+    team_data(again), team_data(apply_scope(d, "rep:R013"))
+    assert len(calls) == 2  # the rep's team: filtered once for both pages
+
+
 def test_scope_folders_are_safe_and_distinct():
     folders = scope_folders(["company", "region:East", "region:华东 区", "region:a/b",
                              "region:A/B", "rep:R013"])

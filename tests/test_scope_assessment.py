@@ -150,6 +150,26 @@ def test_the_rank_band_is_the_rank_within_the_team(data, pages):
     assert sorted(ranks.values()) == list(range(1, 7))
 
 
+def test_teammates_pages_rank_the_team_once(data, monkeypatch):
+    """Every rep of a team is ranked in the same team: scored once for all their pages."""
+    from salesnb.scope import clear_shared
+
+    clear_shared()
+    calls = []
+    score, past = S.scorecard, S.history
+    monkeypatch.setattr(S, "scorecard", lambda *a, **k: calls.append("card") or score(*a, **k))
+    monkeypatch.setattr(S, "history", lambda *a, **k: calls.append("history") or past(*a, **k))
+    mine = S.assess(apply_scope(data, f"rep:{REP}"), PERIOD)
+    mine.history  # noqa: B018  (computed on first use)
+    other = S.assess(apply_scope(data, "rep:R021"), PERIOD)
+    assert other.history.equals(mine.history)
+    assert calls == ["card", "history"]
+    assert other.card.table.equals(mine.card.table)
+    assert S.rank_band(other.card, "R021") != S.rank_band(mine.card, REP)  # each their own
+    S.assess(apply_scope(data, "region:East"), PERIOD)  # not a rep: ranked for its page
+    assert calls == ["card", "history", "card"]
+
+
 def test_the_team_median_is_the_median_of_the_teams_kpi(data, pages):
     a = pages(f"rep:{REP}")
     kpi = A.ratios(A.counts(team_data(apply_scope(data, f"rep:{REP}")), freq="Q"))

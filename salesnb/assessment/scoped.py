@@ -26,10 +26,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,14 +51,17 @@ from salesnb.assessment.trends import rep_trend, scope_trend
 from salesnb.core.periods import parse_as_of, period_freq
 from salesnb.scope.filters import scoped, team_data
 from salesnb.scope.model import Scope
+from salesnb.scope.shared import shared
 
 if TYPE_CHECKING:
     from salesnb.data.loader import SalesData
 
+T = TypeVar("T")
+
 __all__ = ["Assessment", "assess", "visible", "scope_payouts", "rank_band", "ordinal",
            "rank_words", "MEDIAN_KPIS", "team_medians", "company_blocks", "company_card",
            "company_payouts", "company_line", "rep_trend", "scope_trend", "promotion_status",
-           "promotion_list", "training_status"]
+           "promotion_list", "training_status", "per_team"]
 
 
 @dataclass
@@ -137,7 +140,34 @@ class Assessment:
         pandas.DataFrame
             :func:`~salesnb.assessment.careers.history` of ``team``.
         """
-        return history(self.team, recent_periods(self.period, 4), weights=self.card.weights)
+        periods = recent_periods(self.period, 4)
+        return per_team(self.data, ("history", str(self.period),
+                                    tuple(sorted(self.card.weights.items()))),
+                        lambda: history(self.team, periods, weights=self.card.weights))
+
+
+def per_team(d: SalesData, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` on a rep's page once per team: every teammate's page ranks the same team.
+
+    Parameters
+    ----------
+    d : SalesData
+        The page's data (:func:`salesnb.scope.apply_scope`).
+    key : tuple
+        What is computed on the team's data, with its parameters.
+    compute : callable
+        Computes it from :func:`~salesnb.scope.filters.team_data` of ``d``.
+
+    Returns
+    -------
+    object
+        The result, shared (:func:`~salesnb.scope.shared.shared`) among the pages of the
+        reps of one team; on any other page, computed for it.
+    """
+    scope = scoped(d)
+    if scope.kind != "rep" or scope.manager is None or d.whole is None:
+        return compute()  # not a rep with a team: the page's own data, ranked for it alone
+    return shared(d, ("assessment.team", scope.manager, scope.team, *key), compute, keep=6)
 
 
 def visible(frame: pd.DataFrame, scope: Scope, column: str = "rep_id") -> pd.DataFrame:
@@ -227,9 +257,11 @@ def assess(d: SalesData, period: str | pd.Period | None = None, *,
     scope = scoped(d)
     p = check_period(d.company, period, as_of=d.as_of)
     team = team_data(d)
-    blocks = counts(team, freq=period_freq(p))
+    w = dict(weights or DEFAULT_WEIGHTS)
+    blocks = per_team(d, ("counts", str(p)), lambda: counts(team, freq=period_freq(p)))
     try:
-        card = scorecard(team, period=p, weights=weights or DEFAULT_WEIGHTS, blocks=blocks)
+        card = per_team(d, ("card", str(p), tuple(sorted(w.items()))),
+                        lambda: scorecard(team, period=p, weights=w, blocks=blocks))
     except AssessmentError as exc:
         if scope.is_company:
             raise

@@ -34,11 +34,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from salesnb.scope.model import Scope, resolve_scope
+from salesnb.scope.shared import shared
 
 if TYPE_CHECKING:
     from salesnb.data.loader import SalesData
 
 __all__ = ["apply_scope", "scoped", "team_data"]
+
+
+#: Scopes whose filtered tables are kept: a rep's own and their team's, and room for the
+#: page a manager's app shows next.
+_KEEP = 4
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -135,7 +141,9 @@ def apply_scope(d: SalesData, scope: Scope | str) -> SalesData:
         The scope's tables (products whole); ``.scope`` is the scope and ``.whole`` the
         company's data. The validation report is the company's (what was read and
         quarantined is a fact of the export, not of a scope). For the company scope the
-        tables are ``d``'s own.
+        tables are ``d``'s own. The last few scopes' tables are kept
+        (:func:`~salesnb.scope.shared.shared`): the six reports of one scope, and a rep's
+        team on each of its pages, filter the company's tables once.
 
     Raises
     ------
@@ -147,8 +155,9 @@ def apply_scope(d: SalesData, scope: Scope | str) -> SalesData:
         scope = resolve_scope(whole, scope)
     if scope.is_company:
         return dataclasses.replace(whole, scope=scope, whole=None)
-    tables = (_region_tables(whole, scope) if scope.kind == "region"
-              else _people_tables(whole, scope))
+    key = ("scope.tables", scope.kind, scope.value, scope.reps, scope.regions)
+    tables = shared(whole, key, lambda: _region_tables(whole, scope) if scope.kind == "region"
+                    else _people_tables(whole, scope), keep=_KEEP)
     if "products" in whole.tables:
         tables["products"] = whole.tables["products"]
     ordered = {name: tables[name] for name in whole.tables if name in tables}

@@ -30,7 +30,8 @@ _lock = threading.Lock()
 _store: OrderedDict[int, tuple[Any, dict[Hashable, Any]]] = OrderedDict()  # by id(tables)
 
 
-def shared(d: SalesData, key: Hashable, compute: Callable[[], T]) -> T:
+def shared(d: SalesData, key: Hashable, compute: Callable[[], T], *,
+           keep: int | None = None) -> T:
     """The result of ``compute()`` for the whole company's data of ``d``, computed once.
 
     Parameters
@@ -40,7 +41,13 @@ def shared(d: SalesData, key: Hashable, compute: Callable[[], T]) -> T:
     key : hashable
         What is computed, with every parameter it depends on (``("lead_model",)``).
     compute : callable
-        Computes it from the company data (it must not depend on the scope).
+        Computes it from the company data (it must not depend on the scope; a result for
+        a group of scopes, such as a team's, has the group in ``key``).
+    keep : int, optional
+        Keep only the ``keep`` most recently used results whose key starts as this one's
+        (``key[0]``): for results per scope or per team, which a run for everyone uses a
+        few times in a row, so they do not add up to copies of the whole dataset. Default:
+        every result is kept as long as the dataset.
 
     Returns
     -------
@@ -53,6 +60,7 @@ def shared(d: SalesData, key: Hashable, compute: Callable[[], T]) -> T:
         entry = _store.get(id(tables))
         if entry is not None and entry[0] is tables and key in entry[1]:
             _store.move_to_end(id(tables))
+            entry[1][key] = entry[1].pop(key)  # the most recently used last
             return detach(entry[1][key])
     value = compute()
     with _lock:
@@ -61,10 +69,18 @@ def shared(d: SalesData, key: Hashable, compute: Callable[[], T]) -> T:
             entry = (tables, {})  # the dataset is held, so its id is not reused meanwhile
             _store[id(tables)] = entry
         entry[1][key] = value
+        if keep is not None:
+            family = [k for k in entry[1] if _family(k) == _family(key)]
+            for old in family[:max(len(family) - keep, 0)]:
+                del entry[1][old]
         _store.move_to_end(id(tables))
         while len(_store) > _DATASETS:
             _store.popitem(last=False)
     return detach(value)
+
+
+def _family(key: Hashable) -> Hashable:
+    return key[0] if isinstance(key, tuple) and key else key
 
 
 def clear_shared() -> None:
