@@ -6,7 +6,8 @@ __all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "GROUP_NEEDS", "LEVELS",
            "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS"]
 
 #: Forecasting models, by name; ``"auto"`` picks one of these by backtest.
-MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "regression")
+MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "theta", "regression",
+                           "combo")
 #: Columns a sales series can be split by.
 GROUPINGS: tuple[str, ...] = ("region", "category", "product_id", "rep_id")
 #: The groupings the forecast report offers.

@@ -6,6 +6,17 @@ per step comes from the model's in-sample residuals; :mod:`salesnb.forecast.eval
 calibrates it on backtest errors. A model that cannot fit the data falls back to a simpler
 one and says so in ``note``.
 
+The models, by name: ``seasonal_naive`` (the yardstick), ``naive``, ``drift``, ``ets``
+(exponential smoothing in state-space form, statsmodels ``ETSModel``: additive or
+multiplicative error and season, none or a damped trend, the form with the lowest AICc),
+``theta`` (statsmodels' Theta method, its own season test), ``regression`` (calendar and
+lag terms) and ``combo``, the mean of ETS, Theta and a damped Holt-Winters: combinations of
+such models beat each member on monthly sales (measured on the M3 competition's series in
+``benchmarks/bench_m3.py``). The members' fits are cached by the data, so a backtest that
+scores ``ets``, ``theta`` and ``combo`` fits each member once per origin.
+
+A series that is never negative gets no negative forecast (:func:`bounded`).
+
 :data:`FITTERS` maps each name of :data:`~salesnb.forecast.defaults.MODELS` to its function;
 :func:`prepare` turns a series into the array the models take, :func:`candidates` lists the
 models that suit it.
@@ -19,10 +30,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from salesnb.core.cache import memoize
 from salesnb.errors import SalesnbError
 from salesnb.forecast.defaults import MODELS
 
-__all__ = ["FITTERS", "SEASONAL_MODELS", "Fitter", "prepare", "candidates"]
+__all__ = ["FITTERS", "SEASONAL_MODELS", "Fitter", "prepare", "candidates", "bounded"]
 
 #: Models that need a full season of history.
 SEASONAL_MODELS: tuple[str, ...] = ("seasonal_naive",)
@@ -66,33 +78,154 @@ def _drift(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str |
     return y[-1] + slope * steps, s * np.sqrt(steps * (1 + steps / (n - 1))), None
 
 
-def _ets(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+def _steps_sigma(y: np.ndarray, fitted: np.ndarray, h: int, alpha: float) -> np.ndarray:
+    """Native standard deviation per step: in-sample residuals grown as a smoothing model's."""
+    steps = np.arange(1, h + 1)
+    return _sigma(y - fitted) * np.sqrt(1 + (steps - 1) * alpha ** 2)
 
+
+def _ets_forms(positive: bool, seasonal: bool) -> list[tuple[str, str | None, str | None]]:
+    """(error, trend, season) forms tried: none or a damped trend, each with its season.
+
+    A positive series tries multiplicative error and season (the swing grows with the
+    level, as sales do) and the additive ones; a series with zeros or returns only additive
+    ones. A seasonal series also tries no season (a weak one costs more than it gives).
+    """
+    kinds = ("mul", "add") if positive else ("add",)
+    seasons: tuple[str | None, ...] = kinds if seasonal else ()
+    forms: list[tuple[str, str | None, str | None]] = []
+    for err, season in [*zip(kinds, seasons, strict=False), (kinds[0], None)]:
+        forms += [(err, None, season), (err, "add", season)]
+    if not positive or not seasonal:  # the additive forms without a season too
+        forms += [("add", None, None), ("add", "add", None)]
+    return list(dict.fromkeys(forms))
+
+
+@memoize(maxsize=64)
+def _ets_fit(key: bytes, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """ETS of the lowest AICc among the forms that suit the series (cached by the data)."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    y = np.frombuffer(key, dtype=float).copy()
     n = y.size
     if n < 6:
         mean, sd, _ = _drift(y, h, m)
         return mean, sd, "ets: fewer than 6 points, used drift"
     seasonal = m > 1 and n >= 2 * m + 2
+    best = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for err, trend, season in _ets_forms(bool(np.all(y > 0)), seasonal):
+            try:
+                fit = ETSModel(y, error=err, trend=trend, damped_trend=trend is not None,
+                               seasonal=season, seasonal_periods=m if season else None
+                               ).fit(disp=False)
+            except Exception:  # noqa: BLE001 - a form the optimiser cannot fit is skipped
+                continue
+            if np.isfinite(fit.aicc) and (best is None or fit.aicc < best.aicc):
+                best = fit
+        mean = np.asarray(best.forecast(h), dtype=float) if best is not None else None
+    if mean is None or not np.all(np.isfinite(mean)):
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "ets: no form could be fitted, used drift"
+    alpha = float(best.params[0]) if len(best.params) else 0.5  # smoothing_level comes first
+    return mean, _steps_sigma(y, np.asarray(best.fittedvalues, dtype=float), h, alpha), None
+
+
+def _ets(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    return _ets_fit(y.tobytes(), h, m)
+
+
+@memoize(maxsize=64)
+def _theta_fit(key: bytes, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """The Theta method of statsmodels (cached by the data)."""
+    from scipy import stats
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = np.frombuffer(key, dtype=float).copy()
+    if y.size < 4:
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "theta: fewer than 4 points, used drift"
+    seasonal = m > 1 and y.size >= 2 * m
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = ExponentialSmoothing(
-                y, trend="add", damped_trend=True,
-                seasonal="add" if seasonal else None,
-                seasonal_periods=m if seasonal else None,
-                initialization_method="estimated",
-            ).fit(method="L-BFGS-B", use_brute=False)
+            res = ThetaModel(y, period=m if seasonal else 1, deseasonalize=seasonal).fit()
+            mean = np.asarray(res.forecast(h), dtype=float)
+            upper = np.asarray(res.prediction_intervals(h, alpha=0.2), dtype=float)[:, 1]
+    except Exception:  # noqa: BLE001 - a failed fit falls back to drift
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "theta: fit failed, used drift"
+    if not np.all(np.isfinite(mean)):
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "theta: fit failed, used drift"
+    sd = np.nan_to_num((upper - mean) / stats.norm.ppf(0.9), nan=0.0)
+    return mean, np.maximum(sd, 0.0), None
+
+
+def _theta(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    return _theta_fit(y.tobytes(), h, m)
+
+
+def _holt_winters(y: np.ndarray, h: int,
+                  m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """Damped Holt-Winters: multiplicative season on a positive series, else additive."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    n = y.size
+    if n < 6:
+        mean, sd, _ = _drift(y, h, m)
+        return mean, sd, "holt-winters: fewer than 6 points, used drift"
+    seasonal = m > 1 and n >= 2 * m + 2
+    season = ("mul" if np.all(y > 0) else "add") if seasonal else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=season,
+                                       seasonal_periods=m if season else None,
+                                       initialization_method="estimated").fit()
             mean = np.asarray(fit.forecast(h), dtype=float)
         if not np.all(np.isfinite(mean)):
             raise ValueError("non-finite forecast")
     except Exception:  # noqa: BLE001 - any optimiser failure falls back to drift
         mean, sd, _ = _drift(y, h, m)
-        return mean, sd, "ets: fit failed, used drift"
+        return mean, sd, "holt-winters: fit failed, used drift"
     alpha = float(fit.params.get("smoothing_level", 0.5) or 0.0)
-    s = _sigma(y - np.asarray(fit.fittedvalues, dtype=float))
-    steps = np.arange(1, h + 1)
-    return mean, s * np.sqrt(1 + (steps - 1) * alpha ** 2), None
+    return mean, _steps_sigma(y, np.asarray(fit.fittedvalues, dtype=float), h, alpha), None
+
+
+def _combo(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+    """The mean of ETS, Theta and damped Holt-Winters (native sigma: the members' mean)."""
+    members = [_ets(y, h, m), _theta(y, h, m), _holt_winters(y, h, m)]
+    mean = np.mean([f[0] for f in members], axis=0)
+    sd = np.mean([f[1] for f in members], axis=0)
+    notes = [f[2] for f in members if f[2]]
+    return mean, sd, ("combo: " + "; ".join(notes)) if notes else None
+
+
+def bounded(fitter: Fitter) -> Fitter:
+    """``fitter``, with no forecast below zero for a series that is never negative.
+
+    Parameters
+    ----------
+    fitter : Fitter
+        A model.
+
+    Returns
+    -------
+    Fitter
+        The same model; on a history without negative values its mean is kept at 0 or
+        above (sales do not go below zero; a series with returns may).
+    """
+    def fit(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
+        mean, sd, note = fitter(y, h, m)
+        if y.size and np.min(y) >= 0 and np.min(mean) < 0:
+            mean = np.maximum(mean, 0.0)
+            note = "; ".join(x for x in (note, "forecast below 0 set to 0") if x)
+        return mean, sd, note
+
+    fit.__doc__ = fitter.__doc__
+    return fit
 
 
 def _design(t: np.ndarray, n: int, m: int, seasonal: bool) -> np.ndarray:
@@ -144,13 +277,15 @@ def _regression(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 #: The models by name (the keys are :data:`~salesnb.forecast.defaults.MODELS`).
-FITTERS: dict[str, Fitter] = {
+FITTERS: dict[str, Fitter] = {name: bounded(f) for name, f in {
     "seasonal_naive": _seasonal_naive,
     "naive": _naive,
     "drift": _drift,
     "ets": _ets,
+    "theta": _theta,
     "regression": _regression,
-}
+    "combo": _combo,
+}.items()}
 
 
 # --------------------------------------------------------------------------- input checks

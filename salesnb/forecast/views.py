@@ -38,6 +38,7 @@ from salesnb.forecast.history import (
     monthly_history,
     scope_history,
 )
+from salesnb.forecast.models import COMBO_MARGIN
 from salesnb.forecast.requirements import group_needs
 from salesnb.paths import resolve_path
 from salesnb.report.catalog import FORECAST_PANEL
@@ -292,8 +293,10 @@ def _models_sentence(frame: pd.DataFrame, used: dict[str, str], model: str,
                  + (", so each series gets drift" if model == "auto" else "")
                  + ", and the intervals are normal ones not checked against the past.")
     elif model == "auto":
-        text = text.replace("Model", "Best in the backtest", 1).replace("Models",
-                                                                        "Best in the backtest")
+        text = (text.replace("Models", "Chosen by the backtest", 1)
+                .replace("Model", "Chosen by the backtest", 1)
+                + " The backtest keeps the combination of ETS, Theta and damped Holt-Winters "
+                f"unless another model's error is {COMBO_MARGIN:.0%} lower.")
     return text
 
 
