@@ -97,3 +97,16 @@ def test_new_models_are_backtested_like_the_others(model):
     s = _monthly(_multiplicative(72))
     lb = evaluation.backtest(s, horizon=12, models=[model])
     assert list(lb["model"]) == [model] and np.isfinite(lb["mase"]).all()
+
+
+def test_theta_is_statsmodels_theta_with_its_interval_width():
+    from scipy import stats
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = _multiplicative(80)
+    mean, sd, note = FITTERS["theta"](y, 12, 12)
+    res = ThetaModel(y, period=12).fit()
+    bands = np.asarray(res.prediction_intervals(12, alpha=0.2), dtype=float)
+    assert note is None
+    np.testing.assert_allclose(mean, np.asarray(res.forecast(12)))
+    np.testing.assert_allclose(mean + stats.norm.ppf(0.9) * sd, bands[:, 1])

@@ -139,7 +139,6 @@ def _ets(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | N
 @memoize(maxsize=64)
 def _theta_fit(key: bytes, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
     """The Theta method of statsmodels (cached by the data)."""
-    from scipy import stats
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     y = np.frombuffer(key, dtype=float).copy()
@@ -152,15 +151,17 @@ def _theta_fit(key: bytes, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str 
             warnings.simplefilter("ignore")
             res = ThetaModel(y, period=m if seasonal else 1, deseasonalize=seasonal).fit()
             mean = np.asarray(res.forecast(h), dtype=float)
-            upper = np.asarray(res.prediction_intervals(h, alpha=0.2), dtype=float)[:, 1]
     except Exception:  # noqa: BLE001 - a failed fit falls back to drift
         mean, sd, _ = _drift(y, h, m)
         return mean, sd, "theta: fit failed, used drift"
     if not np.all(np.isfinite(mean)):
         mean, sd, _ = _drift(y, h, m)
         return mean, sd, "theta: fit failed, used drift"
-    sd = np.nan_to_num((upper - mean) / stats.norm.ppf(0.9), nan=0.0)
-    return mean, np.maximum(sd, 0.0), None
+    # the variance statsmodels' prediction intervals use (an integrated MA of the SES
+    # errors), without forecasting a second time as they do
+    alpha = float(res.params.iloc[1])
+    sd = np.sqrt(np.arange(h) * (1 + (alpha - 1) ** 2) + 1) * np.sqrt(max(res.sigma2, 0.0))
+    return mean, np.nan_to_num(sd, nan=0.0), None
 
 
 def _theta(y: np.ndarray, h: int, m: int) -> tuple[np.ndarray, np.ndarray, str | None]:
