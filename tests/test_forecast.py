@@ -17,7 +17,7 @@ from salesnb.forecast.models import Forecast, forecast, plot_forecast
 from salesnb.forecast.series import sales_series
 
 SERIES = SHARED / "series"
-SEASONAL = {"seasonal_naive", "ets", "regression"}
+SEASONAL = {"seasonal_naive", "ets", "regression", "theta", "combo"}  # each models the season
 
 
 def synthetic(n: int = 60, seed: int = 0, noise: float = 4.0,
