@@ -48,16 +48,36 @@ def test_growth_rejects_non_monthly_frame():
 # ----------------------------------------------------------------------------- decompose
 
 
-def test_decompose_recovers_known_season():
-    rng = np.random.default_rng(0)
-    season = np.tile(np.array([0, -5, 3, 8, 2, -1, -8, -6, 1, 4, 6, 20], dtype=float), 4)
-    idx = pd.date_range("2022-01-01", periods=48, freq="MS")
-    y = pd.Series(100 + 0.8 * np.arange(48) + season + rng.normal(0, 1, 48), index=idx)
+SEASON = np.array([0, -5, 3, 8, 2, -1, -8, -6, 1, 4, 6, 20], dtype=float) - 2.0  # mean 0
+
+
+def _trend_and_season(n: int, seed: int = 0) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """A bending trend (growth, a dip, recovery) + a fixed season + noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    trend = 100 + 0.8 * t - 12 * np.exp(-((t - n / 2) / 10) ** 2)
+    season = np.resize(SEASON, n)
+    idx = pd.date_range("2020-01-01", periods=n, freq="MS")
+    return pd.Series(trend + season + rng.normal(0, 1, n), index=idx), trend, season
+
+
+@pytest.mark.parametrize(("n", "method"), [(60, "stl"), (48, "stl"), (30, "classical")])
+def test_decompose_recovers_known_trend_and_season(n: int, method: str):
+    y, trend, season = _trend_and_season(n)
     dec = t.decompose(y)
-    assert dec.attrs["method"] == "stl"
+    assert dec.attrs["method"] == method
     assert list(dec.columns) == ["observed", "trend", "seasonal", "resid"]
-    assert np.corrcoef(dec["seasonal"], season)[0, 1] > 0.9
     assert np.allclose(dec["trend"] + dec["seasonal"] + dec["resid"], y)
+    seasonal = dec["seasonal"].to_numpy()
+    # the season repeats year on year, and is the one put in
+    assert np.abs(seasonal[12:] - seasonal[:-12]).max() < 0.05 * np.ptp(SEASON)
+    assert np.abs(seasonal - season).max() < 0.15 * np.ptp(SEASON)
+    # the trend follows the level, dip included (not a straight line)
+    err = dec["trend"].to_numpy() - trend
+    inner = slice(6, n - 6)  # the ends of a moving average are extrapolated
+    assert np.sqrt(np.mean(err[inner] ** 2)) < 1.5
+    line = np.polyval(np.polyfit(np.arange(n), trend, 1), np.arange(n))
+    assert np.abs(err[inner]).max() < 0.5 * np.abs(trend - line)[inner].max()
 
 
 def test_decompose_short_series_falls_back():

@@ -7,7 +7,8 @@ with freq ``"MS"``), one column per group (regions, categories, ...), as
     monthly = sn.forecast.sales_series(d.orders, by="region")
 
 * :func:`growth` (year-over-year, period-over-period, moving averages), :func:`latest_growth`
-  (the last months against the same months a year earlier), :func:`decompose` (STL);
+  (the last months against the same months a year earlier), :func:`decompose` (trend and a
+  season that repeats every year);
 * :func:`findings`: plain-language sentences about growth and seasonality;
 * :func:`trends_figure`, :func:`decomposition_figure`: their charts.
 
@@ -202,7 +203,11 @@ def latest_growth(series_frame: pd.DataFrame, *, months: int = 3) -> pd.DataFram
 
 
 def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd.DataFrame:
-    """Split one monthly series into trend, seasonal and residual parts (STL).
+    """Split one monthly series into trend, seasonal and residual parts.
+
+    The seasonal part is the same every year, as a manager reads it ("December is 20 k
+    above the trend"): a seasonal pattern free to change each year takes up the noise, and a
+    chart of it does not repeat.
 
     Parameters
     ----------
@@ -216,11 +221,17 @@ def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd
     Returns
     -------
     pandas.DataFrame
-        Columns observed, trend, seasonal, resid (observed = trend + seasonal + resid).
-        ``attrs["method"]`` is ``"stl"``, or ``"moving_average"`` for the fallback used
-        when the series has fewer than two full seasons (``2 * period`` values): then trend
-        is a centred moving average over ``period`` values (shorter at the edges),
-        seasonal is 0 and ``attrs["note"]`` explains why.
+        Columns observed, trend, seasonal, resid (observed = trend + seasonal + resid);
+        ``attrs["method"]`` and ``attrs["note"]`` say how:
+
+        * ``"stl"`` with three full seasons or more: STL with a periodic season (the seasonal
+          smoother spans every year with a constant fit, R's ``s.window="periodic"``) and its
+          default trend window (19 months for a season of 12), so the trend follows the level;
+        * ``"classical"`` with two full seasons: a centred moving average over ``period``
+          values (extended to the ends by a line) and the average of each month's departure
+          from it (statsmodels ``seasonal_decompose``);
+        * ``"moving_average"`` with fewer: the trend is a centred moving average (shorter at
+          the edges) and seasonal is 0.
     """
     s = pd.Series(series, dtype=float)
     if s.isna().any():
@@ -228,21 +239,34 @@ def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd
                            "for months without sales) before decomposing")
     if len(s) == 0:
         raise SalesnbError("cannot decompose an empty series")
-    if len(s) >= 2 * period:
+    if len(s) >= 3 * period:
         from statsmodels.tsa.seasonal import STL
 
-        res = STL(s, period=period, robust=robust).fit()
-        out = pd.DataFrame({"observed": s, "trend": res.trend, "seasonal": res.seasonal,
-                            "resid": res.resid}, index=s.index)
+        years = -(-len(s) // period)
+        res = STL(s, period=period, seasonal=10 * years + 1, seasonal_deg=0,
+                  robust=robust).fit()
+        out = pd.DataFrame({"observed": s, "trend": res.trend, "seasonal": res.seasonal},
+                           index=s.index)
         out.attrs["method"] = "stl"
-        out.attrs["note"] = f"STL decomposition with a season of {period} periods."
-        return out
-    trend = s.rolling(period, center=True, min_periods=1).mean()
-    out = pd.DataFrame({"observed": s, "trend": trend, "seasonal": 0.0, "resid": s - trend},
-                       index=s.index)
-    out.attrs["method"] = "moving_average"
-    out.attrs["note"] = (f"Only {len(s)} periods (fewer than two seasons of {period}): "
-                         "trend is a moving average and no seasonal pattern is estimated.")
+        out.attrs["note"] = (f"STL decomposition: the same seasonal pattern every "
+                             f"{period} periods.")
+    elif len(s) >= 2 * period:
+        from statsmodels.tsa.seasonal import seasonal_decompose
+
+        res = seasonal_decompose(s, model="additive", period=period, extrapolate_trend="period")
+        out = pd.DataFrame({"observed": s, "trend": res.trend, "seasonal": res.seasonal},
+                           index=s.index)
+        out.attrs["method"] = "classical"
+        out.attrs["note"] = (f"Classical decomposition ({len(s)} periods, fewer than three "
+                             f"seasons of {period}): moving-average trend, average season.")
+    else:
+        out = pd.DataFrame({"observed": s, "trend": s.rolling(period, center=True,
+                                                              min_periods=1).mean(),
+                            "seasonal": 0.0}, index=s.index)
+        out.attrs["method"] = "moving_average"
+        out.attrs["note"] = (f"Only {len(s)} periods (fewer than two seasons of {period}): "
+                             "trend is a moving average and no seasonal pattern is estimated.")
+    out["resid"] = out["observed"] - out["trend"] - out["seasonal"]
     return out
 
 

@@ -187,7 +187,7 @@ def decomposition_view(total: pd.Series) -> Any:
     Returns
     -------
     matplotlib.figure.Figure or IPython.display.Markdown
-        The STL chart (:func:`salesnb.forecast.trends.decompose`); a sentence when the series
+        The trend and season chart (:func:`salesnb.forecast.trends.decompose`); a sentence when the series
         is shorter than :data:`~salesnb.forecast.trends.SEASON_MONTHS`.
     """
     if len(total) < trends.SEASON_MONTHS:
