@@ -70,7 +70,7 @@ def test_decompose_recovers_known_trend_and_season(n: int, method: str):
     assert np.allclose(dec["trend"] + dec["seasonal"] + dec["resid"], y)
     seasonal = dec["seasonal"].to_numpy()
     # the season repeats year on year, and is the one put in
-    assert np.abs(seasonal[12:] - seasonal[:-12]).max() < 0.05 * np.ptp(SEASON)
+    assert np.abs(seasonal[12:] - seasonal[:-12]).max() < 0.01 * np.ptp(SEASON)
     assert np.abs(seasonal - season).max() < 0.15 * np.ptp(SEASON)
     # the trend follows the level, dip included (not a straight line)
     err = dec["trend"].to_numpy() - trend
