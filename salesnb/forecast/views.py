@@ -187,8 +187,8 @@ def decomposition_view(total: pd.Series) -> Any:
     Returns
     -------
     matplotlib.figure.Figure or IPython.display.Markdown
-        The trend and season chart (:func:`salesnb.forecast.trends.decompose`); a sentence when the series
-        is shorter than :data:`~salesnb.forecast.trends.SEASON_MONTHS`.
+        The trend and season chart (:func:`salesnb.forecast.trends.decompose`);
+        a sentence when the series is shorter than :data:`~salesnb.forecast.trends.SEASON_MONTHS`.
     """
     if len(total) < trends.SEASON_MONTHS:
         return Markdown(f"*The trend and seasonal split needs {trends.SEASON_MONTHS} months; "
