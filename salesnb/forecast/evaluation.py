@@ -29,7 +29,7 @@ from scipy import stats
 from salesnb.core.cache import memoize
 from salesnb.errors import SalesnbError
 from salesnb.forecast.defaults import MODELS
-from salesnb.forecast.fitters import FITTERS, candidates, prepare
+from salesnb.forecast.fitters import candidates, for_origins, prepare
 
 __all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "min_history", "backtest_errors",
            "interval_quantiles", "level_name", "leaderboard", "backtest"]
@@ -143,9 +143,10 @@ def backtest_errors(key: bytes, h: int, folds: int, models: tuple[str, ...],
     out: dict[str, BacktestErrors] = {}
     for name in models:
         rows = []
+        fit = for_origins(name, y[:found[0] if found else 0], m)
         for o in found:
             train, test = y[:o], y[o:o + h]
-            mean, sd, _ = FITTERS[name](train, h, m)
+            mean, sd, _ = fit(train, h, m)
             lag = m if (m > 1 and o > m) else 1
             scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
             rows.append((test - mean, test, mean, sd, scale))
