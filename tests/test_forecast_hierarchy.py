@@ -111,3 +111,85 @@ def test_group_forecasts_figure(monthly):
     assert sum(ax.axison for ax in fig.axes) == n
     assert fig.axes[0].get_title() == "total"
     assert "95 % interval" in fig.texts[0].get_text()
+
+
+# ------------------------------------------------------------ one company total (issue 17)
+
+
+def test_keep_total_keeps_the_total_and_shares_the_gap_by_variance(forecasts):
+    base, total = forecasts
+    rec = hr.reconcile(base, total, method="keep_total")
+    pd.testing.assert_frame_equal(rec["total"], total)
+    groups = sum(rec[g]["mean"] for g in base)
+    np.testing.assert_allclose(groups, total["mean"])
+    gap = total["mean"] - sum(base[g]["mean"] for g in base)
+    moves = {g: rec[g]["mean"] - base[g]["mean"] for g in base}
+    # East's interval is 4x North's: 16x the variance, 16x the share of the gap
+    np.testing.assert_allclose(moves["East"], 16 * moves["North"])
+    np.testing.assert_allclose(sum(moves.values()), gap)
+    for g in base:  # each keeps its own interval widths
+        np.testing.assert_allclose(rec[g]["upper_80"] - rec[g]["mean"],
+                                   base[g]["upper_80"] - base[g]["mean"])
+
+
+def test_keep_total_holds_a_group_without_returns_at_zero():
+    base = {"big": fc_frame([100.0, 100.0], width80=1.0, width95=2.0),
+            "small": fc_frame([5.0, 5.0], width80=50.0, width95=100.0)}
+    base = {g: f.assign(**{c: f[c].clip(lower=0) for c in f if c.startswith("lower_")})
+            for g, f in base.items()}
+    total = fc_frame([60.0, 104.0], width80=10.0, width95=20.0)
+    rec = hr.reconcile(base, total, method="keep_total")
+    assert (rec["small"]["mean"] >= 0).all() and (rec["small"]["lower_80"] >= 0).all()
+    np.testing.assert_allclose(rec["small"]["mean"] + rec["big"]["mean"], total["mean"])
+    assert rec["small"]["mean"].iloc[0] == 0.0 and rec["big"]["mean"].iloc[0] == 60.0
+
+
+def test_the_company_total_is_the_same_by_region_and_by_category():
+    d = sn.load(ROOT / "data", tables=["orders", "products"])
+    by = {k: sales_series(d.orders, by=k, products=d.products) for k in ("region", "category")}
+    pd.testing.assert_series_equal(by["region"].sum(axis=1), by["category"].sum(axis=1))
+    totals = {k: hr.coherent_forecasts(f, horizon=6)[0] for k, f in by.items()}
+    pd.testing.assert_frame_equal(totals["region"]["total"], totals["category"]["total"])
+    for k, coherent in totals.items():
+        groups = sum(coherent[str(c)]["mean"] for c in by[k].columns)
+        np.testing.assert_allclose(groups, coherent["total"]["mean"])
+
+
+def test_a_months_forecast_does_not_move_when_the_horizon_grows(monthly):
+    short, used_short = hr.coherent_forecasts(monthly, horizon=6)
+    long, used_long = hr.coherent_forecasts(monthly, horizon=12)
+    assert used_short == used_long
+    for name, frame in short.items():
+        pd.testing.assert_frame_equal(frame, long[name].iloc[:6], check_freq=False)
+
+
+def _correlated_groups(seed: int, groups: int = 4, n: int = 72, h: int = 12,
+                       rho: float = 0.7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seasonal random-walk groups whose shocks correlate ``rho``: history and held out."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + h)
+    season = 1 + 0.25 * np.sin(2 * np.pi * t / 12)
+    shocks = (np.sqrt(rho) * rng.normal(size=(n + h, 1, 2))
+              + np.sqrt(1 - rho) * rng.normal(size=(n + h, groups, 2)))
+    level = 100 + np.cumsum(3 * shocks[:, :, 0], axis=0)
+    y = np.maximum(level * season[:, None] + 6 * shocks[:, :, 1], 1)
+    frame = pd.DataFrame(y, index=pd.date_range("2018-01-01", periods=n + h, freq="MS"),
+                         columns=[f"g{i}" for i in range(groups)])
+    return frame.iloc[:n], frame.iloc[n:]
+
+
+@pytest.mark.slow
+def test_the_totals_interval_covers_held_out_totals_of_correlated_groups():
+    inside, bottom_up = [], []
+    for seed in range(30):
+        history, held_out = _correlated_groups(seed)
+        coherent, _ = hr.coherent_forecasts(history, horizon=12, model="ets", levels=(80,))
+        actual = held_out.sum(axis=1).to_numpy()
+        for frame, hits in ((coherent["total"], inside),
+                            (hr.reconcile({g: coherent[g] for g in history.columns})["total"],
+                             bottom_up)):
+            hits.append(np.mean((actual >= frame["lower_80"].to_numpy())
+                                & (actual <= frame["upper_80"].to_numpy())))
+    assert 0.70 <= np.mean(inside) <= 0.90
+    # a sum of the groups' bands as if their errors were independent covers far less
+    assert np.mean(bottom_up) < 0.68

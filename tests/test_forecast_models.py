@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesnb.forecast import evaluation
-from salesnb.forecast import smoothing
+from salesnb.forecast import evaluation, smoothing
 from salesnb.forecast.fitters import FITTERS, for_origins
 from salesnb.forecast.models import COMBO_MARGIN, choose, forecast
 

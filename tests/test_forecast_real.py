@@ -186,19 +186,23 @@ def test_a_short_history_says_what_each_section_needs():
     assert rq.blocked("seasonality", h) == ("the data has 3 complete months; the trend and "
                                             "seasonal split needs 24 (two years, to tell a "
                                             "season from a trend)")
-    assert rq.blocked("backtest", h, horizon=6) == ("the data has 3 complete months; a "
-                                                    "backtest of a 6-month horizon needs 9")
+    assert rq.blocked("backtest", h) == "the data has 3 complete months; a backtest needs 4"
+    assert rq.blocked("backtest", order_history(_monthly(4))) == ""
     assert rq.blocked("forecast", h) == ""
     assert rq.blocked("forecast", order_history(_monthly(2))) == ("the data has 2 complete "
                                                                   "months; a forecast needs 3")
     assert rq.blocked("seasonality", None) == ""  # no orders: the needs say so
     assert v.decomposition_view(h.total).data == ("*The trend and seasonal split needs 24 "
                                                   "months; the data has 3 complete months.*")
-    assert "needs 9 months; the data has 3" in v.backtest_view(h.total, horizon=6).data
+    assert v.backtest_view(h.total).data == ("*A backtest needs 4 months; the data has 3 "
+                                             "complete months.*")
+    board = v.backtest_view(order_history(_monthly(8)).total)
+    # 8 months: 3 to train on, 5 ahead
+    assert "Each model forecast 5 months ahead from 1 past origin" in board.caption
     assert v.findings_markdown(h.frame).data.startswith("*Year-over-year findings need 15 ")
     summary = v.forecast_view(6, "region", "auto", 80, orders=_monthly(3), today=TODAY)[0].data
-    assert ("With 3 complete months there is no backtest of a 6-month horizon (it needs 9), "
-            "so each series gets drift") in summary
+    assert ("With 3 complete months there is no backtest (it needs 4), so each series gets "
+            "drift") in summary
     (short,) = v.forecast_view(6, "region", "auto", 80, orders=_monthly(2), today=TODAY)
     assert short.data == "*A forecast needs 3 complete months; the data has 2.*"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "GROUP_NEEDS", "LEVELS",
-           "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS"]
+           "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS", "BACKTEST_MONTHS"]
 
 #: Forecasting models, by name; ``"auto"`` picks one of these by backtest.
 MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "theta", "regression",
@@ -28,3 +28,6 @@ MIN_FORECAST_MONTHS: int = 3
 MAX_GROUPS: int = 8
 #: Interval levels (percent) the forecast reports.
 LEVELS: tuple[int, ...] = (80, 95)
+#: The horizon the reports' backtests score (model choice and interval widths), whatever
+#: horizon the page shows, so a month's forecast does not move with the horizon.
+BACKTEST_MONTHS: int = 12

@@ -28,11 +28,11 @@ from scipy import stats
 
 from salesnb.core.cache import memoize
 from salesnb.errors import SalesnbError
-from salesnb.forecast.defaults import MODELS
+from salesnb.forecast.defaults import BACKTEST_MONTHS, MODELS
 from salesnb.forecast.fitters import candidates, for_origins, prepare
 
-__all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "min_history", "backtest_errors",
-           "interval_quantiles", "level_name", "leaderboard", "backtest"]
+__all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "min_history", "fixed_horizon",
+           "backtest_errors", "interval_quantiles", "level_name", "leaderboard", "backtest"]
 
 #: Fewer scaled backtest errors than this: intervals use the normal quantile.
 MIN_CALIBRATION = 8
@@ -93,6 +93,33 @@ def min_history(horizon: int, season_length: int = 12) -> int:
         if origins(n, int(horizon), 1, m):
             return n
         n += 1
+
+
+def fixed_horizon(n: int, limit: int = BACKTEST_MONTHS, season_length: int = 12) -> int:
+    """The backtest horizon the reports score a series of ``n`` points on, whatever they show.
+
+    Parameters
+    ----------
+    n : int
+        Length of the series.
+    limit : int, default :data:`~salesnb.forecast.defaults.BACKTEST_MONTHS`
+        The horizon wanted (a year of months).
+    season_length : int, default 12
+        Season of the series.
+
+    Returns
+    -------
+    int
+        ``limit``, or the longest horizon with one rolling origin when the series is too
+        short for ``limit`` (``limit`` again when it is too short for any). It depends on
+        the data only, so forecasts made with it (``forecast(..., backtest_horizon=...)``) do
+        not change with the horizon shown.
+    """
+    m = season_length if n >= 2 * season_length else 1
+    for h in range(int(limit), 0, -1):
+        if origins(n, h, 1, m):
+            return h
+    return int(limit)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Forecasts that add up: per-group forecasts reconciled with the total (two-level hierarchy).
 
-* :func:`reconcile` makes per-group forecasts and a total forecast add up (bottom-up, OLS or
-  structurally weighted least squares);
-* :func:`coherent_forecasts` forecasts every column of a wide monthly frame and reconciles
-  them bottom-up, so a director's total and the managers' numbers agree;
+* :func:`reconcile` makes per-group forecasts and a total forecast add up (the total kept,
+  bottom-up, OLS or structurally weighted least squares);
+* :func:`coherent_forecasts` forecasts the total and every column of a wide monthly frame
+  and reconciles the groups to the total's own forecast, so a director's total is the same
+  by region and by category, and the managers' numbers add up to it;
 * :func:`forecast_table` lays them out one row per future month;
   :func:`group_forecasts_figure` draws them as small multiples.
 
@@ -13,6 +14,7 @@ A forecast for one series is a DataFrame indexed by future period with columns `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -21,9 +23,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from scipy import stats
 
 from salesnb.core.columns import require_columns
 from salesnb.errors import SalesnbError
+from salesnb.forecast import evaluation as ev
 from salesnb.forecast.defaults import LEVELS
 from salesnb.forecast.models import INTERVAL_COLUMNS, forecast
 
@@ -52,8 +56,50 @@ def _with_mean(frame: pd.DataFrame, mean: np.ndarray, widths: Mapping[str, pd.Se
     return out
 
 
+def _variances(frame: pd.DataFrame) -> np.ndarray:
+    """Each period's forecast variance from the widest interval (0 without intervals)."""
+    for lo, hi in reversed(INTERVAL_COLUMNS):
+        if lo in frame.columns and hi in frame.columns:
+            level = float(lo.split("_")[1])
+            z = stats.norm.ppf(0.5 + level / 200.0)
+            half = (frame[hi].to_numpy(dtype=float) - frame[lo].to_numpy(dtype=float)) / 2
+            return (half / z) ** 2
+    return np.zeros(len(frame))
+
+
+def _floor(frame: pd.DataFrame) -> float:
+    """0 for a forecast that never goes below 0 (no returns in its history), else -inf."""
+    cols = ["mean", *(c for c in frame.columns if c.startswith("lower_"))]
+    return 0.0 if bool((frame[cols] >= 0).all().all()) else -np.inf
+
+
+def _keep_total(bottom: np.ndarray, top: np.ndarray, var: np.ndarray,
+                floor: np.ndarray) -> np.ndarray:
+    """Groups moved so they add up to ``top``, each by its share of the variance.
+
+    A group that would fall below its floor (0 for a group without negative history) is
+    held there and the rest of the difference shared among the others.
+    """
+    out = bottom.copy()
+    for t in range(out.shape[0]):
+        free = np.ones(out.shape[1], dtype=bool)
+        row = bottom[t].copy()
+        for _ in range(out.shape[1]):
+            gap = top[t] - row.sum()
+            w = np.where(free, var[t], 0.0)
+            w = w / w.sum() if w.sum() > 0 else free / max(free.sum(), 1)
+            row = row + gap * w
+            low = free & (row < floor)
+            if not low.any():
+                break
+            row[low] = floor[low]
+            free &= ~low
+        out[t] = row
+    return out
+
+
 def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = None, *,
-              method: Literal["bottom_up", "ols", "wls_struct"] = "bottom_up",
+              method: Literal["bottom_up", "ols", "wls_struct", "keep_total"] = "bottom_up",
               ) -> dict[str, pd.DataFrame]:
     """Make group forecasts and the total forecast add up (two-level hierarchy).
 
@@ -66,7 +112,14 @@ def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = Non
     total : pandas.DataFrame, optional
         A forecast of the total made separately (same layout and index). Required for
         ``"ols"`` and ``"wls_struct"``; ignored by ``"bottom_up"``.
-    method : {"bottom_up", "ols", "wls_struct"}
+    method : {"bottom_up", "ols", "wls_struct", "keep_total"}
+        * ``"keep_total"``: the total keeps its own forecast and intervals; the groups are
+          moved to add up to it, each by its share of the groups' forecast variance (read
+          from its widest interval): weighted least squares with those variances, the limit
+          of MinT with a diagonal covariance as the total's own variance goes to 0. A
+          group's mean is not moved below 0 unless its interval reaches below 0 (returns);
+          the others then take the difference. This keeps the top level's accuracy and
+          makes the total the same whichever grouping is reconciled to it.
         * ``"bottom_up"``: groups are kept unchanged, total mean = sum of group means.
           Total intervals assume independent group errors: each bound lies
           ``sqrt(sum of the groups' squared distances)`` from the total mean (lower and
@@ -91,9 +144,9 @@ def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = Non
         raise SalesnbError("reconcile needs at least one group forecast")
     if "total" in base:
         raise SalesnbError("'total' is reserved for the total; pass it as total=")
-    if method not in ("bottom_up", "ols", "wls_struct"):
-        raise SalesnbError(f"unknown method {method!r}; use 'bottom_up', 'ols' or "
-                           "'wls_struct'")
+    if method not in ("bottom_up", "ols", "wls_struct", "keep_total"):
+        raise SalesnbError(f"unknown method {method!r}; use 'bottom_up', 'ols', "
+                           "'wls_struct' or 'keep_total'")
     names = list(base)
     index = base[names[0]].index
     frames = dict(base) if total is None else {**base, "total": total}
@@ -115,6 +168,16 @@ def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = Non
         return out
     if total is None:
         raise SalesnbError(f"method={method!r} needs a separate total forecast (total=)")
+    if method == "keep_total":
+        var = np.column_stack([_variances(base[n]) for n in names])
+        floor = np.array([_floor(base[n]) for n in names])
+        means = _keep_total(bottom, total["mean"].to_numpy(dtype=float), var, floor)
+        out = {"total": total.copy()}
+        for j, n in enumerate(names):
+            out[n] = _with_mean(base[n], means[:, j], _half_widths(base[n]))
+            lower = [c for c in out[n].columns if c.startswith("lower_")]
+            out[n][lower] = out[n][lower].clip(lower=floor[j])
+        return out
     s_mat = np.vstack([np.ones((1, m)), np.eye(m)])  # (m+1) x m
     y_hat = np.column_stack([total["mean"].to_numpy(dtype=float), bottom])  # T x (m+1)
     if method == "ols":
@@ -132,23 +195,41 @@ def reconcile(base: Mapping[str, pd.DataFrame], total: pd.DataFrame | None = Non
 
 
 
+def _total(frame: pd.DataFrame) -> pd.Series:
+    """The groups' sum per period, the same to the last bit whichever grouping ``frame`` has.
+
+    Group sums of the same order lines differ in their last bits by grouping (1e-16 of the
+    total), and a fit amplifies that (an optimiser's stopping point, the order statistic an
+    interval's quantile takes). So the exact sum (``math.fsum``) is rounded to 10
+    significant digits of the largest total: cents on totals of millions.
+    """
+    sums = np.array([math.fsum(row) for row in frame.to_numpy(dtype=float)])
+    top = float(np.max(np.abs(sums))) if sums.size else 0.0
+    digits = 9 - int(np.floor(np.log10(top))) if top > 0 else 0
+    return pd.Series(np.round(sums, digits), index=frame.index, name="total")
+
+
 def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: str = "auto",
                        levels: Sequence[float] = LEVELS,
                        ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Forecast every group, reconcile bottom-up, and return the forecasts and models used.
+    """Forecast the total and every group, and make the groups add up to the total.
 
-    The groups' forecasts add up exactly to the total, so a director's and a manager's numbers
-    agree.
+    The total is forecast from its own history (the sum of the groups), with intervals
+    calibrated on its own backtest errors, so it is the same whichever grouping the frame
+    has; the groups are reconciled to it (:func:`reconcile`, ``method="keep_total"``). Every
+    series is backtested on the same horizon whatever ``horizon`` is
+    (:func:`salesnb.forecast.evaluation.fixed_horizon`), so a month's forecast does not move
+    when the horizon grows.
 
     Parameters
     ----------
     series_frame : pandas.DataFrame
         Wide regular frame (index: period start with a frequency, one column per group), as
-        :func:`salesnb.forecast.sales_series` builds it.
+        :func:`salesnb.forecast.sales_series` builds it; the groups sum to the total.
     horizon : int, default 6
         Periods to forecast.
     model : str, default "auto"
-        As for :func:`salesnb.forecast.forecast` (``"auto"``: each group's backtest winner).
+        As for :func:`salesnb.forecast.forecast` (``"auto"``: each series' backtest choice).
     levels : sequence of float, default (80, 95)
         Interval levels in percent.
 
@@ -158,12 +239,17 @@ def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: s
         ``({"total": frame, group: frame, ...}, {group: model used})``; group names are the
         columns as text.
     """
+    scored = ev.fixed_horizon(len(series_frame))
+    options = {"horizon": horizon, "model": model, "levels": levels,
+               "backtest_horizon": scored}
+    total = forecast(_total(series_frame), **options)
     base, used = {}, {}
     for col in series_frame.columns:
-        result = forecast(series_frame[col], horizon=horizon, model=model, levels=levels)
+        result = (total if series_frame.shape[1] == 1
+                  else forecast(series_frame[col], **options))
         base[str(col)] = result.frame
         used[str(col)] = result.model
-    return reconcile(base, method="bottom_up"), used
+    return reconcile(base, total.frame, method="keep_total"), used
 
 
 def forecast_table(coherent: Mapping[str, pd.DataFrame], *, level: int = 80) -> pd.DataFrame:

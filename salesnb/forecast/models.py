@@ -68,7 +68,7 @@ class Forecast:
 
 def forecast(series: pd.Series, *, horizon: int = 12, model: str = "auto",
              levels: Sequence[float] = (80, 95), season_length: int | None = None,
-             folds: int = 3) -> Forecast:
+             folds: int = 3, backtest_horizon: int | None = None) -> Forecast:
     """Forecast one regular series, with intervals calibrated on backtest errors.
 
     Parameters
@@ -86,6 +86,12 @@ def forecast(series: pd.Series, *, horizon: int = 12, model: str = "auto",
         Override the season inferred from the frequency.
     folds : int, default=3
         Rolling origins of the backtest used for model choice and intervals.
+    backtest_horizon : int, optional
+        Periods the backtest forecasts from each origin (default: ``horizon``). A fixed one
+        makes the forecast independent of ``horizon``: the same model and interval widths,
+        so a month's forecast does not move when more months are asked for (the models'
+        forecasts do not depend on how far they go). The intervals' multiplier is pooled
+        over the backtest's steps and applies to the steps beyond them too.
 
     Returns
     -------
@@ -132,15 +138,18 @@ def forecast(series: pd.Series, *, horizon: int = 12, model: str = "auto",
                      "models only")
         m = 1
     names = tuple(candidates(y.size, m, None if model == "auto" else [model]))
-    origins = ev.origins(y.size, horizon, int(folds), m)
+    scored = horizon if backtest_horizon is None else int(backtest_horizon)
+    if scored < 1:
+        raise SalesnbError("backtest_horizon must be at least 1.")
+    origins = ev.origins(y.size, scored, int(folds), m)
     leaderboard = None
     raws: dict[str, ev.BacktestErrors] = {}
     if not origins:
         chosen = "drift" if model == "auto" else model
-        notes.append(f"too short for a backtest ({y.size} points, horizon {horizon}): "
+        notes.append(f"too short for a backtest ({y.size} points, horizon {scored}): "
                      f"{chosen} with uncalibrated normal intervals")
     else:
-        raws = ev.backtest_errors(y.tobytes(), horizon, int(folds), names, m)
+        raws = ev.backtest_errors(y.tobytes(), scored, int(folds), names, m)
         leaderboard = ev.leaderboard(raws, levels, len(origins))
         chosen = choose(leaderboard) if model == "auto" else model
         if chosen != leaderboard["model"].iloc[0] and model == "auto":

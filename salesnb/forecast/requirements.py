@@ -92,7 +92,7 @@ def needs(part: str, *, by: str = "region", series_file: str = "",
     return wants if data is None else _once_per_missing_table(wants, data)
 
 
-def blocked(part: str, history: History | None, *, horizon: int = 6) -> str:
+def blocked(part: str, history: History | None) -> str:
     """Why a section cannot run on this history although its tables are there ("" if it can).
 
     Parameters
@@ -100,12 +100,12 @@ def blocked(part: str, history: History | None, *, horizon: int = 6) -> str:
     part : {"history", "seasonality", "backtest", "forecast"}
         The section: the trends (need one complete month), the trend/seasonality split (needs
         :data:`~salesnb.forecast.trends.SEASON_MONTHS`), the backtest (needs
-        :func:`~salesnb.forecast.evaluation.min_history` for ``horizon``) or the forecast
-        (needs :data:`~salesnb.forecast.defaults.MIN_FORECAST_MONTHS`).
+        :func:`~salesnb.forecast.evaluation.min_history` of one month: the reports score
+        the longest horizon up to a year the data allows,
+        :func:`~salesnb.forecast.evaluation.fixed_horizon`) or the forecast (needs
+        :data:`~salesnb.forecast.defaults.MIN_FORECAST_MONTHS`).
     history : History or None
         From :func:`monthly_history` (None: no orders; the section's needs say so).
-    horizon : int, default 6
-        Months forecast.
 
     Returns
     -------
@@ -116,8 +116,7 @@ def blocked(part: str, history: History | None, *, horizon: int = 6) -> str:
     wants = {"history": (1, "the trends need at least one"),
              "seasonality": (trends.SEASON_MONTHS, "the trend and seasonal split needs {n} "
                              "(two years, to tell a season from a trend)"),
-             "backtest": (evaluation.min_history(horizon),
-                          f"a backtest of a {horizon}-month horizon needs {{n}}"),
+             "backtest": (evaluation.min_history(1), "a backtest needs {n}"),
              "forecast": (MIN_FORECAST_MONTHS, "a forecast needs {n}")}
     if part not in wants:
         raise SalesnbError(f"unknown part {part!r}; use one of {list(wants)}")

@@ -196,31 +196,40 @@ def decomposition_view(total: pd.Series) -> Any:
     return trends.decomposition_figure(trends.decompose(total))
 
 
-def backtest_view(total: pd.Series, *, horizon: int = 6, folds: int = 3) -> Any:
+def backtest_view(total: pd.Series, *, folds: int = 3) -> Any:
     """The model leaderboard of the total, or why there is none.
 
     Parameters
     ----------
     total : pandas.Series
         The monthly total (``History.total``).
-    horizon : int, default 6
-        Months forecast from every origin.
     folds : int, default 3
         Origins.
 
     Returns
     -------
     IPython.display.HTML or IPython.display.Markdown
-        The leaderboard (:func:`salesnb.forecast.backtest`), or a sentence when the series
-        is shorter than :func:`~salesnb.forecast.evaluation.min_history`.
+        The leaderboard (:func:`salesnb.forecast.backtest`) on the horizon the forecast's
+        model choice scores (:func:`~salesnb.forecast.evaluation.fixed_horizon`, a year when
+        the data allows), its caption saying so; a sentence alone when the series is
+        shorter than :func:`~salesnb.forecast.evaluation.min_history` of one month.
     """
-    need = evaluation.min_history(horizon)
+    need = evaluation.min_history(1)
     if len(total) < need:
-        return Markdown(f"*A backtest of a {horizon}-month horizon needs {need} months; the "
-                        f"data has {plural(len(total), 'complete month')}.*")
+        return Markdown(f"*A backtest needs {need} months; the data has "
+                        f"{plural(len(total), 'complete month')}.*")
     from salesnb.forecast.evaluation import backtest
 
-    return show(backtest(total, horizon=horizon, folds=folds), precision=3)
+    scored = evaluation.fixed_horizon(len(total))
+    board = backtest(total, horizon=scored, folds=folds)
+    origins = len(evaluation.origins(len(total), scored, folds, 12 if len(total) >= 24 else 1))
+    table = show(board, precision=3)
+    if board.empty:
+        return table
+    return table.set_caption(  # type: ignore[attr-defined]
+        f"Each model forecast {plural(scored, 'month')} ahead from "
+        f"{plural(origins, 'past origin')}, whatever horizon the page shows: the scores "
+        "that chose the forecast's model.")
 
 
 # --------------------------------------------------------------------------- forecast
@@ -286,17 +295,23 @@ def _models_sentence(frame: pd.DataFrame, used: dict[str, str], model: str,
         ranked = sorted(by_model.items(), key=lambda kv: -len(kv[1]))
         text = "Models: " + "; ".join(f"{escape(m)} for {some(gs, noun=noun)}"
                                       for m, gs in ranked) + "."
-    need = evaluation.min_history(horizon)
+    need = evaluation.min_history(1)
     if len(frame) < need:
-        text += (f" With {plural(len(frame), 'complete month')} there is no backtest of a "
-                 f"{horizon}-month horizon (it needs {need})"
-                 + (", so each series gets drift" if model == "auto" else "")
+        text += (f" With {plural(len(frame), 'complete month')} there is no backtest (it "
+                 f"needs {need})" + (", so each series gets drift" if model == "auto" else "")
                  + ", and the intervals are normal ones not checked against the past.")
     elif model == "auto":
         text = (text.replace("Models", "Chosen by the backtest", 1)
                 .replace("Model", "Chosen by the backtest", 1)
                 + " The backtest keeps the combination of ETS, Theta and damped Holt-Winters "
                 f"unless another model's error is {COMBO_MARGIN:.0%} lower.")
+    if len(frame) >= need:
+        scored = evaluation.fixed_horizon(len(frame))
+        text += (f" The backtest scores {plural(scored, 'month')} ahead whatever the horizon, "
+                 "so a month's forecast does not move when more months are shown.")
+    if frame.shape[1] > 1:
+        text += (" The total is forecast from its own history, its interval from its own "
+                 f"backtest errors; the {noun}s' forecasts are adjusted to add up to it.")
     return text
 
 
