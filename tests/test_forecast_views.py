@@ -57,6 +57,9 @@ def test_forecast_cache_fits_once_and_hands_out_copies(data):
     assert (again["total"]["mean"] > 0).all()
     assert set(used.values()) == {"naive"}
     assert fitted.cache_info().hits == 1 and fitted.cache_info().misses == 1
+    longer = fitted("region", 6, "naive")[1]  # every month was fitted: the horizon cuts
+    assert fitted.cache_info().misses == 1
+    pd.testing.assert_frame_equal(longer["total"].iloc[:3], again["total"])
 
 
 def test_forecast_view_by_category(data):

@@ -66,13 +66,17 @@ def test_forecast_panel_fits_each_setting_once(d, monkeypatch, no_loading):
     assert len(fits) == 1 and len(series) == 1
     p.controls["level"].value = 95  # the interval level: a redraw, no refit
     assert len(fits) == 1 and p.calls == 2
-    p.controls["horizon"].value = 4
-    p.controls["horizon"].value = 3  # seen before: from the cache
-    assert len(fits) == 2 and p.calls == 4
+    p.controls["horizon"].value = 12  # every month is fitted once: the horizon cuts
+    p.controls["horizon"].value = 3
+    assert len(fits) == 1 and p.calls == 4
+    p.controls["model"].value = "drift"
+    assert len(fits) == 2
     p.controls["by"].value = "category"
     assert len(fits) == 3 and len(series) == 2
-    p.controls["by"].value = "region"
-    assert len(fits) == 3 and len(series) == 2 and p.calls == 6
+    p.controls["by"].value = "region"  # (region, drift) seen before: from the cache
+    assert len(fits) == 3 and len(series) == 2 and p.calls == 7
+    p.controls["model"].value = "seasonal_naive"
+    assert len(fits) == 3 and p.calls == 8
 
 
 def test_segment_panels_reuse_rfm_tables(d, monkeypatch, no_loading):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 __all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "GROUP_NEEDS", "LEVELS",
-           "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS", "BACKTEST_MONTHS"]
+           "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS", "BACKTEST_MONTHS",
+           "MAX_HORIZON"]
 
 #: Forecasting models, by name; ``"auto"`` picks one of these by backtest.
 MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "theta", "regression",
@@ -31,3 +32,5 @@ LEVELS: tuple[int, ...] = (80, 95)
 #: The horizon the reports' backtests score (model choice and interval widths), whatever
 #: horizon the page shows, so a month's forecast does not move with the horizon.
 BACKTEST_MONTHS: int = 12
+#: The longest horizon a report offers (months).
+MAX_HORIZON: int = 24

@@ -29,7 +29,7 @@ from salesnb.core.periods import parse_day
 from salesnb.core.plots import FIXED_LAYOUT
 from salesnb.errors import SalesnbError
 from salesnb.forecast import evaluation, hierarchy, pipeline, series, trends
-from salesnb.forecast.defaults import MIN_FORECAST_MONTHS
+from salesnb.forecast.defaults import MAX_HORIZON, MIN_FORECAST_MONTHS
 from salesnb.forecast.history import (
     COMPANY_ROW,
     _frames,
@@ -251,9 +251,11 @@ def forecast_cache(orders: pd.DataFrame | None, products: pd.DataFrame | None = 
     Returns
     -------
     callable
-        The history is built once per grouping and the models fitted once per setting
-        (:func:`salesnb.core.cache.memoize`), so the panel answers the interval level at once
-        and a setting seen before without refitting. Every call returns its own copies. A
+        The history is built once per grouping and the models fitted once per grouping and
+        model, for every month the page can show (:data:`~salesnb.forecast.defaults.
+        MAX_HORIZON`; a month's forecast does not depend on the horizon), so the panel
+        answers the interval level and the horizon at once, and a setting seen before
+        without refitting. Every call returns its own copies. A
         grouping the data cannot serve raises :class:`~salesnb.errors.SalesnbError`; a
         history shorter than :data:`~salesnb.forecast.defaults.MIN_FORECAST_MONTHS` is not
         fitted (empty forecasts).
@@ -268,14 +270,20 @@ def forecast_cache(orders: pd.DataFrame | None, products: pd.DataFrame | None = 
         return history
 
     @memoize(maxsize=maxsize)
-    def fitted(by: str, horizon: int, model: str) -> Fitted:
+    def fitted_all(by: str, model: str) -> Fitted:
         history = history_of(by)
         if history.months < MIN_FORECAST_MONTHS:  # too short: nothing is fitted
             return history, {}, {}
-        coherent, used = hierarchy.coherent_forecasts(history.frame, horizon=horizon,
+        coherent, used = hierarchy.coherent_forecasts(history.frame, horizon=MAX_HORIZON,
                                                       model=model)
         return history, coherent, used
 
+    def fitted(by: str, horizon: int, model: str) -> Fitted:
+        history, coherent, used = fitted_all(by, model)
+        return history, {k: f.iloc[:int(horizon)] for k, f in coherent.items()}, used
+
+    fitted.cache_info = fitted_all.cache_info  # type: ignore[attr-defined]
+    fitted.cache_clear = fitted_all.cache_clear  # type: ignore[attr-defined]
     return fitted
 
 

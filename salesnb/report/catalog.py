@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from salesnb.assessment.defaults import DEFAULT_PLAN, DEFAULT_WEIGHTS, KPIS
-from salesnb.forecast.defaults import LEVELS, MODELS, REPORT_GROUPINGS
+from salesnb.forecast.defaults import LEVELS, MAX_HORIZON, MODELS, REPORT_GROUPINGS
 from salesnb.leads.defaults import DEFAULT_FAIRNESS, DEFAULT_TIERS, TIERS
 from salesnb.report.params import NotebookSpec, Param
 
@@ -35,7 +35,7 @@ COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII, SCOPE)
 
 #: The forecast report's controls.
 FORECAST_PANEL = (
-    Param("horizon", "int", 6, "months to forecast", minimum=1, maximum=24, step=1),
+    Param("horizon", "int", 6, "months to forecast", minimum=1, maximum=MAX_HORIZON, step=1),
     Param("by", "str", REPORT_GROUPINGS[0], "forecast per region or per product category",
           choices=REPORT_GROUPINGS),
     Param("model", "str", "auto", "forecasting model (auto: best in the backtest)",
