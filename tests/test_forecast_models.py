@@ -150,3 +150,31 @@ def test_theta_is_statsmodels_theta_with_its_interval_shape():
     ratio = (bands[:, 1] - mean) / (stats.norm.ppf(0.9) * sd)
     assert np.ptp(ratio) < 1e-9
     assert 0.9 < ratio[0] < 1.1
+
+
+def test_forecast_many_in_processes_gives_what_one_process_gives():
+    from salesnb.forecast import forecast_many
+
+    frame = pd.DataFrame({f"s{i}": _multiplicative(60, seed=i) for i in range(4)},
+                         index=pd.date_range("2019-01-01", periods=60, freq="MS"))
+    alone = forecast_many(frame, horizon=6, model="ets")
+    parallel = forecast_many(frame, n_jobs=2, horizon=6, model="ets")
+    assert list(parallel) == list(frame.columns)
+    for name in frame.columns:
+        pd.testing.assert_frame_equal(alone[name].frame, parallel[name].frame)
+        pd.testing.assert_frame_equal(
+            alone[name].frame, forecast(frame[name], horizon=6, model="ets").frame)
+
+
+def test_forecast_many_names_the_series_it_cannot_forecast():
+    from salesnb.errors import SalesnbError
+    from salesnb.forecast import forecast_many
+
+    good = _monthly(_multiplicative(30))
+    bad = pd.Series([1.0, 2.0], index=["a", "b"])
+    with pytest.raises(SalesnbError, match="series 'North': the series needs a DatetimeIndex"):
+        forecast_many({"South": good, "North": bad}, n_jobs=2, horizon=3)
+    with pytest.raises(SalesnbError, match="n_jobs=0"):
+        forecast_many({"South": good}, n_jobs=0)
+    with pytest.raises(SalesnbError, match="not list"):
+        forecast_many([good])  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ _EXPORTS: dict[str, list[str]] = {
     'series': ['FREQS', 'History', 'sales_series', 'sales_series_sql', 'read_series',
                'order_history'],
     'evaluation': ['backtest', 'min_history'],
-    'models': ['INTERVAL_COLUMNS', 'Forecast', 'forecast', 'plot_forecast'],
+    'models': ['INTERVAL_COLUMNS', 'Forecast', 'forecast', 'forecast_many', 'plot_forecast'],
     'trends': [
         'FUNNEL', 'SEASON_MONTHS', 'yoy_months', 'company_growth', 'growth', 'latest_growth',
         'decompose', 'findings', 'trends_figure', 'decomposition_figure',

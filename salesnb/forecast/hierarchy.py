@@ -29,10 +29,12 @@ from salesnb.core.columns import require_columns
 from salesnb.errors import SalesnbError
 from salesnb.forecast import evaluation as ev
 from salesnb.forecast.defaults import LEVELS
-from salesnb.forecast.models import INTERVAL_COLUMNS, forecast
+from salesnb.forecast.models import INTERVAL_COLUMNS, forecast_many
 
 __all__ = ["reconcile", "coherent_forecasts", "forecast_table", "group_forecasts_figure"]
 
+#: The total's key among the series forecast (not a group name: groups are column names).
+_TOTAL_KEY = "\x00total"
 _FRAME_FIX = "pass forecast frames (Forecast.frame from salesnb.forecast.forecast)"
 
 
@@ -210,7 +212,7 @@ def _total(frame: pd.DataFrame) -> pd.Series:
 
 
 def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: str = "auto",
-                       levels: Sequence[float] = LEVELS,
+                       levels: Sequence[float] = LEVELS, n_jobs: int = 1,
                        ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Forecast the total and every group, and make the groups add up to the total.
 
@@ -232,6 +234,9 @@ def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: s
         As for :func:`salesnb.forecast.forecast` (``"auto"``: each series' backtest choice).
     levels : sequence of float, default (80, 95)
         Interval levels in percent.
+    n_jobs : int, default 1
+        Processes for the series (:func:`salesnb.forecast.forecast_many`); the results do
+        not depend on it.
 
     Returns
     -------
@@ -242,13 +247,15 @@ def coherent_forecasts(series_frame: pd.DataFrame, *, horizon: int = 6, model: s
     scored = ev.fixed_horizon(len(series_frame))
     options = {"horizon": horizon, "model": model, "levels": levels,
                "backtest_horizon": scored}
-    total = forecast(_total(series_frame), **options)
-    base, used = {}, {}
-    for col in series_frame.columns:
-        result = (total if series_frame.shape[1] == 1
-                  else forecast(series_frame[col], **options))
-        base[str(col)] = result.frame
-        used[str(col)] = result.model
+    names = [str(c) for c in series_frame.columns]
+    every = {_TOTAL_KEY: _total(series_frame)}
+    if len(names) > 1:
+        every.update({n: series_frame[c] for n, c in zip(names, series_frame.columns,
+                                                          strict=True)})
+    done = forecast_many(every, n_jobs=n_jobs, **options)
+    total = done[_TOTAL_KEY]
+    base = {n: (done[n] if len(names) > 1 else total).frame for n in names}
+    used = {n: (done[n] if len(names) > 1 else total).model for n in names}
     return reconcile(base, total.frame, method="keep_total"), used
 
 

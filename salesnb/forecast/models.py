@@ -4,6 +4,8 @@
 * :func:`forecast` forecasts one series with a chosen model or the backtest winner
   (``model="auto"``), with prediction intervals calibrated on the backtest errors (see
   :mod:`salesnb.forecast.evaluation`);
+* :func:`forecast_many` forecasts many series the same way, in parallel processes
+  (``n_jobs``);
 * :func:`plot_forecast` draws history, forecast and interval.
 
 A forecast frame is indexed by future period with columns ``mean``, ``lower_<level>`` and
@@ -12,7 +14,9 @@ A forecast frame is indexed by future period with columns ``mean``, ``lower_<lev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,8 +30,8 @@ from salesnb.forecast import evaluation as ev
 from salesnb.forecast.defaults import LEVELS, MODELS
 from salesnb.forecast.fitters import FITTERS, candidates, prepare
 
-__all__ = ["MODELS", "INTERVAL_COLUMNS", "COMBO_MARGIN", "Forecast", "forecast", "choose",
-           "plot_forecast"]
+__all__ = ["MODELS", "INTERVAL_COLUMNS", "COMBO_MARGIN", "Forecast", "forecast",
+           "forecast_many", "choose", "plot_forecast"]
 
 #: ``model="auto"`` takes another model over the combination only when its backtest MASE is
 #: at least this much lower: a few origins rank close models by chance, and the combination
@@ -174,6 +178,55 @@ def forecast(series: pd.Series, *, horizon: int = 12, model: str = "auto",
         notes.append("lower interval bounds below 0 set to 0 (the history has no negative "
                      "values)")
     return Forecast(pd.DataFrame(cols, index=future), chosen, notes, leaderboard, m)
+
+
+def _forecast_one(item: tuple[str, pd.Series, dict]) -> tuple[str, Forecast]:
+    name, series, options = item
+    try:
+        return name, forecast(series, **options)
+    except SalesnbError as exc:
+        raise SalesnbError(f"series {name!r}: {exc}") from None
+
+
+def forecast_many(series: pd.DataFrame | Mapping[str, pd.Series], *, n_jobs: int = 1,
+                  **options: object) -> dict[str, Forecast]:
+    """Forecast many series the same way, in ``n_jobs`` processes.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame or mapping of str to pandas.Series
+        One regular series per column (e.g. :func:`~salesnb.forecast.sales_series` with
+        ``by=``), or series by name (they may have different lengths).
+    n_jobs : int, default 1
+        Processes: 1 forecasts in this process (no start-up cost, the best choice for a
+        few series); -1 takes every core. Each series is forecast once, whatever the
+        number of processes, so the results do not depend on it.
+    **options
+        Passed to :func:`forecast` (``horizon``, ``model``, ``levels``, ...).
+
+    Returns
+    -------
+    dict of str to Forecast
+        By column or key, in the input's order.
+
+    Raises
+    ------
+    SalesnbError
+        On input that is not a frame or a mapping, ``n_jobs`` 0 or below -1, or a series
+        :func:`forecast` refuses (the message names the series).
+    """
+    if not isinstance(series, (pd.DataFrame, Mapping)):
+        raise SalesnbError("forecast_many takes a wide frame (one column per series) or a "
+                           f"dict of series, not {type(series).__name__}.")
+    if n_jobs == 0 or n_jobs < -1:
+        raise SalesnbError(f"n_jobs={n_jobs}: use 1 (this process), a number of processes, "
+                           "or -1 (every core).")
+    work = [(str(name), s, dict(options)) for name, s in series.items()]
+    workers = min((os.cpu_count() or 1) if n_jobs == -1 else n_jobs, len(work))
+    if workers <= 1:
+        return dict(_forecast_one(w) for w in work)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(_forecast_one, work, chunksize=max(1, len(work) // (4 * workers))))
 
 
 def choose(leaderboard: pd.DataFrame, margin: float = COMBO_MARGIN) -> str:
