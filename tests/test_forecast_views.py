@@ -9,6 +9,7 @@ from IPython.display import Markdown
 
 import salesnb as sn
 from salesnb import forecast as fc
+from salesnb.core.fmt import number
 from salesnb.errors import PeriodError
 from salesnb.forecast.views import (
     findings_markdown,
@@ -60,6 +61,20 @@ def test_forecast_cache_fits_once_and_hands_out_copies(data):
     longer = fitted("region", 6, "naive")[1]  # every month was fitted: the horizon cuts
     assert fitted.cache_info().misses == 1
     pd.testing.assert_frame_equal(longer["total"].iloc[:3], again["total"])
+
+
+def test_the_pages_company_total_is_one_whatever_the_grouping_and_horizon(data):
+    # issue 17: H1 was 180.3 M by region and 160.2 M by category; January moved with the horizon
+    fitted = forecast_cache(data.orders, data.products)
+    by_region = fitted("region", 6, "auto")[1]["total"]
+    by_category = fitted("category", 12, "auto")[1]["total"]
+    pd.testing.assert_frame_equal(by_region, by_category.iloc[:6])
+    summaries = [forecast_view(h, by, "auto", 80, orders=data.orders, products=data.products,
+                               fitted=fitted)[0].data for h, by in ((6, "region"),
+                                                                    (6, "category"))]
+    first = summaries[0].split("**")[1]  # "Forecast <months>: <total>"
+    assert first == summaries[1].split("**")[1]
+    assert first.endswith(number(by_region["mean"].sum(), digits=0))
 
 
 def test_forecast_view_by_category(data):
