@@ -15,7 +15,7 @@ import salesnb as sn
 from salesnb.core.fmt import number, plural
 from salesnb.forecast import requirements as rq
 from salesnb.forecast import views as v
-from salesnb.forecast.evaluation import backtest, min_history
+from salesnb.forecast.evaluation import backtest, min_history, yardstick_sentence
 from salesnb.forecast.series import order_history
 from salesnb.report.sections import missing_needs
 
@@ -251,3 +251,34 @@ def test_the_report_on_an_orders_only_export_by_category(export, tmp_path):
     page = (result.run_dir / "02_sales_forecast.html").read_text(encoding="utf-8")
     assert "per category (6)" in page and "Forecast Jan 2026 – Mar 2026" in page
     assert "Traceback" not in page and "SalesnbError" not in page
+
+
+@pytest.mark.parametrize("seasonal", [True, False])
+def test_the_leaderboard_caption_says_which_models_beat_last_years_month(seasonal):
+    # issue 19: "MASE below 1 is good" stood beside a board where every model scored above 1
+    rng = np.random.default_rng(5)
+    t = np.arange(60)
+    y = (100 + 40 * np.sin(2 * np.pi * t / 12) if seasonal else 100 + 2.0 * t)
+    total = pd.Series(y + rng.normal(0, 3, 60),
+                      index=pd.date_range("2020-01-01", periods=60, freq="MS"))
+    caption = v.backtest_view(total).caption
+    board = backtest(total, horizon=12, folds=3).set_index("model")["mase"]
+    bar = board["seasonal_naive"]
+    beat = board.drop("seasonal_naive")[lambda s: s < bar]
+    if beat.empty:
+        assert f"No model beat repeating last year's month (seasonal_naive, MASE {bar:.2f})" \
+            in caption
+    else:
+        assert (f"{len(beat)} of {len(board) - 1} models beat repeating last year's month "
+                f"(seasonal_naive, MASE {bar:.2f}); the best, {beat.idxmin()}, scored "
+                f"{beat.min():.2f}.") in caption
+    assert ("Every MASE is 1 or more" in caption) == bool(board.min() >= 1)
+
+
+def test_the_yardstick_sentence_when_no_model_beats_last_years_month():
+    board = pd.DataFrame({"model": ["seasonal_naive", "regression", "combo"],
+                          "mase": [1.499, 1.542, 2.476]})
+    assert yardstick_sentence(board) == (
+        "No model beat repeating last year's month (seasonal_naive, MASE 1.50) in this "
+        "backtest. Every MASE is 1 or more: each model's error is at least the error last "
+        "year's month made inside the history.")

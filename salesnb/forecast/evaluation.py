@@ -27,12 +27,14 @@ import pandas as pd
 from scipy import stats
 
 from salesnb.core.cache import memoize
+from salesnb.core.fmt import plural
 from salesnb.errors import SalesnbError
 from salesnb.forecast.defaults import BACKTEST_MONTHS, MODELS
 from salesnb.forecast.fitters import candidates, for_origins, prepare
 
 __all__ = ["MIN_CALIBRATION", "BacktestErrors", "origins", "min_history", "fixed_horizon",
-           "backtest_errors", "interval_quantiles", "level_name", "leaderboard", "backtest"]
+           "backtest_errors", "interval_quantiles", "yardstick_sentence", "level_name",
+           "leaderboard", "backtest"]
 
 #: Fewer scaled backtest errors than this: intervals use the normal quantile.
 MIN_CALIBRATION = 8
@@ -325,3 +327,41 @@ def backtest(series: pd.Series, *, horizon: int = 12, folds: int = 3,
     used = len(origins(y.size, horizon, int(folds), m))
     raws = backtest_errors(y.tobytes(), horizon, int(folds), names, m) if used else {}
     return leaderboard(raws, levels, used)
+
+
+def yardstick_sentence(board: pd.DataFrame) -> str:
+    """What a leaderboard says about the yardstick: which models beat last year's month.
+
+    Parameters
+    ----------
+    board : pandas.DataFrame
+        A leaderboard (:func:`backtest`) with columns ``model`` and ``mase``.
+
+    Returns
+    -------
+    str
+        How many models scored a lower MASE than ``seasonal_naive`` (repeating last year's
+        month) and the best of them, or that none did; and, when no MASE is below 1, that
+        every model's error is at least the one last year's month made inside the history.
+        Empty without either case.
+    """
+    mase = board.set_index("model")["mase"].dropna()
+    text = ""
+    if "seasonal_naive" in mase.index:
+        bar = float(mase["seasonal_naive"])
+        others = mase.drop("seasonal_naive")
+        beat = others[others < bar]
+        if beat.empty:
+            text = (f"No model beat repeating last year's month (seasonal_naive, MASE "
+                    f"{bar:.2f}) in this backtest.")
+        else:
+            text = (f"{len(beat)} of {plural(len(others), 'model')} beat repeating last "
+                    f"year's month (seasonal_naive, MASE {bar:.2f}); the best, "
+                    f"{beat.idxmin()}, scored {beat.min():.2f}.")
+    if len(mase) and float(mase.min()) >= 1:
+        text += (" Every MASE is 1 or more: each model's error is at least the error last "
+                 "year's month made inside the history.")
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- forecast

@@ -229,10 +229,7 @@ def backtest_view(total: pd.Series, *, folds: int = 3) -> Any:
     return table.set_caption(  # type: ignore[attr-defined]
         f"Each model forecast {plural(scored, 'month')} ahead from "
         f"{plural(origins, 'past origin')}, whatever horizon the page shows: the scores "
-        "that chose the forecast's model.")
-
-
-# --------------------------------------------------------------------------- forecast
+        f"that chose the forecast's model. {evaluation.yardstick_sentence(board)}")
 
 
 def forecast_cache(orders: pd.DataFrame | None, products: pd.DataFrame | None = None,
