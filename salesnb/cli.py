@@ -1,4 +1,4 @@
-"""The ``salesnb`` command: ``sample``, ``validate``, ``run``, ``list`` and ``app``."""
+"""The ``salesnb`` command: ``sample``, ``validate``, ``copy``, ``run``, ``list`` and ``app``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="write the quarantined rows to this CSV file")
     v.add_argument("--examples", type=int, default=3,
                    help="example rows to print per rule (default: 3)")
+    c = sub.add_parser("copy", help="validate a source and copy it into a PostgreSQL schema",
+                       description="Validate every table of SOURCE and write it into the "
+                                   "schema of DEST (postgresql://user@host/db?schema=name, "
+                                   "password from the URL, PGPASSWORD or ~/.pgpass): valid "
+                                   "rows into the tables, rejected rows into a 'quarantine' "
+                                   "table with their reasons. The schema is replaced in one "
+                                   "transaction: a failed copy leaves it as it was.")
+    c.add_argument("source", help="folder of table files, a .duckdb file or a database URL")
+    c.add_argument("dest", help="postgresql://... URL (?schema=name, default public)")
+    c.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
+
     r = sub.add_parser(
         "run", help="execute report notebooks into HTML reports under outputs/",
         description="Execute report notebooks with papermill into a dated run folder: executed "
@@ -162,6 +173,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"salesnb run: {result.status}; the previous good report is untouched\n"
               f"{result.failure_message()}", file=sys.stderr)
     return result.exit_code
+
+
+def _cmd_copy(args: argparse.Namespace) -> int:
+    from salesnb.data import postgres
+
+    if not postgres.is_url(args.dest):
+        raise SalesnbError(f"{args.dest}: the destination must be a postgresql:// URL, e.g. "
+                           "postgresql://sales@db.example/crm?schema=sales")
+    written = postgres.copy(args.source, args.dest, args.mapping)
+    for table, n in written.items():
+        print(f"{table}: {n:,} row{'s' if n != 1 else ''}")
+    print(f"copied into {postgres.redact(args.dest)}")
+    return 0
 
 
 def _cmd_list(_args: argparse.Namespace) -> int:
@@ -267,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesnb`` command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        command = {"sample": _cmd_sample, "validate": _cmd_validate, "run": _cmd_run,
+        command = {"sample": _cmd_sample, "validate": _cmd_validate, "copy": _cmd_copy,
+                   "run": _cmd_run,
                    "list": _cmd_list, "scopes": _cmd_scopes, "app": _cmd_app}[args.command]
         return command(args)
     except SalesnbError as exc:

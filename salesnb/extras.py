@@ -9,6 +9,8 @@ app       voila                        ``salesnb app`` (the managers' app)
 lab       jupyterlab                   ``jupyter lab`` on the notebooks (analysts)
 assign    ortools                      the fast lead-assignment solver (without it
                                        a slower SciPy route solves large problems)
+postgres  psycopg                      PostgreSQL sources (``postgresql://`` URLs)
+                                       and ``salesnb copy``
 dev       test tools and every extra   ``make test``, ``make reports``
 ========  ===========================  ==========================================
 
@@ -31,6 +33,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "app": ("voila", "the managers' app (salesnb app)"),
     "lab": ("jupyterlab", "JupyterLab"),
     "assign": ("ortools", "the fast lead-assignment solver"),
+    "postgres": ("psycopg", "PostgreSQL sources and salesnb copy"),
 }
 
 

@@ -12,6 +12,7 @@ to ``outputs/`` under the current folder, never into site-packages.
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -171,8 +172,16 @@ def resolve_path(path: str | Path) -> Path:
     Raises
     ------
     SourceError
-        When neither location exists.
+        When neither location exists; for a database URL, one saying that only
+        :func:`salesnb.load`, ``salesnb validate`` and ``salesnb copy`` read it so far (the URL
+        shown without its password).
     """
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", str(path)):
+        from salesnb.data.postgres import redact
+
+        raise SourceError(f"{redact(str(path))}: a database URL is read by salesnb.load, "
+                          "salesnb validate and salesnb copy, not here yet; export the "
+                          "tables to a folder or a .duckdb file for this command")
     p = Path(path).expanduser()
     if p.is_absolute():
         if not p.exists():

@@ -8,7 +8,8 @@ Two rules of the suite live here, at the end of this file:
   (hypothesis) tests. ``make test`` runs everything.
 - **Shared data sets**: tests on the public data sets in ``../shared/data`` skip where the
   folder is absent; with ``SALESNB_REQUIRE_SHARED_DATA=1`` (set by ``.ci/run``) such a skip
-  is a failure instead, as ``SALESNB_REQUIRE_BROWSER=1`` does for the browser test.
+  is a failure instead, as ``SALESNB_REQUIRE_BROWSER=1`` does for the browser test and
+  ``SALESNB_REQUIRE_POSTGRES=1`` for the tests on a real PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -278,6 +279,7 @@ SLOW_TESTS = (
     "tests/test_panel_responsiveness.py::*",  # timings of the panels on the sample
     "tests/test_data.py::*",  # the embedded dataset itself: load, validate, regenerate
     "tests/test_fuzz_inputs.py::*",  # ~100 bad-input cases, each a full validate run
+    "tests/test_postgres.py::*",  # a real PostgreSQL server, started for the session
     "tests/test_forecast.py::test_interval_coverage_on_simulated_series",  # 300 fits
     "tests/test_forecast.py::test_forecast_and_backtest_share_one_cached_backtest",
     # one full load per rule and per file format (test_validation's other tests load too)
@@ -391,6 +393,37 @@ def browser():
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield b
         b.close()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+#: Set by .ci/run: a PostgreSQL test fails instead of skipping when the server cannot start.
+POSTGRES_REQUIRED = os.environ.get("SALESNB_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on 127.0.0.1 for the session (see ``tests/pgserver.py``).
+
+    Its folder is a fresh one in the system's temporary folder, not pytest's: the server
+    runs as the ``postgres`` user when the tests run as root, and pytest's folders are
+    private to the user running it.
+    """
+    import shutil
+    import tempfile
+
+    import pgserver
+
+    folder = Path(tempfile.mkdtemp(prefix="salesnb-pg-"))
+    try:
+        server = pgserver.start(folder)
+    except RuntimeError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if POSTGRES_REQUIRED:
+            pytest.fail(f"SALESNB_REQUIRE_POSTGRES=1 but {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- forecasts

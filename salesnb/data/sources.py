@@ -520,8 +520,9 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
 
     Parameters
     ----------
-    source : path or Source
-        A folder of table files, a ``.duckdb`` / ``.db`` file, or a ready Source. A relative
+    source : path, URL or Source
+        A folder of table files, a ``.duckdb`` / ``.db`` file, a ``postgresql://`` URL
+        (:mod:`salesnb.data.postgres`), or a ready Source. A relative
         path is tried from the current folder, then from the project folder (so ``"data"``
         finds the embedded sample from ``notebooks/`` too).
     mapping : Mapping
@@ -538,8 +539,14 @@ def open_source(source: str | Path | Source, mapping: Mapping) -> Source:
         return source
     text = str(source)
     if re.match(r"^[a-z][a-z0-9+]*://", text):
-        raise SourceError(f"{text}: database URLs are not supported yet; export the tables to "
-                          "a folder of CSV/Parquet files or a .duckdb file")
+        from salesnb.data.postgres import PostgresSource, is_url, redact
+
+        if is_url(text):
+            return PostgresSource(text, mapping)
+        scheme = text.split("://", 1)[0]
+        raise SourceError(f"{scheme}:// sources are not supported; use postgresql://..., a "
+                          f"folder of CSV/Parquet files or a .duckdb file (got "
+                          f"{redact(text)})")
     try:
         path = resolve_path(source)
     except SourceError:
