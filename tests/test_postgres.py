@@ -133,3 +133,22 @@ def test_commands_that_do_not_read_a_database_yet_say_so_without_the_password(co
     assert done.returncode == 2 and "Top-Secret-7" not in out
     assert "postgresql://sales@127.0.0.1:1/crm: a database URL is read by salesnb.load" in out
     assert "Traceback" not in out
+
+
+def test_the_embedded_sample_copied_to_postgresql_gives_the_same_tables_and_series(postgres):
+    from conftest import ROOT
+
+    from salesnb.forecast.series import sales_series_sql
+
+    url = _schema_url(postgres, "sample")
+    written = pg.copy(ROOT / "data", url)
+    folder, remote = sn.load(ROOT / "data"), sn.load(url)
+    assert written == {**{t: len(f) for t, f in folder.tables.items()}, "quarantine": 0}
+    for name, frame in folder.tables.items():  # the same rows (in any order)
+        cols = list(frame.columns)
+        pd.testing.assert_frame_equal(
+            remote.tables[name].sort_values(cols, ignore_index=True),
+            frame.sort_values(cols, ignore_index=True), check_dtype=False, obj=name)
+    for by in (None, "region", "category"):
+        pd.testing.assert_frame_equal(sales_series_sql(url, by=by),
+                                      sales_series_sql(ROOT / "data", by=by), rtol=1e-9)
