@@ -32,7 +32,6 @@ import pyarrow as pa
 
 from salesnb.core.sql import quote_ident
 from salesnb.data.mapping import Mapping, TableMapping
-from salesnb.data.schema import TABLES
 from salesnb.data.sources import Source
 from salesnb.errors import SourceError
 from salesnb.extras import require_extra
@@ -91,8 +90,7 @@ def _split(url: str) -> tuple[str, str]:
     args = parse_qs(parts.query)
     schema = args.pop("schema", ["public"])[0]
     query = "&".join(f"{k}={v[0]}" for k, v in args.items())
-    scheme = "postgresql"
-    return urlunsplit((scheme, parts.netloc, parts.path, query, "")), schema
+    return urlunsplit(("postgresql", parts.netloc, parts.path, query, "")), schema
 
 
 def _first_line(exc: BaseException) -> str:
@@ -137,14 +135,7 @@ class PostgresSource(Source):
             names = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
                 (self.schema,)).fetchall()]
-        lower = {n.lower(): n for n in names}
-        self._tables: dict[str, str] = {}
-        for table in TABLES:
-            if self.mapping.for_table(table).parent:
-                continue  # built from another table's rows
-            want = self.mapping.for_table(table).file or table
-            if want.lower() in lower:
-                self._tables[table] = lower[want.lower()]
+        self._tables = self._match_tables(names)
 
     def _stored(self) -> dict[str, str]:
         """Return ``{table: "postgresql://host/db?schema=s: table"}``."""

@@ -283,6 +283,21 @@ class Source(ABC):
                       tmap: TableMapping) -> str:
         """Return an SQL query of the table's raw rows with a 1-based ``_row`` column first."""
 
+    def _match_tables(self, names: list[str]) -> dict[str, str]:
+        """``{salesnb table: stored name}`` for a database's table ``names``.
+
+        A table matches its name (or the mapping's ``file:``) case-insensitively; tables the
+        mapping builds from another's rows (``from:``) are left out.
+        """
+        lower = {n.lower(): n for n in names}
+        found = {}
+        for table in TABLES:
+            tmap = self.mapping.for_table(table)
+            want = (tmap.file or table).lower()
+            if not tmap.parent and want in lower:
+                found[table] = lower[want]
+        return found
+
     def describe(self, table: str) -> str:
         """Return a human location of ``table`` (file path or database table)."""
         found = self.available()
@@ -491,14 +506,7 @@ class DuckDBSource(Source):
         except duckdb.Error as exc:
             raise SourceError(f"{self.path} cannot be opened as a DuckDB database "
                               f"({first_line(exc)}); is it a .duckdb file?") from None
-        lower = {n.lower(): n for n in names}
-        self._tables: dict[str, str] = {}
-        for table in TABLES:
-            if self.mapping.for_table(table).parent:
-                continue  # built from another table's rows
-            want = self.mapping.for_table(table).file or table
-            if want.lower() in lower:
-                self._tables[table] = lower[want.lower()]
+        self._tables = self._match_tables(names)
 
     def _stored(self) -> dict[str, str]:
         """Return ``{table: "file.duckdb:table"}`` for the tables in the database."""
