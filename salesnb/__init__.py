@@ -5,8 +5,8 @@
 >>> d.summary()                  # doctest: +SKIP
 >>> sn.segments.rfm(d.orders)    # doctest: +SKIP
 
-One subpackage per domain (``data``, ``leads``, ``forecast``, ``segments``, ``products``,
-``assessment``, ``report``, ``app``), plus ``quality`` (the data-quality report) and
+One subpackage per domain (``data``, ``engine``, ``leads``, ``forecast``, ``segments``,
+``products``, ``assessment``, ``report``, ``app``), plus ``quality`` (the data-quality report) and
 ``core`` (the helpers every domain shares). Everything is imported on first use, so
 ``import salesnb`` stays light. A few modules keep the short names the README uses:
 ``sn.assign`` (``salesnb.leads.assignment``), ``sn.trends`` (``salesnb.forecast.trends``),
@@ -37,7 +37,7 @@ _ALIASES: dict[str, str] = {
 _getattr, _dir, _names = _lazy.attach(
     __name__,
     submodules=["core", "data", "quality", "leads", "forecast", "segments", "products",
-                "scope", "assessment", "report", "app", "cli"],
+                "scope", "assessment", "report", "app", "cli", "engine"],
     submod_attrs={"data": ["SalesData", "ValidationReport", "load", "query", "validate",
                            "TABLES"]},
 )

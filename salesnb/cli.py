@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("source", help="folder of table files, a .duckdb file or a database URL")
     c.add_argument("dest", help="postgresql://... URL (?schema=name, default public)")
     c.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
+    c.add_argument("--as-of", type=_day_arg, default=None,
+                   help="reject dates after this day (default: today); kept with the copy")
 
     r = sub.add_parser(
         "run", help="execute report notebooks into HTML reports under outputs/",
@@ -181,7 +183,7 @@ def _cmd_copy(args: argparse.Namespace) -> int:
     if not postgres.is_url(args.dest):
         raise SalesnbError(f"{args.dest}: the destination must be a postgresql:// URL, e.g. "
                            "postgresql://sales@db.example/crm?schema=sales")
-    written = postgres.copy(args.source, args.dest, args.mapping)
+    written = postgres.copy(args.source, args.dest, args.mapping, as_of=args.as_of)
     for table, n in written.items():
         print(f"{table}: {n:,} row{'s' if n != 1 else ''}")
     print(f"copied into {postgres.redact(args.dest)}")

@@ -11,6 +11,7 @@ assign    ortools                      the fast lead-assignment solver (without 
                                        a slower SciPy route solves large problems)
 postgres  psycopg                      PostgreSQL sources (``postgresql://`` URLs)
                                        and ``salesnb copy``
+spark     pyspark                      Spark as the engine (needs a Java runtime)
 dev       test tools and every extra   ``make test``, ``make reports``
 ========  ===========================  ==========================================
 
@@ -34,6 +35,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "lab": ("jupyterlab", "JupyterLab"),
     "assign": ("ortools", "the fast lead-assignment solver"),
     "postgres": ("psycopg", "PostgreSQL sources and salesnb copy"),
+    "spark": ("pyspark", "Spark as the engine"),
 }
 
 

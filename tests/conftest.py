@@ -280,6 +280,7 @@ SLOW_TESTS = (
     "tests/test_data.py::*",  # the embedded dataset itself: load, validate, regenerate
     "tests/test_fuzz_inputs.py::*",  # ~100 bad-input cases, each a full validate run
     "tests/test_postgres.py::*",  # a real PostgreSQL server, started for the session
+    "tests/test_engines.py::*",  # DuckDB, a real PostgreSQL server and local Spark
     "tests/test_forecast.py::test_interval_coverage_on_simulated_series",  # 300 fits
     "tests/test_forecast.py::test_forecast_and_backtest_share_one_cached_backtest",
     # one full load per rule and per file format (test_validation's other tests load too)
@@ -424,6 +425,27 @@ def postgres():
     yield server
     server.stop()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- Spark
+#: Set by .ci/run: a Spark test fails instead of skipping when local Spark cannot start.
+SPARK_REQUIRED = os.environ.get("SALESNB_REQUIRE_SPARK") == "1"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (two cores, bound to 127.0.0.1) for the session."""
+    from salesnb.engine import EngineError, spark_session
+    from salesnb.extras import MissingExtraError
+
+    try:
+        session = spark_session("local[2]")
+    except (EngineError, MissingExtraError) as exc:
+        if SPARK_REQUIRED:
+            pytest.fail(f"SALESNB_REQUIRE_SPARK=1 but {exc}")
+        pytest.skip(str(exc))
+    yield session
+    session.stop()
 
 
 # --------------------------------------------------------------------------- forecasts

@@ -28,10 +28,14 @@ USED_WITHOUT_IMPORT = {
     "ipykernel": "the kernel papermill and Voila run the notebooks in",
     "openpyxl": "pandas' Excel engine (read_excel, ExcelWriter(engine='openpyxl'))",
     "psycopg-binary": "the libpq psycopg loads (pip install psycopg alone needs a system one)",
+    "sqlglot": "the SQL compiler Ibis uses (pinned: Ibis 12 breaks on sqlglot 30)",
+    "pyarrow-hotfix": "what Ibis's Arrow conversions import (its duckdb extra)",
+    "rich": "what Ibis's table display imports (its duckdb extra)",
 }
 #: Distribution names whose import name differs (when not installed, for the mapping).
 IMPORT_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "lazy-loader": "lazy_loader",
-                "ipython": "IPython"}
+                "ipython": "IPython",
+                "ibis-framework": "ibis"}
 
 
 def _project() -> dict:

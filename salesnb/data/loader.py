@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +13,23 @@ import pandas as pd
 import pyarrow as pa
 
 from salesnb.core.periods import parse_as_of
-from salesnb.core.sql import quote_ident, quote_literal
-from salesnb.data.mapping import Mapping, load_mapping
-from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLE_ORDER, TABLES
-from salesnb.data.sources import Source, open_source
-from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, release, validate_table
-from salesnb.errors import SalesnbError, TableError
-from salesnb.paths import THREADS_ENV
+from salesnb.core.sql import quote_ident
+from salesnb.data.mapping import Mapping
+from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
+from salesnb.data.sources import Source
+from salesnb.data.validated import (
+    Validated,
+    build_report,
+    duckdb_config,
+    open_validated,
+    validate_all,
+)
+from salesnb.data.validation import release
+from salesnb.errors import TableError
 
 __all__ = ["SalesData", "ValidationReport", "MissingTableError", "load", "query", "validate",
-           "connection", "close_connection", "data_end", "duckdb_config"]
+           "connection", "close_connection", "data_end", "duckdb_config", "Validated",
+           "open_validated"]
 
 SourceLike = str | Path | Source
 MappingLike = str | Path | dict[str, Any] | Mapping | None
@@ -280,19 +286,6 @@ _DB: duckdb.DuckDBPyConnection | None = None
 _DB_LOCK = threading.Lock()
 
 
-def duckdb_config() -> dict[str, str]:
-    """DuckDB settings for a new database: its threads, when ``SALESNB_THREADS`` says.
-
-    Returns
-    -------
-    dict
-        ``{"threads": n}`` when :data:`salesnb.paths.THREADS_ENV` is a whole number of at
-        least 1, else empty (DuckDB uses every core).
-    """
-    value = os.environ.get(THREADS_ENV, "").strip()
-    return {"threads": value} if value.isdigit() and int(value) >= 1 else {}
-
-
 def connection(*, reset: bool = False) -> duckdb.DuckDBPyConnection:
     """A new connection (cursor) to the package's shared in-memory DuckDB database.
 
@@ -371,39 +364,10 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
     the clean tables inside DuckDB), returned under the key ``"query"``.
     """
     as_of = parse_as_of(as_of)
-    mp = load_mapping(mapping)
-    src = open_source(source, mp)
-    wanted = list(tables) if tables is not None else [t for t in TABLE_ORDER
-                                                       if t in src.available()]
-    unknown = [t for t in wanted if t not in TABLES]
-    if unknown:
-        raise SalesnbError(f"unknown table(s) {unknown}; salesnb tables are: "
-                           f"{', '.join(TABLES)}")
-    if not wanted:
-        raise TableError("(all)", src.location, "no salesnb table found",
-                         f"the folder needs files named after the tables ({', '.join(TABLES)}) "
-                         "with .csv, .parquet or .xlsx, or a mapping naming the files")
-    order = [t for t in TABLE_ORDER if t in wanted]
-    con = duckdb.connect(config=duckdb_config())
-    con.execute("SET enable_progress_bar = false")
-    # large_string is what pandas' text dtype holds: no conversion on fetch
-    con.execute("SET arrow_large_buffer_size = true")
-    if memory_limit:
-        con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
-    results: dict[str, TableResult] = {}
-    errors: dict[str, str] = {}
+    con, src, results, errors = validate_all(source, mapping, tables, as_of, strict=strict,
+                                              memory_limit=memory_limit)
     frames: dict[str, pd.DataFrame] = {}
     try:
-        for t in order:
-            try:
-                res = validate_table(con, src, TABLES[t], as_of=as_of,
-                                     loaded={k: r.clean_view for k, r in results.items()})
-            except TableError as exc:
-                if strict:
-                    raise
-                errors[t] = str(exc)
-                continue
-            results[t] = res
         if sql is not None:
             views = {t: quote_ident(r.clean_view) for t, r in results.items()}
             missing = [t for t in TABLES if "{" + t + "}" in sql and t not in views]
@@ -421,21 +385,7 @@ def _run(source: SourceLike, mapping: MappingLike, tables: list[str] | None,
     finally:
         con.close()
         src.close()
-    counts = pd.DataFrame(
-        [{"table": t, "file": r.file, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
-          "rows_quarantined": r.rows_quarantined, "encoding": r.encoding}
-         for t, r in results.items()],
-        columns=["table", "file", "rows_read", "rows_loaded", "rows_quarantined", "encoding"])
-    parts = [r.quarantine for r in results.values() if not r.quarantine.empty]
-    quarantine = (pd.concat(parts, ignore_index=True) if parts
-                  else pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
-    notes = {t: r.notes for t, r in results.items() if r.notes}
-    for t, extra in src.notes.items():  # notes on tables that turned out unusable
-        if t not in results and extra:
-            notes[t] = list(extra)
-    report = ValidationReport(src.location, counts, quarantine, errors,
-                              {t: r.skipped for t, r in results.items() if r.skipped}, notes)
-    return frames, report, src.location, as_of
+    return frames, build_report(src, results, errors), src.location, as_of
 
 
 def load(

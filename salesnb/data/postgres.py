@@ -36,10 +36,13 @@ from salesnb.data.sources import Source
 from salesnb.errors import SourceError
 from salesnb.extras import require_extra
 
+#: The table :func:`copy` writes beside the data (see :data:`salesnb.engine.COPY_MARKER`).
+COPY_MARKER = "salesnb_copy"
+
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["is_url", "redact", "PostgresSource", "copy"]
+__all__ = ["is_url", "redact", "split_url", "connect", "PostgresSource", "copy"]
 
 _SCHEMES = ("postgresql", "postgres")
 
@@ -84,8 +87,20 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _split(url: str) -> tuple[str, str]:
-    """(libpq connection URL without the ``schema`` argument, schema)."""
+def split_url(url: str) -> tuple[str, str]:
+    """Split a source URL into the libpq connection URL and the schema.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://...[?schema=name]``.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The URL without the ``schema`` argument (password kept: for libpq only, never to
+        show), and the schema (``"public"`` when not given).
+    """
     parts = urlsplit(url)
     args = parse_qs(parts.query)
     schema = args.pop("schema", ["public"])[0]
@@ -98,18 +113,42 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-@contextmanager
-def _connect(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
-    """A psycopg connection; a failure is a SourceError naming the redacted URL."""
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
+    """Open a psycopg connection to the URL's database; the caller closes it.
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://...`` (see the module notes).
+    autocommit : bool, default=True
+        Whether each statement commits on its own.
+
+    Returns
+    -------
+    psycopg.Connection
+        The open connection.
+
+    Raises
+    ------
+    SourceError
+        When the server cannot be reached or refuses the login; the message names the URL
+        without its password.
+    """
     psycopg = require_extra("psycopg", "postgres")
 
-    conninfo, _ = _split(url)
+    conninfo, _ = split_url(url)
     try:
-        con = psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=10)
+        return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=10)
     except psycopg.Error as exc:
         message = _first_line(exc).replace(conninfo, redact(url))
         raise SourceError(f"{redact(url)}: cannot connect ({message}); check the host, port, "
                           "user and password (URL, PGPASSWORD or ~/.pgpass)") from None
+
+
+@contextmanager
+def _connect(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
+    """A psycopg connection (:func:`connect`), closed when the block ends."""
+    con = connect(url, autocommit=autocommit)
     try:
         yield con
     finally:
@@ -130,7 +169,7 @@ class PostgresSource(Source):
     def __init__(self, url: str, mapping: Mapping) -> None:
         super().__init__(redact(url), mapping)
         self._url = url
-        self.schema = _split(url)[1]
+        self.schema = split_url(url)[1]
         with _connect(url) as con:
             names = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
@@ -181,7 +220,7 @@ def _write(con: psycopg.Connection, schema: str, name: str, frame: pd.DataFrame)
             out.write_row(row)
 
 
-def copy(source: Any, url: str, mapping: Any = None) -> dict[str, int]:
+def copy(source: Any, url: str, mapping: Any = None, *, as_of: Any = None) -> dict[str, int]:
     """Validate ``source`` and write it into the URL's schema (replacing what was there).
 
     Parameters
@@ -192,6 +231,9 @@ def copy(source: Any, url: str, mapping: Any = None) -> dict[str, int]:
         ``postgresql://...?schema=name``: the schema is created or replaced.
     mapping : Mapping or path, optional
         As for :func:`salesnb.load`.
+    as_of : date or str, optional
+        As for :func:`salesnb.load` (default today); written with the copy's counts into
+        the ``salesnb_copy`` table (:data:`COPY_MARKER`).
 
     Returns
     -------
@@ -206,8 +248,8 @@ def copy(source: Any, url: str, mapping: Any = None) -> dict[str, int]:
     psycopg = require_extra("psycopg", "postgres")
     from salesnb.data.loader import load
 
-    data = load(source, mapping)
-    schema = _split(url)[1]
+    data = load(source, mapping, as_of=as_of)
+    schema = split_url(url)[1]
     staging = f"{schema}__salesnb_copy"
     written: dict[str, int] = {}
     with _connect(url, autocommit=False) as con:
@@ -222,6 +264,9 @@ def copy(source: Any, url: str, mapping: Any = None) -> dict[str, int]:
                 quarantine = found.astype({c: "string" for c in found.columns})
                 _write(con, staging, "quarantine", quarantine)
                 written["quarantine"] = len(quarantine)
+                counts = data.report.counts.assign(as_of=data.as_of.isoformat())
+                _write(con, staging, COPY_MARKER, counts.astype({"file": "string",
+                                                                 "encoding": "string"}))
                 con.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
                 con.execute(f"ALTER SCHEMA {quote_ident(staging)} RENAME TO "
                             f"{quote_ident(schema)}")

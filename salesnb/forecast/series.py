@@ -32,7 +32,6 @@ __all__ = ["FREQS", "VALUES", "History", "sales_series", "sales_series_sql", "re
 FREQS: dict[str, str] = {"D": "D", "W": "W-MON", "MS": "MS", "QS": "QS"}
 #: Order-line columns a series can sum.
 VALUES: tuple[str, ...] = ("revenue", "quantity")
-_TRUNC = {"D": "day", "W": "week", "MS": "month", "QS": "quarter"}
 _LOAD_FIX = "pass data.orders from salesnb.load()"
 
 
@@ -187,16 +186,18 @@ def read_series(path: Any) -> pd.DataFrame:
 def sales_series_sql(source: Any, *, freq: str = "MS", by: str | None = None,
                      value: str = "revenue", mapping: Any = None,
                      as_of: Any = None) -> pd.DataFrame:
-    """:func:`sales_series` computed inside DuckDB, straight from a data source.
+    """:func:`sales_series` computed where the data lives, straight from a data source.
 
-    The source is validated as by :func:`salesnb.load` (quarantined rows excluded), the
-    group-by runs in DuckDB, and only the aggregated series reaches pandas, so order lines
-    larger than memory still give a series.
+    The source is opened by :func:`salesnb.engine.open_engine` (a folder is validated into
+    DuckDB, quarantined rows excluded; a schema ``salesnb copy`` wrote is queried on the
+    PostgreSQL server), the group-by runs there (:func:`salesnb.engine.monthly_sales`), and
+    only the aggregated series reaches pandas, so order lines larger than memory still give
+    a series.
 
     Parameters
     ----------
-    source : path or Source
-        As for :func:`salesnb.load`.
+    source : path, Source or str
+        As for :func:`salesnb.engine.open_engine`.
     freq, by, value
         As for :func:`sales_series` (``by="category"`` joins the products table).
     mapping, as_of
@@ -207,16 +208,11 @@ def sales_series_sql(source: Any, *, freq: str = "MS", by: str | None = None,
     pandas.DataFrame
         The same frame :func:`sales_series` returns for the loaded orders.
     """
-    from salesnb.data.loader import query
+    from salesnb.engine import monthly_sales, open_engine
 
     _check_options(freq, by, value)
-    group = ("'total'" if by is None else "p.category" if by == "category" else f"o.{by}")
-    join = " LEFT JOIN {products} p USING (product_id)" if by == "category" else ""
-    sql = (f"SELECT CAST(date_trunc('{_TRUNC[freq]}', o.order_date) AS TIMESTAMP) AS period, "
-           f"coalesce(CAST({group} AS VARCHAR), '(unknown)') AS grp, "
-           f"sum(o.{value})::DOUBLE AS value FROM {{orders}} o{join} GROUP BY ALL")
-    long, _ = query(source, sql, mapping, tables=None, as_of=as_of)
-    long["period"] = pd.to_datetime(long["period"]).astype("datetime64[ns]")
+    with open_engine(source, mapping, as_of=as_of) as e:
+        long = monthly_sales(e, freq=freq, by=by, value=value)
     return _widen(long, "grp", "value", freq, by)
 
 

@@ -44,7 +44,8 @@ from salesnb.errors import SalesnbError
 
 __all__ = [
     "SegmentError", "SEGMENTS", "SEGMENT_GRID", "SEGMENT_ACTIONS", "NO_PURCHASE", "CORE",
-    "AT_RISK", "score", "quintile_equivalent", "segment_of", "rfm",
+    "AT_RISK", "score", "quintile_equivalent", "segment_of", "rfm", "score_purchases",
+    "check_bins",
 ]
 
 
@@ -151,7 +152,7 @@ def score(values: Any, bins: int = 5, *, higher_is_better: bool = True) -> np.nd
     >>> score([10, 20, 20, 30, 40]).tolist()
     [1, 2, 2, 4, 5]
     """
-    _check_bins(bins)
+    check_bins(bins)
     v = np.asarray(values, dtype=float)
     if np.isnan(v).any():
         raise SegmentError("score() got missing values; score only customers with a value.")
@@ -175,7 +176,19 @@ def score(values: Any, bins: int = 5, *, higher_is_better: bool = True) -> np.nd
     return (1 + (bins * worse) // v.size).astype(int)
 
 
-def _check_bins(bins: int) -> None:
+def check_bins(bins: int) -> None:
+    """Refuse a number of score levels outside 3..10.
+
+    Parameters
+    ----------
+    bins : int
+        Score levels asked for.
+
+    Raises
+    ------
+    SegmentError
+        When ``bins`` is not a whole number from 3 to 10.
+    """
     if not isinstance(bins, int | np.integer) or not 3 <= bins <= 10:
         raise SegmentError(f"bins={bins!r}: use a whole number of score levels from 3 to 10.")
 
@@ -198,7 +211,7 @@ def quintile_equivalent(scores: Any, bins: int) -> np.ndarray:
     numpy.ndarray of int
         The scores on the 1-5 scale.
     """
-    _check_bins(bins)
+    check_bins(bins)
     levels = np.arange(bins + 1, dtype=float)
     table = np.clip(np.ceil((levels - 0.5) * 5 / bins - 1e-9), 1, 5).astype(int)
     return table[np.asarray(scores, dtype=np.int64)]
@@ -321,10 +334,43 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     """
     require_columns(orders, {"customer": customer, "date": date, "amount": amount,
                              "order": order}, table="orders")
-    _check_bins(bins)
+    check_bins(bins)
     day = parse_day(as_of, name="as_of")
     agg, excluded = _aggregate(orders, customer=customer, date=date, amount=amount,
                                order=order, as_of=day)
+    return score_purchases(agg, excluded, customer=customer, day=day, bins=bins)
+
+
+def score_purchases(agg: pd.DataFrame, excluded: dict[str, int], *, customer: str,
+                    day: dt.date | None, bins: int) -> pd.DataFrame:
+    """Score per-customer purchases: the second half of :func:`rfm`, wherever they were summed.
+
+    Parameters
+    ----------
+    agg : pandas.DataFrame
+        One row per customer: ``customer``, ``first_purchase``, ``last_purchase``,
+        ``frequency``, ``monetary`` (``attrs["last_line"]``: the last day with a counted
+        line), as :func:`rfm`'s aggregate or
+        :func:`salesnb.engine.measures.customer_purchases` gives them.
+    excluded : dict of str to int
+        The lines left out, by reason.
+    customer : str
+        The name of the index (the customer id column).
+    day : datetime.date or None
+        The as-of day; None uses the last counted line's day.
+    bins : int
+        Score levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`rfm`.
+
+    Raises
+    ------
+    SegmentError
+        When no customer has a counted line.
+    """
     if agg.empty:
         reasons = ", ".join(f"{k}: {v:,}" for k, v in excluded.items())
         raise SegmentError(f"rfm: no order line with a customer id, a date and an amount"
@@ -332,7 +378,7 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     if day is None:
         day = agg.attrs["last_line"]
     index = pd.Index(agg["customer"], name=customer)  # keeps the Arrow-backed text
-    last = agg["last_purchase"].to_numpy()
+    last = agg["last_purchase"].to_numpy().astype("datetime64[ms]")  # dates, as DuckDB gives
     freq = agg["frequency"].to_numpy(dtype="int64")
     money = agg["monetary"].to_numpy(dtype=float)
     recency = (np.datetime64(day, "D") - last).astype("timedelta64[D]").astype(float)
@@ -358,7 +404,7 @@ def rfm(orders: pd.DataFrame, *, as_of: Any = None, customer: str = "customer_id
     seg_codes[bought] = _GRID_CODES[quintile_equivalent(r[bought], bins),
                                     quintile_equivalent(scores["fm"][bought], bins)]
     out = pd.DataFrame({
-        "first_purchase": agg["first_purchase"].to_numpy(),
+        "first_purchase": agg["first_purchase"].to_numpy().astype("datetime64[ms]"),
         "last_purchase": last,
         "recency": pd.arrays.IntegerArray(np.nan_to_num(recency).astype("int64"), ~bought),
         "frequency": freq, "monetary": money,

@@ -1,0 +1,178 @@
+"""Engine agreement (issue 18): the same Ibis expressions on DuckDB, PostgreSQL and Spark.
+
+Every measure of :mod:`salesnb.engine.measures` runs on the embedded sample held by three
+engines: DuckDB (validated in place), a real PostgreSQL server (after ``salesnb copy``) and a
+local Spark session (Parquet files of the validated tables). Each result must equal the
+pandas reference computed on ``sn.load`` of the same data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import AS_OF
+from pgserver import PASSWORD
+
+import salesnb as sn
+from salesnb.data import postgres as pg
+from salesnb.engine import (
+    Engine,
+    customer_purchases,
+    missing_values,
+    monthly_sales,
+    open_engine,
+    rep_activity,
+    rfm,
+    spark_engine,
+    totals,
+)
+from salesnb.errors import TableError
+from salesnb.forecast.series import _widen, sales_series
+from salesnb.products.engine import aggregate
+
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return sn.load("data", as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def engines(sample, postgres, spark, tmp_path_factory):
+    """One engine of each kind over the same validated sample."""
+    url = f"{postgres.url}?schema=agree"
+    pg.copy("data", url, as_of=AS_OF)
+    lake = tmp_path_factory.mktemp("lake")
+    for name, frame in sample.tables.items():
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       lake / f"{name}.parquet")
+    opened = {"duckdb": open_engine("data", as_of=AS_OF), "postgres": open_engine(url),
+              "spark": spark_engine(spark, parquet=lake)}
+    yield opened
+    for e in opened.values():
+        e.close()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, engines):
+    return engines[request.param]
+
+
+def test_each_engine_is_the_backend_it_says(engines):
+    assert {k: e.name for k, e in engines.items()} == {"duckdb": "duckdb",
+                                                      "postgres": "postgres",
+                                                      "spark": "pyspark"}
+
+
+@pytest.mark.parametrize("freq", ["MS", "W", "QS"])
+@pytest.mark.parametrize("by", [None, "region", "category", "rep_id"])
+def test_monthly_sales_agree_with_pandas(engine, sample, freq, by):
+    expected = sales_series(sample.orders, freq=freq, by=by, products=sample.products)
+    got = _widen(monthly_sales(engine, freq=freq, by=by), "grp", "value", freq, by)
+    pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)
+
+
+def test_rfm_agrees_with_pandas(engine, sample):
+    expected = sn.segments.rfm(sample.orders, as_of=AS_OF)
+    got = rfm(engine, as_of=AS_OF)
+    pd.testing.assert_frame_equal(got, expected, check_index_type=False, rtol=1e-9)
+    assert got.attrs == expected.attrs
+
+
+def test_purchases_count_the_lines_left_out(engine, sample):
+    day = pd.Timestamp(sample.orders["order_date"].quantile(0.5)).date()
+    agg, excluded = customer_purchases(engine, as_of=day)
+    late = int((sample.orders["order_date"].dt.date > day).sum())
+    assert excluded["after as_of"] == late > 0
+    assert excluded["lines read"] == len(sample.orders)
+    assert excluded["last_line"] <= day
+    assert agg["last_purchase"].max().date() <= day
+
+
+@pytest.mark.parametrize("by, freq", [("region", None), ("category", "MS"),
+                                      (("region", "category"), "QS"), ((), None)])
+def test_totals_agree_with_the_products_aggregate(engine, sample, by, freq):
+    expected = aggregate(sample.orders, by, freq=freq, products=sample.products,
+                         customer="customer_id", rep="rep_id", engine="pandas")
+    got = totals(engine, by, freq=freq, customer="customer_id", rep="rep_id")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+def test_totals_of_a_window_agree(engine, sample):
+    window = ("2024-03-01", "2024-08-31")
+    expected = aggregate(sample.orders, "region", products=sample.products, period=window,
+                         engine="pandas")
+    got = totals(engine, "region", period=window)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+def _activity_reference(d: sn.SalesData) -> pd.DataFrame:
+    o = d.orders.assign(period=d.orders["order_date"].dt.to_period("M").dt.start_time)
+    keys = ["rep_id", "period"]
+    sold = o.groupby(keys).agg(orders=("order_id", "nunique"), lines=("order_id", "size"),
+                               revenue=("revenue", "sum"), customers=("customer_id", "nunique"))
+    leads = d.leads.dropna(subset=["assigned_rep_id"])
+    leads = (leads.assign(period=leads["created_date"].dt.to_period("M").dt.start_time)
+             .rename(columns={"assigned_rep_id": "rep_id"}).groupby(keys).size()
+             .rename("leads"))
+    opp = d.opportunities
+    won = opp[(opp["stage"] == "won") & opp["closed_date"].notna() & opp["rep_id"].notna()]
+    won = (won.assign(period=won["closed_date"].dt.to_period("M").dt.start_time)
+           .groupby(keys).size().rename("won"))
+    out = sold.join(leads, how="outer").join(won, how="outer").reset_index()
+    for col in ("orders", "lines", "customers", "leads", "won"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["revenue"] = out["revenue"].fillna(0.0)
+    out["period"] = out["period"].astype("datetime64[ns]")
+    out["rep_id"] = out["rep_id"].astype(str)
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def test_rep_activity_agrees_with_pandas(engine, sample):
+    got = rep_activity(engine)
+    pd.testing.assert_frame_equal(got, _activity_reference(sample), check_dtype=False,
+                                  rtol=1e-9)
+    assert got["won"].sum() > 0 and got["leads"].sum() > 0
+
+
+def test_missing_values_agree_with_pandas(engine, sample):
+    got = missing_values(engine, ["reps", "leads", "opportunities"]).set_index(
+        ["table", "column"])
+    for name in ("reps", "leads", "opportunities"):
+        frame = sample.tables[name]
+        for col in frame.columns:
+            values = frame[col]
+            gone = values.isna()
+            if pd.api.types.is_string_dtype(values):
+                gone |= values.fillna("x").str.strip().eq("")
+            assert got.loc[(name, col)].tolist() == [len(frame), int(gone.sum())], (name, col)
+    assert got["missing"].sum() > 0
+
+
+def test_a_copied_schema_carries_its_validation_report(engines, sample):
+    e = engines["postgres"]
+    assert PASSWORD not in e.location and "agree" in e.location
+    counts = e.report.counts.set_index("table").sort_index()
+    local = sample.report.counts.set_index("table").sort_index()
+    assert counts[["rows_read", "rows_loaded", "rows_quarantined"]].astype(int).equals(
+        local[["rows_read", "rows_loaded", "rows_quarantined"]].astype(int))
+    assert len(e.report.quarantine) == len(sample.report.quarantine)
+    assert e.as_of == AS_OF
+
+
+def test_a_table_the_engine_lacks_is_named(engines):
+    full = engines["spark"]
+    e = Engine(full.backend, {k: v for k, v in full.tables.items() if k != "surveys"},
+               full.location)
+    assert "surveys" in full and "surveys" not in e
+    with pytest.raises(TableError, match="surveys.*the engine holds reps"):
+        _ = e["surveys"]
+
+
+def test_sales_series_sql_runs_through_the_engine(sample):
+    got = sn.forecast.sales_series_sql("data", by="region", as_of=AS_OF)
+    expected = sales_series(sample.orders, by="region")
+    pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)
