@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -93,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="catalog name (00_data_quality or data_quality) or .ipynb path")
     r.add_argument("--all", action="store_true", dest="run_all", help="run every report")
-    r.add_argument("--source", default=None, help="data folder or .duckdb file for every report")
+    r.add_argument("--source", default=None,
+                   help="data folder, .duckdb file or postgresql:// URL for every report")
     r.add_argument("-p", "--param", nargs=2, action="append", default=[],
                    metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
     r.add_argument("-f", "--param-file", type=Path, default=None,
@@ -117,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                         description="Every value the scope parameter takes on a source: "
                                     "company, each region, each manager's team, each rep "
                                     "(with names when the source has a reps table).")
-    sc.add_argument("--source", default="data", help="data folder or .duckdb file")
+    sc.add_argument("--source", default="data",
+                    help="data folder, .duckdb file or postgresql:// URL")
     sc.add_argument("--mapping", type=Path, default=None, help="YAML column mapping")
 
     a = sub.add_parser(
@@ -204,10 +208,10 @@ def _cmd_scopes(args: argparse.Namespace) -> int:
     from salesnb.data.loader import load
     from salesnb.data.mapping import load_mapping
     from salesnb.data.sources import open_source
-    from salesnb.paths import resolve_path
+    from salesnb.paths import resolve_source
     from salesnb.report.datacheck import data_values
 
-    source = resolve_path(args.source)
+    source = resolve_source(args.source)
     found = data_values(source, args.mapping, kinds=("scope",)).scopes or {}
     src = open_source(source, load_mapping(args.mapping))
     try:
@@ -289,6 +293,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+#: Set to 1 to let an unexpected error's traceback through (:func:`main`).
+DEBUG_ENV = "SALESNB_DEBUG"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``salesnb`` command line; return the exit status."""
     args = _parser().parse_args(argv)
@@ -300,6 +308,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SalesnbError as exc:
         print(f"salesnb {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line (no traceback, no password), and how to see it
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        from salesnb.data.urls import redact
+
+        text = re.sub(r"postgres(?:ql)?://\S+", lambda m: redact(m.group(0)),
+                      (str(exc).strip().splitlines() or [""])[0])
+        print(f"salesnb {args.command}: internal error: {type(exc).__name__}: {text}\n"
+              f"This is a bug in salesnb; please report it with the command you ran "
+              f"({DEBUG_ENV}=1 shows the traceback).", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ from salesnb.errors import SalesnbError, SourceError
 __all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR",  # noqa: F822
            "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "THREADS_ENV", "SOURCE_CHECKOUT",
            "BUNDLE",
-           "outputs_dir", "resolve_path", "artifact_path", "export_name_problem"]
+           "outputs_dir", "resolve_path", "resolve_source", "artifact_path", "export_name_problem"]
 
 #: Folder of the package's bundled notebooks and data inside an installed wheel.
 BUNDLE = "_bundle"
@@ -152,6 +152,39 @@ def artifact_path(name: str) -> Path | None:
     return target
 
 
+def resolve_source(source: str | Path) -> str:
+    """Resolve a data source a person gave: a path as :func:`resolve_path`, or a database URL.
+
+    A ``postgresql://`` URL is kept as it is, but its password moves into ``PGPASSWORD``
+    (:func:`salesnb.data.postgres.move_password`): the URL returned is safe to record in a
+    notebook's parameters, a manifest or a page.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        A folder, a ``.duckdb`` file or a ``postgresql://`` URL.
+
+    Returns
+    -------
+    str
+        The absolute path, or the URL without its password.
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist, or the URL is not a PostgreSQL one.
+    """
+    text = str(source)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        from salesnb.data.urls import is_url, move_password, redact
+
+        if not is_url(text):
+            raise SourceError(f"{redact(text)}: only postgresql:// database URLs are "
+                              "supported as a source (or a folder, or a .duckdb file)")
+        return move_password(text)
+    return str(resolve_path(source))
+
+
 def resolve_path(path: str | Path) -> Path:
     """Resolve a user path: absolute as is; relative from the current folder, else the project.
 
@@ -172,16 +205,14 @@ def resolve_path(path: str | Path) -> Path:
     Raises
     ------
     SourceError
-        When neither location exists; for a database URL, one saying that only
-        :func:`salesnb.load`, ``salesnb validate`` and ``salesnb copy`` read it so far (the URL
-        shown without its password).
+        When neither location exists, or for a database URL (a source, not a file: see
+        :func:`resolve_source`; the URL shown without its password).
     """
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", str(path)):
-        from salesnb.data.postgres import redact
+        from salesnb.data.urls import redact
 
-        raise SourceError(f"{redact(str(path))}: a database URL is read by salesnb.load, "
-                          "salesnb validate and salesnb copy, not here yet; export the "
-                          "tables to a folder or a .duckdb file for this command")
+        raise SourceError(f"{redact(str(path))}: a database URL is a data source, not a "
+                          "file; give a file path here")
     p = Path(path).expanduser()
     if p.is_absolute():
         if not p.exists():

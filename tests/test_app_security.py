@@ -30,7 +30,7 @@ from conftest import child_pids
 from salesnb.app import server as app
 from salesnb.cli import main
 from salesnb.paths import DATA_CACHE_ENV
-from salesnb.report import reporting
+from salesnb.report import datacache, reporting
 
 TOKEN = "salesnb-test-" + "Zq7vK2mW9xR4tY8p"  # what a team would put in SALESNB_APP_TOKEN
 
@@ -94,7 +94,7 @@ def test_cache_round_trip_gives_equal_frames_and_report(cached):
     assert "meta.json" in names and all(
         n == "meta.json" or re.fullmatch(r"frame-\d+\.arrow", n) for n in names)
     meta = json.loads((entry / "meta.json").read_text())
-    assert meta["format"] == reporting._CACHE_FORMAT and meta["key"] == entry.name
+    assert meta["format"] == datacache.CACHE_FORMAT and meta["key"] == entry.name
     assert oct(entry.stat().st_mode & 0o777) == "0o700"  # company data: this user only
 
 

@@ -75,3 +75,20 @@ def test_validate_prints_the_notes_on_how_to_fix(tiny, tmp_path, capsys):
     assert main(["validate", str(src), "--as-of", str(AS_OF)]) == 1
     out = capsys.readouterr().out
     assert "note on products:" in out and "decimal: ','" in out
+
+
+def test_an_unexpected_error_is_one_line_without_traceback_or_password(monkeypatch, capsys):
+    from salesnb import cli
+
+    def broken(_args):
+        raise RuntimeError("lost postgresql://sales:Top-Secret-7@db/crm\nsecond line")
+
+    monkeypatch.setattr(cli, "_cmd_list", broken)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    assert cli.main(["list"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: lost postgresql://sales@db/crm" in err
+    assert "Top-Secret-7" not in err and "second line" not in err and "Traceback" not in err
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["list"])

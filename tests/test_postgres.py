@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -124,15 +126,49 @@ def test_the_cli_copies_and_validates_without_showing_the_password(postgres, tmp
 
 
 @pytest.mark.parametrize("command", [["run", "02_sales_forecast", "--source"],
-                                     ["app", "--scope", "company", "--source"]])
-def test_commands_that_do_not_read_a_database_yet_say_so_without_the_password(command):
+                                     ["app", "--scope", "company", "--source"],
+                                     ["scopes", "--source"]])
+def test_a_database_that_cannot_be_reached_is_a_clear_error_without_the_password(command):
     url = "postgresql://sales:Top-Secret-7@127.0.0.1:1/crm"
     done = subprocess.run([sys.executable, "-m", "salesnb.cli", *command, url],
                           capture_output=True, text=True, timeout=120)
     out = done.stdout + done.stderr
     assert done.returncode == 2 and "Top-Secret-7" not in out
-    assert "postgresql://sales@127.0.0.1:1/crm: a database URL is read by salesnb.load" in out
+    assert "postgresql://sales@127.0.0.1:1/crm: cannot connect" in out
     assert "Traceback" not in out
+
+
+def _figures(run_dir):
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    return manifest, {n["name"]: (n["status"], n["as_of"], n["figures"])
+                      for n in manifest["notebooks"]}
+
+
+def test_a_run_on_the_copied_sample_gives_the_folder_runs_figures(postgres, tmp_path):
+    from conftest import ROOT
+
+    url = _schema_url(postgres, "runs")
+    exe = [sys.executable, "-m", "salesnb.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "PGPASSWORD"}
+    copied = subprocess.run([*exe, "copy", str(ROOT / "data"), url], capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert copied.returncode == 0, copied.stderr
+    runs = {}
+    for name, source in (("folder", str(ROOT / "data")), ("database", url)):
+        done = subprocess.run([*exe, "run", "--all", "--source", source, "--jobs", "2", "-q",
+                               "--out", str(tmp_path / name)], capture_output=True, text=True,
+                              timeout=900, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert PASSWORD not in done.stdout + done.stderr
+        runs[name] = _figures((tmp_path / name / "latest").resolve())
+    (_, folder), (db_manifest, database) = runs["folder"], runs["database"]
+    assert database == folder and len(folder) == 6
+    assert all(status == "ok" and figures["rows"]["orders"] > 0
+               for status, _, figures in folder.values())
+    assert db_manifest["source"]["path"] == pg.redact(url)
+    assert db_manifest["source"]["rows"] == sum(folder["00_data_quality"][2]["rows"].values())
+    written = [p for p in (tmp_path / "database").rglob("*") if p.is_file()]
+    assert written and not [p for p in written if PASSWORD.encode() in p.read_bytes()]
 
 
 def test_the_embedded_sample_copied_to_postgresql_gives_the_same_tables_and_series(postgres):

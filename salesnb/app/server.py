@@ -56,7 +56,7 @@ from salesnb.paths import (
     HEADLESS_ENV,
     NOTEBOOKS_DIR,
     outputs_dir,
-    resolve_path,
+    resolve_source,
 )
 from salesnb.report.catalog import NOTEBOOKS, SOURCE
 from salesnb.report.params import NotebookSpec
@@ -322,13 +322,13 @@ def app_scope(scope: str, source: str | Path | None = None) -> tuple[str, str]:
 
     where = str(source if source is not None else SOURCE.default)
     try:
-        path = resolve_path(where)
+        path = resolve_source(where)
         choices = data_values(path, kinds=("scope",)).scopes or {}
         kind, value = check_scope(scope, choices)
     except ScopeError as exc:
         raise AppError(f"cannot serve {exc}") from None
     except SalesnbError as exc:
-        from salesnb.data.postgres import is_url, redact
+        from salesnb.data.urls import is_url, redact
 
         shown = redact(where) if is_url(where) else where
         raise AppError(f"--scope {scope!r} cannot be checked against {shown}: {exc}") from None
@@ -341,7 +341,7 @@ def app_scope(scope: str, source: str | Path | None = None) -> tuple[str, str]:
     return f"{kind}:{value}", words
 
 
-def _rep_name(source: Path, rep_id: str) -> str:
+def _rep_name(source: str | Path, rep_id: str) -> str:
     """The name of a rep in the source's reps table ("" when it has none)."""
     from salesnb.core.sql import quote_literal
     from salesnb.data.loader import query

@@ -20,11 +20,9 @@ running it again gives the same schema, and a copy that fails leaves the schema 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import duckdb
 import pandas as pd
@@ -33,6 +31,7 @@ import pyarrow as pa
 from salesnb.core.sql import quote_ident
 from salesnb.data.mapping import Mapping, TableMapping
 from salesnb.data.sources import Source
+from salesnb.data.urls import is_url, move_password, redact, split_url
 from salesnb.errors import SourceError
 from salesnb.extras import require_extra
 
@@ -42,71 +41,8 @@ COPY_MARKER = "salesnb_copy"
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["is_url", "redact", "split_url", "connect", "PostgresSource", "copy"]
-
-_SCHEMES = ("postgresql", "postgres")
-
-
-def is_url(source: object) -> bool:
-    """Whether ``source`` is a PostgreSQL URL.
-
-    Parameters
-    ----------
-    source : object
-        What a caller passed as a source.
-
-    Returns
-    -------
-    bool
-        True for ``postgresql://...`` and ``postgres://...``.
-    """
-    return isinstance(source, str) and source.split("://", 1)[0].lower() in _SCHEMES \
-        and "://" in source
-
-
-def redact(url: str) -> str:
-    """The URL without its password (and without any query argument named like one).
-
-    Parameters
-    ----------
-    url : str
-        A PostgreSQL URL.
-
-    Returns
-    -------
-    str
-        ``postgresql://user@host:port/db?schema=s``: what messages, logs and manifests show.
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = (f"{parts.username}@" if parts.username else "") + host
-    if parts.port:
-        netloc += f":{parts.port}"
-    query = "&".join(f"{k}={v[0]}" for k, v in parse_qs(parts.query).items()
-                     if not re.search(r"pass|secret|token", k, re.I))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """Split a source URL into the libpq connection URL and the schema.
-
-    Parameters
-    ----------
-    url : str
-        ``postgresql://...[?schema=name]``.
-
-    Returns
-    -------
-    tuple of (str, str)
-        The URL without the ``schema`` argument (password kept: for libpq only, never to
-        show), and the schema (``"public"`` when not given).
-    """
-    parts = urlsplit(url)
-    args = parse_qs(parts.query)
-    schema = args.pop("schema", ["public"])[0]
-    query = "&".join(f"{k}={v[0]}" for k, v in args.items())
-    return urlunsplit(("postgresql", parts.netloc, parts.path, query, "")), schema
-
+__all__ = ["is_url", "redact", "move_password", "split_url", "connect", "PostgresSource",
+           "copy"]
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()

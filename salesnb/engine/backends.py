@@ -235,7 +235,7 @@ def open_engine(source: Any = "data", mapping: Any = None, *, tables: list[str] 
         As :func:`salesnb.load` does.
     """
     from salesnb.data.loader import open_validated
-    from salesnb.data.postgres import is_url
+    from salesnb.data.urls import is_url
 
     if type(source).__name__ == "SparkSession":
         return spark_engine(source)

@@ -14,7 +14,25 @@ from salesnb.core.fmt import escape
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
 
-__all__ = ["DOWNLOADS", "header", "data_line", "write_index", "write_top_index"]
+__all__ = ["DOWNLOADS", "source_name", "header", "data_line", "write_index", "write_top_index"]
+
+
+def source_name(path: str) -> str:
+    """How a page names its data: a folder's or file's name; a database URL as it is.
+
+    Parameters
+    ----------
+    path : str
+        The fingerprint's ``path`` (a database URL there is already without its password).
+
+    Returns
+    -------
+    str
+        ``data``, ``crm.duckdb`` or ``postgresql://sales@db:5432/crm?schema=sales``.
+    """
+    from salesnb.data.urls import is_url
+
+    return path if is_url(path) else Path(path).name
 
 
 def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
@@ -22,7 +40,7 @@ def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
     params = ", ".join(f"{escape(k)} = {escape(repr(v))}" if v != "" else
                        f"{escape(k)} = (default)" for k, v in shown.items()) or "defaults"
-    data = (f"data <code>{escape(Path(fp['path']).name)}</code> (sha256 "
+    data = (f"data <code>{escape(source_name(fp['path']))}</code> (sha256 "
             f"{escape(fp['sha256'][:12])})" if fp else "no data")
     return (f"<small>salesnb report · run {escape(run_id)} · {data} · parameters: {params} · "
             f"[all reports](index.html)</small>")
@@ -122,7 +140,7 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
                     f"<td>{r.seconds:.1f} s</td></tr>")
     sources = manifest.get("source") or {}
     sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
-    source = ", ".join(Path(s.get("path", "-")).name for s in sources) or "-"
+    source = ", ".join(source_name(s.get("path", "-")) for s in sources) or "-"
     sha = ", ".join(s.get("sha256", "-")[:12] for s in sources) or "-"
     files = sorted(p.name for p in run_dir.iterdir() if p.suffix in DOWNLOADS)
     downloads = ("<p>Downloads: " + ", ".join(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from salesnb.core.files import read_yaml
 from salesnb.errors import SalesnbError
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "parameters_cell_source",
     "read_parameters_cell",
     "spec_from_notebook",
+    "load_param_file",
 ]
 
 ParamType = Literal["str", "int", "float", "bool", "date"]
@@ -336,3 +338,35 @@ def spec_from_notebook(path: str | Path) -> NotebookSpec:
                                f"{type(default).__name__}; use a text, number or true/false")
         params.append(Param(name, kind, default, "", allow_empty=kind == "str"))  # type: ignore[arg-type]
     return NotebookSpec(path.stem, path.stem.replace("_", " "), "", tuple(params), path)
+
+
+def load_param_file(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Read a YAML parameter file: top-level values for all notebooks, ``notebooks:`` per one.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+        The file (``salesnb run --params``); None for none.
+
+    Returns
+    -------
+    tuple of (dict, dict)
+        The values for every notebook, and the values per notebook name.
+
+    Raises
+    ------
+    ParameterError
+        When the file is missing or not laid out as ``name: value`` lines.
+    """
+    if path is None:
+        return {}, {}
+    if not path.is_file():
+        raise ParameterError(f"parameter file {path} does not exist")
+    raw = read_yaml(path, error=ParameterError) or {}
+    if not isinstance(raw, dict):
+        raise ParameterError(f"parameter file {path}: expected 'name: value' lines")
+    per = raw.pop("notebooks", None) or {}
+    if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
+        raise ParameterError(f"parameter file {path}: 'notebooks' must map notebook names to "
+                             "'name: value' lines")
+    return raw, per

@@ -43,9 +43,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salesnb.core.files import read_yaml
+from salesnb.data.urls import is_url, redact
 from salesnb.errors import SalesnbError
-from salesnb.paths import DATA_CACHE_ENV, NOTEBOOKS_DIR, export_name_problem, resolve_path
+from salesnb.paths import (
+    DATA_CACHE_ENV,
+    NOTEBOOKS_DIR,
+    export_name_problem,
+    resolve_path,
+    resolve_source,
+)
 from salesnb.report import pages, runfolder
 from salesnb.report.catalog import NOTEBOOKS, notebook_spec
 from salesnb.report.datacheck import check_data_values
@@ -58,7 +64,13 @@ from salesnb.report.execute import (
     kernels_base,
     worker_init,
 )
-from salesnb.report.params import NotebookSpec, ParameterError, spec_from_notebook, validate_params
+from salesnb.report.params import (
+    NotebookSpec,
+    ParameterError,
+    load_param_file,
+    spec_from_notebook,
+    validate_params,
+)
 from salesnb.report.progress import LineProgress, Progress
 from salesnb.report.provenance import fingerprint, versions
 from salesnb.report.runfolder import OutputError
@@ -69,7 +81,7 @@ try:  # POSIX; elsewhere runs into one folder are not locked against each other
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["NotebookRun", "RunResult", "OutputError", "plan_runs", "run_reports",
+__all__ = ["NotebookRun", "RunResult", "OutputError", "FIGURES", "plan_runs", "run_reports",
            "fingerprint", "DEFAULT_TIMEOUT"]
 
 #: Seconds a single cell may run before its kernel is stopped.
@@ -110,6 +122,8 @@ class NotebookRun:
         ``region-East``; empty: the run folder itself).
     scope_label : str, optional
         The report's scope in words, as the executed report stated it.
+    figures : dict
+        Its data's key figures (:data:`FIGURES`), as the executed report stated them.
     """
 
     name: str
@@ -127,6 +141,7 @@ class NotebookRun:
     skipped: list[str] = field(default_factory=list)
     folder: str = ""
     scope_label: str | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fails_run(self) -> bool:
@@ -181,22 +196,6 @@ class RunResult:
         return "\n".join(lines)
 
 
-def _load_param_file(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """Read a YAML parameter file: top-level values for all notebooks, ``notebooks:`` per one."""
-    if path is None:
-        return {}, {}
-    if not path.is_file():
-        raise ParameterError(f"parameter file {path} does not exist")
-    raw = read_yaml(path, error=ParameterError) or {}
-    if not isinstance(raw, dict):
-        raise ParameterError(f"parameter file {path}: expected 'name: value' lines")
-    per = raw.pop("notebooks", None) or {}
-    if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
-        raise ParameterError(f"parameter file {path}: 'notebooks' must map notebook names to "
-                             "'name: value' lines")
-    return raw, per
-
-
 def _resolve_notebook(name: str) -> NotebookSpec:
     if name.endswith(".ipynb"):
         path = Path(name)
@@ -213,6 +212,9 @@ def _resolve_notebook(name: str) -> NotebookSpec:
 
 #: Parameters naming a file or folder the report reads; resolved before any kernel starts.
 _INPUT_FILES = ("source", "mapping", "series_file", "plan_file")
+#: The key figures of a report's data that its manifest entry records (``figures``): rows per
+#: table, rows quarantined, the scope's order lines and revenue and the company's revenue.
+FIGURES = ("rows", "quarantined", "lines", "revenue", "company_revenue")
 
 
 def _is_output_file(name: str) -> bool:
@@ -271,7 +273,7 @@ def plan_runs(
     if not names:
         raise SalesnbError("no notebook given; name one (see 'salesnb list') or use --all")
     specs = [_resolve_notebook(n) for n in dict.fromkeys(names)]
-    common, per = _load_param_file(param_file)
+    common, per = load_param_file(param_file)
     common = {**common, **(params or {})}
     if source is not None:
         common["source"] = source
@@ -293,8 +295,9 @@ def plan_runs(
         values.update(per.get(spec.name, {}))
         checked = validate_params(spec, values)
         for key in _INPUT_FILES:  # read by the kernel, given relative to the user's folder
-            if checked.get(key):
-                checked[key] = str(resolve_path(checked[key]))
+            if checked.get(key):  # a database URL's password moves into PGPASSWORD
+                checked[key] = (resolve_source(checked[key]) if key == "source"
+                                else str(resolve_path(checked[key])))
         for key, value in checked.items():  # written by the kernel, into the run folder
             if _is_output_file(key) and value:
                 problem = export_name_problem(value)
@@ -403,7 +406,7 @@ def run_reports(
                 "source": (next(iter(prints.values())) if len(prints) == 1
                            else list(prints.values())),
                 "versions": versions(),
-                "command": sys.argv,
+                "command": [redact(a) if is_url(a) else a for a in sys.argv],
                 "notebooks": [{**asdict(r), "ipynb": r.ipynb, "html": r.html} for r in runs],
             }
             days = {r.as_of for r in runs if r.as_of}
@@ -517,6 +520,7 @@ def _apply(run: NotebookRun, index: int, res: dict[str, Any], progress: Progress
     data = res.get("data") or {}
     run.as_of, run.data_through = data.get("as_of"), data.get("data_through")
     run.scope_label = data.get("scope_label")
+    run.figures = {k: data[k] for k in FIGURES if k in data}
     run.skipped = list(res.get("skipped") or [])
     progress.report_finished(index, run.name, run.status, run.seconds, run.error)
 
