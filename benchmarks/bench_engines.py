@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-LINES_AT_SCALE_1 = 137_278  # order lines of the default sample (scale 1)
+sys.path.insert(0, str(HERE))
 AS_OF = "2025-12-31"
 
 #: The hand-written queries: what the engine's expressions compute, written for the server.
@@ -65,16 +64,6 @@ FROM purchases GROUP BY c ORDER BY c
 """
 
 
-def _dataset(millions: float, work: Path) -> Path:
-    folder = work / f"orders_{millions:g}M"
-    if not (folder / "orders.parquet").exists():
-        scale = millions * 1e6 / LINES_AT_SCALE_1
-        subprocess.run([sys.executable, "-m", "salesnb.cli", "sample", "--out", str(folder),
-                        "--scale", f"{scale:.3f}", "--format", "parquet"], check=True,
-                       stdout=subprocess.DEVNULL)
-    return folder
-
-
 def _hand_pg(url: str, schema: str) -> pd.DataFrame:
     from salesnb.data.postgres import connect
 
@@ -104,6 +93,7 @@ def _timed(fn) -> tuple[float, object]:
 def main() -> None:
     """Run the benchmark and print its Markdown table."""
     import pgserver
+    from bench_load import _dataset  # the same generated data set
 
     from salesnb.data import postgres as pg
     from salesnb.engine import customer_purchases, open_engine

@@ -445,7 +445,17 @@ def spark():
             pytest.fail(f"SALESNB_REQUIRE_SPARK=1 but {exc}")
         pytest.skip(str(exc))
     yield session
+    from pyspark import SparkContext
+
     session.stop()
+    gateway = SparkContext._gateway  # the local JVM: stopped too, not left to the exit
+    if gateway is not None:
+        proc = getattr(gateway, "proc", None)
+        gateway.shutdown()
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        SparkContext._gateway = SparkContext._jvm = None
 
 
 # --------------------------------------------------------------------------- forecasts
