@@ -20,6 +20,7 @@ from salesnb.data import postgres as pg
 from salesnb.engine import (
     Engine,
     customer_purchases,
+    from_frames,
     missing_values,
     monthly_sales,
     open_engine,
@@ -175,4 +176,49 @@ def test_a_table_the_engine_lacks_is_named(engines):
 def test_sales_series_sql_runs_through_the_engine(sample):
     got = sn.forecast.sales_series_sql("data", by="region", as_of=AS_OF)
     expected = sales_series(sample.orders, by="region")
+    pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def export_engines(postgres, spark, tmp_path_factory):
+    """An orders-only export (profit per line, no unit costs, no reps) on each engine."""
+    from conftest import ORDERS_ONLY_MAPPING, write_orders_only
+
+    folder = tmp_path_factory.mktemp("export")
+    write_orders_only(folder)
+    loaded = sn.load(folder, ORDERS_ONLY_MAPPING, as_of=AS_OF)
+    url = f"{postgres.url}?schema=export"
+    pg.copy(folder, url, ORDERS_ONLY_MAPPING, as_of=AS_OF)
+    lake = tmp_path_factory.mktemp("export_lake")
+    for name, frame in loaded.tables.items():
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       lake / f"{name}.parquet")
+    opened = {"duckdb": open_engine(folder, ORDERS_ONLY_MAPPING, as_of=AS_OF),
+              "postgres": open_engine(url), "spark": spark_engine(spark, parquet=lake)}
+    yield loaded, opened
+    for e in opened.values():
+        e.close()
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_an_orders_only_export_agrees_on_every_engine(export_engines, name):
+    d, opened = export_engines
+    e = opened[name]
+    for by in ("region", "category"):
+        expected = aggregate(d.orders, by, products=d.products, customer="customer_id",
+                             engine="pandas")
+        got = totals(e, by, customer="customer_id")
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+        assert got["cost"].notna().all()  # from the export's profit per line
+    pd.testing.assert_frame_equal(rfm(e, as_of=AS_OF), sn.segments.rfm(d.orders, as_of=AS_OF),
+                                  check_index_type=False, rtol=1e-9)
+    with pytest.raises(sn.SalesnbError, match="rep_activity needs the orders' rep_id"):
+        rep_activity(e)
+
+
+def test_frames_already_loaded_run_the_same_measures(sample):
+    with from_frames(sample.tables, as_of=AS_OF) as e:
+        assert e.name == "duckdb" and set(e.tables) == set(sample.tables)
+        got = _widen(monthly_sales(e, by="category"), "grp", "value", "MS", "category")
+    expected = sales_series(sample.orders, by="category", products=sample.products)
     pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)

@@ -35,7 +35,9 @@ from salesnb.data.urls import is_url, move_password, redact, split_url
 from salesnb.errors import SourceError
 from salesnb.extras import require_extra
 
-#: The table :func:`copy` writes beside the data (see :data:`salesnb.engine.COPY_MARKER`).
+#: The table :func:`copy` writes beside the data: rows read, loaded and quarantined per table
+#: (the validation report's counts) and the as-of day, so a schema is known to hold validated
+#: rows (:func:`salesnb.engine.open_engine` queries such a schema on the server).
 COPY_MARKER = "salesnb_copy"
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
-from salesnb.data.postgres import COPY_MARKER as _COPY_MARKER
+from salesnb.data.postgres import COPY_MARKER  # re-exported: the table salesnb copy writes
 from salesnb.data.schema import TABLE_ORDER, TABLES
 from salesnb.errors import SalesnbError, SourceError, TableError
 from salesnb.extras import require_extra
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Engine", "EngineError", "open_engine", "from_frames", "spark_session",
            "spark_engine", "COPY_MARKER"]
-
-#: The table ``salesnb copy`` writes beside the data: rows read, loaded and quarantined per
-#: table (the validation report's counts) and the as-of day, so the schema is known to hold
-#: validated rows.
-COPY_MARKER = _COPY_MARKER
-
 
 class EngineError(SalesnbError):
     """An engine cannot be started or does not hold what was asked of it."""

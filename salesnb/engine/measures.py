@@ -44,6 +44,23 @@ def _period(col: Any, freq: str) -> Any:
     return col.cast("timestamp").truncate(TRUNCATE[freq])
 
 
+def _lines(e: Engine, columns: Sequence[str | None], from_products: Sequence[str] = ()) -> Any:
+    """The order lines with only ``columns`` (those it has), joined to ``from_products``.
+
+    Narrow on purpose: only what a measure reads is scanned, and an export's own copy of a
+    product column (a ``Category`` beside the products table's ``category``) cannot collide
+    with the joined one on an engine whose names ignore case.
+    """
+    o = e["orders"]
+    keep = [c for c in dict.fromkeys(columns) if c is not None and c in o.columns]
+    wanted = [c for c in dict.fromkeys(from_products) if c != "product_id"]
+    if not wanted:
+        return o.select(*keep)
+    lines = o.select(*dict.fromkeys([*keep, "product_id"]))
+    p = e["products"].select("product_id", *wanted)  # product_id is its key
+    return lines.left_join(p, lines.product_id == p.product_id)
+
+
 def _next_midnight(day: dt.date) -> dt.datetime:
     """Lines dated after ``day`` are those from the next midnight on."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
@@ -72,16 +89,9 @@ def monthly_sales(e: Engine, *, freq: str = "MS", by: str | None = None,
         Long form: ``period``, ``grp``, ``value``, sorted by period and group; periods
         without a line are absent (:func:`salesnb.forecast.series.sales_series` fills them).
     """
-    o = e["orders"]
-    rel = o
-    if by == "category":
-        p = e["products"].select("product_id", "category")  # product_id is its key
-        rel = o.left_join(p, o.product_id == p.product_id)
-        group = rel.category
-    elif by is None:
-        group = ibis.literal("total")
-    else:
-        group = rel[by]
+    rel = _lines(e, ["order_date", value, None if by in (None, "category") else by],
+                 ["category"] if by == "category" else [])
+    group = ibis.literal("total") if by is None else rel[by]
     expr = (rel.group_by(period=_period(rel.order_date, freq),
                          grp=group.cast("string").fill_null("(unknown)"))
             .aggregate(value=rel[value].cast("float64").sum())
@@ -209,23 +219,20 @@ def totals(e: Engine, by: str | Sequence[str] = (), *, freq: str | None = None,
     pandas.DataFrame
         ``*by``, [``period``], ``revenue``, ``quantity``, ``lines``, ``gross`` (quantity x
         list price, NaN without ``unit_price``), ``cost`` and ``costed_revenue`` (of lines
-        whose product has a positive ``unit_cost``; NaN without costs), [``customers``],
+        whose product has a positive ``unit_cost``, or, without unit costs, whose ``profit``
+        is known: revenue less profit; NaN without either), [``customers``],
         [``reps``]; sorted by the keys, as :func:`salesnb.products.engine.aggregate`.
     """
     from salesnb.core.periods import parse_window
 
     keys = [by] if isinstance(by, str) else list(by)
-    o = e["orders"]
-    ocols = set(o.columns)
+    ocols = set(e["orders"].columns)
     from_products = [k for k in keys if k not in ocols]
-    pcols = set(e["products"].columns) if "products" in e else set()
-    costed = "unit_cost" in pcols
-    rel, p = o, None
-    if from_products or costed:
-        p = e["products"].select("product_id", *[c for c in (*from_products,
-                                                             *(["unit_cost"] if costed else []))
-                                                 if c != "product_id"])
-        rel = o.left_join(p, o.product_id == p.product_id)  # product_id is its key
+    costed = "products" in e and "unit_cost" in e["products"].columns
+    profit = not costed and "profit" in ocols  # an export's profit per line gives the cost
+    rel = _lines(e, [*[k for k in keys if k in ocols], "order_date", "revenue", "quantity",
+                     "unit_price", "profit" if profit else None, customer, rep],
+                 [*from_products, *(["unit_cost"] if costed else [])])
     if period is not None:
         lo, hi = parse_window(period)
         d = rel.order_date.cast("timestamp")
@@ -240,6 +247,11 @@ def totals(e: Engine, by: str | Sequence[str] = (), *, freq: str | None = None,
     if costed:
         known = rel.unit_cost > 0
         metrics["cost"] = (qt * rel.unit_cost.cast("float64")).sum(where=known)
+        metrics["costed_revenue"] = rv.sum(where=known)
+    elif profit:
+        gain = rel.profit.cast("float64")
+        known = gain.notnull() & ~gain.isnan() & ~gain.isinf()
+        metrics["cost"] = (rv - gain).sum(where=known)
         metrics["costed_revenue"] = rv.sum(where=known)
     else:
         metrics["cost"] = ibis.null("float64")
@@ -277,6 +289,9 @@ def rep_activity(e: Engine, *, freq: str = "MS") -> pd.DataFrame:
         rep and period with none); one row per rep and period with any of them, sorted.
     """
     o = e["orders"]
+    if "rep_id" not in o.columns:
+        raise SalesnbError(f"{e.location}: rep_activity needs the orders' rep_id column, and "
+                           "this source has none; map the export's rep column to rep_id")
     keys = ["rep_id", "period"]
     parts = [o.group_by(rep_id=o.rep_id, period=_period(o.order_date, freq))
              .aggregate(orders=o.order_id.nunique(), lines=o.count(),
