@@ -112,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="one report set per region, manager's team or rep, plus the "
                         "company's, each in a folder of its own with its own index (data "
                         "loaded and shared models fitted once per worker)")
+    r.add_argument("--engine", choices=("duckdb", "spark"), default=None,
+                   help="where reports that read order lines as sums (the forecast) sum them: "
+                        "duckdb (default; a 'salesnb copy' schema sums on its PostgreSQL "
+                        "server) or spark (--source a folder of Parquet tables; "
+                        "SALESNB_SPARK_MASTER names the cluster, default local)")
+    r.add_argument("--memory-limit", default=None, metavar="SIZE",
+                   help="DuckDB's memory limit in each kernel (e.g. 4GB); past it DuckDB "
+                        "spills to a temporary folder (default: 80%% of the machine's memory)")
     r.add_argument("-q", "--quiet", action="store_true",
                    help="no progress (default: live bars on a terminal, plain lines in a log)")
 
@@ -157,6 +165,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise SalesnbError("--jobs must be at least 1")
+    from salesnb.paths import ENGINE_ENV, MEMORY_ENV
+
+    if args.memory_limit is not None and not re.fullmatch(
+            r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", args.memory_limit, re.I):
+        raise SalesnbError(f"--memory-limit {args.memory_limit!r}: give a size such as 4GB or "
+                           "500MB")
+    for name, value in ((ENGINE_ENV, args.engine), (MEMORY_ENV, args.memory_limit)):
+        if value:  # the kernels inherit it
+            os.environ[name] = value.strip()
     runs = plan_runs(args.notebooks, run_all=args.run_all, params=dict(args.param),
                      param_file=args.param_file, source=args.source, show_pii=args.show_pii,
                      each=args.each)

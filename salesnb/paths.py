@@ -20,7 +20,8 @@ from salesnb.errors import SalesnbError, SourceError
 
 # OUTPUTS_DIR is computed when read (module __getattr__): the current folder may change
 __all__ = ["PROJ_ROOT", "DATA_DIR", "NOTEBOOKS_DIR", "OUTPUTS_DIR",  # noqa: F822
-           "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "THREADS_ENV", "SOURCE_CHECKOUT",
+           "ARTIFACTS_ENV", "HEADLESS_ENV", "DATA_CACHE_ENV", "ENGINE_ENV", "THREADS_ENV",
+           "MEMORY_ENV", "SOURCE_CHECKOUT",
            "BUNDLE",
            "outputs_dir", "resolve_path", "resolve_source", "artifact_path", "export_name_problem"]
 
@@ -58,9 +59,18 @@ ARTIFACTS_ENV = "SALESNB_ARTIFACTS"
 HEADLESS_ENV = "SALESNB_HEADLESS"
 #: Environment variable naming a folder where report data is cached (``salesnb app`` sets it).
 DATA_CACHE_ENV = "SALESNB_DATA_CACHE"
+#: Environment variable choosing where reports that read order lines as sums run them:
+#: unset or ``duckdb`` (the source validated into DuckDB; a ``salesnb copy`` schema on its
+#: PostgreSQL server) or ``spark`` (the source a folder of Parquet tables, read by the Spark
+#: session of ``SALESNB_SPARK_MASTER``; ``salesnb run --engine spark`` sets it).
+ENGINE_ENV = "SALESNB_ENGINE"
 #: Environment variable: how many threads DuckDB may use in this process (the runner sets it
 #: for parallel kernels, with the BLAS and OpenMP ones, so they share the cores).
 THREADS_ENV = "SALESNB_THREADS"
+#: Environment variable: DuckDB's memory limit in this process (``4GB``); past it DuckDB
+#: spills to a temporary folder of its own instead of growing (its default is 80 % of the
+#: machine's memory). ``salesnb run --memory-limit`` sets it for the kernels.
+MEMORY_ENV = "SALESNB_MEMORY_LIMIT"
 
 
 def outputs_dir() -> Path:

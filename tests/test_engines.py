@@ -222,3 +222,84 @@ def test_frames_already_loaded_run_the_same_measures(sample):
         got = _widen(monthly_sales(e, by="category"), "grp", "value", "MS", "category")
     expected = sales_series(sample.orders, by="category", products=sample.products)
     pd.testing.assert_frame_equal(got, expected, check_freq=True, rtol=1e-9)
+
+
+# ------------------------------------------------- order lines summed where they live
+
+def test_the_orders_summed_per_day_and_key_agree(engine, sample):
+    from salesnb.engine import LINES, rolled_orders
+    from salesnb.forecast.defaults import ROLLUP
+
+    expected = (sample.orders.assign(**{LINES: 1})
+                .groupby(list(ROLLUP), dropna=False)[["revenue", "quantity", LINES]].sum()
+                .reset_index())
+    got = rolled_orders(engine, ROLLUP)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+    assert str(got["order_date"].dtype) == "datetime64[ms]"
+
+
+def test_engine_data_fetches_every_table_as_load_types_it(engine, sample):
+    from salesnb.engine import engine_data
+
+    got = engine_data(engine, as_of=AS_OF)
+    assert set(got.tables) == set(sample.tables)
+    for name, frame in sample.tables.items():
+        cols = list(frame.columns)
+        pd.testing.assert_frame_equal(got[name].sort_values(cols, ignore_index=True),
+                                      frame.sort_values(cols, ignore_index=True), obj=name)
+    loaded = got.report.counts.set_index("table")["rows_loaded"].to_dict()
+    assert loaded == {t: len(f) for t, f in sample.tables.items()}
+
+
+def test_spark_counts_its_tables_and_cuts_them_at_the_as_of_day(engines, sample):
+    from salesnb.engine import engine_data
+    from salesnb.forecast.defaults import ROLLUP
+
+    day = pd.Timestamp(sample.orders["order_date"].quantile(0.5)).date()
+    got = engine_data(engines["spark"], grain={"orders": ROLLUP}, as_of=day)
+    kept = sample.orders[sample.orders["order_date"].dt.date <= day]
+    assert got.line_count("orders") == len(kept)
+    assert got["orders"]["revenue"].sum() == pytest.approx(kept["revenue"].sum(), rel=1e-9)
+    assert got["leads"]["created_date"].max().date() <= day
+    counts = got.report.counts.set_index("table")
+    assert counts.loc["orders", "rows_read"] == counts.loc["orders", "rows_loaded"] == len(kept)
+    assert counts["rows_quarantined"].sum() == 0
+    assert any("did not check its rules again" in n for n in got.report.notes["orders"])
+    left = len(sample.orders) - len(kept)
+    assert f"{left:,} rows dated after the as-of day left out" in got.report.notes["orders"]
+
+
+def test_the_forecast_report_runs_on_spark_with_the_folder_runs_figures(sample, spark,
+                                                                          tmp_path):
+    """One full report on Spark: `salesnb run --engine spark` over a Parquet lake."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    for name, frame in sample.tables.items():
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       lake / f"{name}.parquet")
+    exe = [sys.executable, "-m", "salesnb.cli", "run", "02_sales_forecast", "-q", "-p",
+           "as_of", str(AS_OF), "-p", "folds", "2"]
+    figures = {}
+    for name, extra in (("folder", ["--source", str(ROOT / "data")]),
+                        ("spark", ["--source", str(lake), "--engine", "spark"])):
+        env = {k: v for k, v in os.environ.items() if k != "SALESNB_ENGINE"}
+        env["SALESNB_SPARK_MASTER"] = "local[1]"
+        done = subprocess.run([*exe, *extra, "--out", str(tmp_path / name)],
+                              capture_output=True, text=True, timeout=900, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        manifest = json.loads((tmp_path / name / "latest" / "manifest.json").read_text())
+        (entry,) = manifest["notebooks"]
+        assert entry["status"] == "ok"
+        figures[name] = entry["figures"]
+    spark_fig, folder_fig = figures["spark"], figures["folder"]
+    assert spark_fig == folder_fig  # the sample has nothing to quarantine
+    assert spark_fig["lines"] == len(sample.orders)
+    page = (tmp_path / "spark" / "latest" / "02_sales_forecast.html").read_text()
+    assert "Traceback" not in page and "Forecast by group" in page

@@ -132,6 +132,10 @@ class SalesData:
         (:func:`salesnb.scope.apply_scope`); None for data as loaded (the whole company).
     whole : SalesData, optional
         The whole company's data, when the tables are a scope's (see :attr:`company`).
+    grain : dict of str to tuple of str
+        Tables whose rows are sums of lines, and the keys they are summed by (the orders per
+        day, region, product and rep of :func:`salesnb.engine.engine_data`): each row
+        counts its lines in a ``lines`` column (:meth:`line_count`). Empty: every row is one.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -140,6 +144,7 @@ class SalesData:
     as_of: dt.date
     scope: Any = None
     whole: SalesData | None = None
+    grain: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def company(self) -> SalesData:
@@ -229,7 +234,23 @@ class SalesData:
         tables = {n: f.drop(columns=[c for c in PII_COLUMNS.get(n, []) if c in f.columns])
                   for n, f in self.tables.items()}
         whole = self.whole.without_pii() if self.whole is not None else None
-        return SalesData(tables, self.report, self.source, self.as_of, self.scope, whole)
+        return SalesData(tables, self.report, self.source, self.as_of, self.scope, whole,
+                         self.grain)
+
+    def line_count(self, name: str) -> int:
+        """The rows a table stands for: its lines when it is rolled up (:attr:`grain`).
+
+        Parameters
+        ----------
+        name : str
+            A loaded table.
+
+        Returns
+        -------
+        int
+        """
+        frame = self[name]
+        return int(frame["lines"].sum()) if name in self.grain else len(frame)
 
     def __repr__(self) -> str:
         parts = [f"{n}={len(f):,}" for n, f in self.tables.items()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from salesnb.data.schema import TABLE_ORDER, TABLES
 from salesnb.data.sources import Source, open_source
 from salesnb.data.validation import QUARANTINE_COLUMNS, TableResult, validate_table
 from salesnb.errors import SalesnbError, TableError
-from salesnb.paths import THREADS_ENV
+from salesnb.paths import MEMORY_ENV, THREADS_ENV
 
 if TYPE_CHECKING:
     from salesnb.data.loader import ValidationReport
@@ -36,16 +37,26 @@ MappingLike = str | Path | dict[str, Any] | Mapping | None
 
 
 def duckdb_config() -> dict[str, str]:
-    """DuckDB settings for a new database: its threads, when ``SALESNB_THREADS`` says.
+    """DuckDB settings for a new database: its threads and memory, when the environment says.
 
     Returns
     -------
     dict
-        ``{"threads": n}`` when :data:`salesnb.paths.THREADS_ENV` is a whole number of at
-        least 1, else empty (DuckDB uses every core).
+        ``threads`` when :data:`salesnb.paths.THREADS_ENV` is a whole number of at least 1
+        (else DuckDB uses every core); ``memory_limit`` and a ``temp_directory`` of this
+        process to spill to when :data:`salesnb.paths.MEMORY_ENV` is set (else DuckDB's
+        default limit, 80 % of the machine's memory).
     """
+    out: dict[str, str] = {}
     value = os.environ.get(THREADS_ENV, "").strip()
-    return {"threads": value} if value.isdigit() and int(value) >= 1 else {}
+    if value.isdigit() and int(value) >= 1:
+        out["threads"] = value
+    memory = os.environ.get(MEMORY_ENV, "").strip()
+    if memory:
+        out["memory_limit"] = memory
+        out["temp_directory"] = os.path.join(tempfile.gettempdir(),
+                                             f"salesnb-duckdb-{os.getpid()}")
+    return out
 
 
 def validate_all(source: SourceLike, mapping: MappingLike, tables: list[str] | None,

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,7 +42,7 @@ class _Uncacheable(Exception):
 
 
 def cache_key(source: str, mapping: Path | None, day: dt.date, tables: list[str] | None,
-               show_pii: bool) -> str:
+               show_pii: bool, *, rollup: Sequence[str] = ()) -> str:
     """Fingerprint of everything a loaded report dataset depends on (a folder name)."""
     from salesnb import __version__
 
@@ -50,7 +51,7 @@ def cache_key(source: str, mapping: Path | None, day: dt.date, tables: list[str]
     if mapping is not None:
         files.append(mapping)
     parts = [CACHE_FORMAT, __version__, str(source), str(day), repr(sorted(tables or [])),
-             str(show_pii)]
+             str(show_pii), repr(tuple(rollup))]
     for f in files:
         if f.is_file():
             st = f.stat()

@@ -12,7 +12,7 @@ import html
 import math
 import numbers
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from salesnb.core.fmt import code, escape, no_html
 from salesnb.core.periods import parse_as_of
 from salesnb.data.loader import SalesData, load
 from salesnb.data.urls import is_url
-from salesnb.paths import DATA_CACHE_ENV, resolve_path, resolve_source
+from salesnb.errors import SalesnbError
+from salesnb.paths import DATA_CACHE_ENV, ENGINE_ENV, resolve_path, resolve_source
 from salesnb.report import sections
 from salesnb.report.datacache import cache_key, read_cache, write_cache
 
@@ -34,7 +35,8 @@ __all__ = ["report_data", "settle_as_of", "data_sentence", "OLD_AFTER_DAYS", "se
 
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
-                tables: list[str] | None = None, scope: str = "company") -> SalesData:
+                tables: list[str] | None = None, scope: str = "company",
+                rollup: Sequence[str] | None = None) -> SalesData:
     """Load the data a report runs on, for its scope, without personal data unless asked.
 
     Parameters
@@ -60,6 +62,13 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         company comparison. In the managers' app the page's scope control (or the app's
         fixed scope, ``salesnb app --scope``) decides instead
         (:func:`salesnb.app.pagescope.page_scope`).
+    rollup : sequence of str, optional
+        For a report that reads order lines only as sums (the forecast's
+        :data:`salesnb.forecast.defaults.ROLLUP`): the orders come summed per day and these
+        keys from the engine (:func:`salesnb.engine.engine_data`), never line by line, and
+        every table is validated where it lives (DuckDB; a ``salesnb copy`` schema on its
+        PostgreSQL server; with ``SALESNB_ENGINE=spark``, :data:`salesnb.paths.ENGINE_ENV`,
+        a folder of Parquet tables read by Spark). ``tables`` are then the tables fetched.
 
     Returns
     -------
@@ -97,14 +106,16 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     src = resolve_source(source)
     map_path = resolve_path(mapping) if mapping else None
     day = parse_as_of(as_of)
-    key = cache_key(src, map_path, day, tables, show_pii)
+    engine = os.environ.get(ENGINE_ENV, "").strip().lower() if rollup else ""
+    key = cache_key(src, map_path, day, tables, show_pii, rollup=(engine, *(rollup or ())))
     data = _LOADED.get(key)
     if data is None:  # a database has no file stamps to tell a change: never cached on disk
         cache_dir = None if is_url(src) else os.environ.get(DATA_CACHE_ENV)
         entry = Path(cache_dir) / key if cache_dir else None
         data = read_cache(entry) if entry is not None else None
         if data is None:
-            data = load(src, map_path, tables=tables, as_of=day)
+            data = (load(src, map_path, tables=tables, as_of=day) if not rollup
+                    else _rolled(src, map_path, day, tables, rollup, engine))
             data = data if show_pii else data.without_pii()
             if entry is not None:
                 write_cache(entry, data)
@@ -118,6 +129,26 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     _show_data_line(record)
     show_scope_control(data, fixed=fixed)
     return data
+
+
+def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] | None,
+            keys: Sequence[str], engine: str) -> SalesData:
+    """A report's data with the orders summed at ``keys`` in the engine (see report_data)."""
+    from salesnb.engine import engine_data, open_engine, spark_engine, spark_session
+
+    if engine not in ("", "duckdb", "spark"):
+        raise SalesnbError(f"{ENGINE_ENV}={engine!r} is not an engine salesnb runs reports "
+                           "on; use duckdb (the default) or spark")
+    if engine == "spark":
+        if mapping is not None:
+            raise SalesnbError("a mapping applies while salesnb validates a source; Spark "
+                               "reads Parquet tables already in salesnb's columns. Fix: "
+                               "copy the export with its mapping first, or leave mapping empty")
+        e = spark_engine(spark_session(), parquet=source)
+    else:
+        e = open_engine(source, mapping, as_of=day)
+    with e:
+        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day)
 
 
 #: The company data loaded in this process, by :func:`_cache_key` (one entry, the newest).
@@ -207,13 +238,14 @@ def _scope_totals(d: SalesData) -> dict[str, object]:
     For the data line, and for the run's manifest (its key figures: the same data read from
     a folder or from a database gives the same ones).
     """
-    out: dict[str, object] = {"rows": {t: len(f) for t, f in d.tables.items()},
+    out: dict[str, object] = {"rows": {t: d.line_count(t) for t in d.tables},
                               "quarantined": int(d.report.counts["rows_quarantined"].sum())}
     orders = d.get("orders")
     if orders is None or "revenue" not in orders.columns:
         return out
     whole = d.company.orders
-    return {**out, "lines": len(orders), "revenue": round(float(orders["revenue"].sum()), 2),
+    return {**out, "lines": d.line_count("orders"),
+            "revenue": round(float(orders["revenue"].sum()), 2),
             "company_revenue": round(float(whole["revenue"].sum()), 2)}
 
 
