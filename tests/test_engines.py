@@ -303,3 +303,11 @@ def test_the_forecast_report_runs_on_spark_with_the_folder_runs_figures(sample, 
     assert spark_fig["lines"] == len(sample.orders)
     page = (tmp_path / "spark" / "latest" / "02_sales_forecast.html").read_text()
     assert "Traceback" not in page and "Forecast by group" in page
+
+
+def test_two_spark_engines_on_one_session_keep_their_own_tables(engines, export_engines,
+                                                                 sample):
+    first, second = engines["spark"], export_engines[1]["spark"]  # the export's opened last
+    assert "rep_id" in first["orders"].columns and "rep_id" not in second["orders"].columns
+    o = first["orders"]
+    assert first.execute(o.aggregate(n=o.count()))["n"].iloc[0] == len(sample.orders)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,7 +305,8 @@ def spark_engine(session: Any, *, parquet: str | Path | None = None,
         From :func:`spark_session` or the cluster's own; it stays up when the engine closes.
     parquet : path, optional
         A folder of ``<table>.parquet`` files (or folders of part files), e.g. written by a
-        pipeline from validated data; each becomes a temporary view.
+        pipeline from validated data; each becomes a temporary view of its own
+        (two engines on one session never see each other's).
     database : str, optional
         A catalog (Hive) database whose tables are named after salesnb tables; default the
         session's current database (when ``parquet`` is not given).
@@ -324,10 +326,11 @@ def spark_engine(session: Any, *, parquet: str | Path | None = None,
     tables: dict[str, Any] = {}
     if parquet is not None:
         folder = Path(parquet)
+        tag = secrets.token_hex(4)  # views are the session's: two engines must not share one
         for t in TABLES:
             path = folder / f"{t}.parquet"
             if path.exists():
-                tables[t] = backend.read_parquet(str(path), table_name=f"salesnb_{t}")
+                tables[t] = backend.read_parquet(str(path), table_name=f"salesnb_{t}_{tag}")
         where = str(folder)
     else:
         names = set(backend.list_tables(database=database) if database else
