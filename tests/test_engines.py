@@ -227,8 +227,8 @@ def test_frames_already_loaded_run_the_same_measures(sample):
 # ------------------------------------------------- order lines summed where they live
 
 def test_the_orders_summed_per_day_and_key_agree(engine, sample):
+    from salesnb.data.schema import ORDER_ROLLUP as ROLLUP
     from salesnb.engine import LINES, rolled_orders
-    from salesnb.forecast.defaults import ROLLUP
 
     expected = (sample.orders.assign(**{LINES: 1})
                 .groupby(list(ROLLUP), dropna=False)[["revenue", "quantity", LINES]].sum()
@@ -252,8 +252,8 @@ def test_engine_data_fetches_every_table_as_load_types_it(engine, sample):
 
 
 def test_spark_counts_its_tables_and_cuts_them_at_the_as_of_day(engines, sample):
+    from salesnb.data.schema import ORDER_ROLLUP as ROLLUP
     from salesnb.engine import engine_data
-    from salesnb.forecast.defaults import ROLLUP
 
     day = pd.Timestamp(sample.orders["order_date"].quantile(0.5)).date()
     got = engine_data(engines["spark"], grain={"orders": ROLLUP}, as_of=day)
@@ -311,3 +311,14 @@ def test_two_spark_engines_on_one_session_keep_their_own_tables(engines, export_
     assert "rep_id" in first["orders"].columns and "rep_id" not in second["orders"].columns
     o = first["orders"]
     assert first.execute(o.aggregate(n=o.count()))["n"].iloc[0] == len(sample.orders)
+
+
+def test_the_assessment_counts_from_marked_sums_agree(engine, sample):
+    from salesnb import assessment as A
+    from salesnb.data.schema import ORDER_ROLLUP
+    from salesnb.engine import engine_data
+
+    summed = engine_data(engine, grain={"orders": ORDER_ROLLUP}, as_of=AS_OF, marks=True)
+    for freq in ("M", "Q"):
+        pd.testing.assert_frame_equal(A.counts(summed, freq=freq), A.counts(sample, freq=freq),
+                                      rtol=1e-9)

@@ -1,7 +1,7 @@
 """Order lines summed where they live (issue 18): a report that reads them only as sums.
 
 The forecast report asks the engine for its order lines summed per day, region, product and
-rep (:data:`salesnb.forecast.defaults.ROLLUP`): its history, figures and scopes must be
+rep (:data:`salesnb.data.schema.ORDER_ROLLUP`): its history, figures and scopes must be
 those of the lines themselves.
 """
 
@@ -12,9 +12,10 @@ import pytest
 from conftest import AS_OF
 
 import salesnb as sn
+from salesnb.data.schema import ORDER_ROLLUP as ROLLUP
 from salesnb.engine import LINES, engine_data, from_frames, open_engine, rolled_orders, rollup_keys
 from salesnb.errors import SalesnbError
-from salesnb.forecast.defaults import REPORT_TABLES, ROLLUP
+from salesnb.forecast.defaults import REPORT_TABLES
 from salesnb.forecast.history import scope_history
 from salesnb.report import reporting
 from salesnb.report.reporting import report_data
@@ -128,3 +129,31 @@ def test_run_refuses_a_memory_limit_that_is_not_a_size(capsys):
     assert main(["run", "02_sales_forecast", "--memory-limit", "lots"]) == 2
     err = capsys.readouterr().err
     assert "--memory-limit 'lots'" in err and "4GB" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("scope", ["company", "region:East", "manager:R003", "rep:R010"])
+def test_a_scopes_assessment_from_summed_lines_is_that_of_its_lines(scope):
+    from salesnb import assessment as A
+    from salesnb.assessment.scoped import assess
+
+    full = report_data("data", "", str(AS_OF), scope=scope)
+    summed = report_data("data", "", str(AS_OF), scope=scope, rollup=ROLLUP, marks=True)
+    assert {"order_count", "order_sq", "new_customers"} <= set(summed.orders.columns)
+    for freq in ("M", "Q", "Y"):
+        pd.testing.assert_frame_equal(A.counts(summed, freq=freq), A.counts(full, freq=freq),
+                                      rtol=1e-9)
+    a, b = assess(full, ""), assess(summed, "")
+    pd.testing.assert_frame_equal(b.card.table, a.card.table, rtol=1e-9)
+    pd.testing.assert_frame_equal(b.payouts, a.payouts, rtol=1e-9)
+
+
+def test_a_reps_new_customers_are_the_same_on_every_page_that_shows_the_rep(lines):
+    from salesnb import assessment as A
+    from salesnb.scope import apply_scope
+
+    company = A.counts(lines, freq="Q")
+    east = A.counts(apply_scope(lines, "region:East"), freq="Q")
+    reps = east.index.get_level_values("rep_id").unique()
+    mine = company.loc[company.index.get_level_values("rep_id").isin(reps), "new_customers"]
+    pd.testing.assert_series_equal(east["new_customers"], mine)
+    assert mine.sum() > 0

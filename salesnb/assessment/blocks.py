@@ -24,7 +24,7 @@ import pandas as pd
 
 from salesnb.core.columns import require_columns
 from salesnb.core.periods import parse_period, period_freq
-from salesnb.data.schema import CLOSED
+from salesnb.data.schema import CLOSED, ORDER_MARKS
 from salesnb.errors import SalesnbError
 
 __all__ = ["AssessmentError", "missing_kpis", "counts", "ratios", "kpis", "rollup", "teams_of",
@@ -158,9 +158,11 @@ def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
 
     orders = _table(data, "orders")
     if _has(orders, "rep_id"):
-        require_columns(orders, ["order_id", "order_date", "customer_id", "rep_id", "quantity",
-                                 "revenue"], table="orders", fix=_FIX)
-        parts.extend(_order_counts(orders, per))
+        rolled = all(m in orders.columns for m in ORDER_MARKS)
+        require_columns(orders, ["order_date", "rep_id", "quantity", "revenue", *(
+            ORDER_MARKS if rolled else ("order_id", "customer_id"))], table="orders", fix=_FIX)
+        parts.extend(_marked_counts(orders, per) if rolled else
+                     _order_counts(orders, per, _table(getattr(data, "company", data), "orders")))
     targets = _table(data, "targets")
     if targets is not None and not targets.empty:
         require_columns(targets, ["rep_id", "period", "revenue_target"], table="targets",
@@ -199,17 +201,39 @@ def counts(data: Any, *, freq: str = "Q") -> pd.DataFrame:
     return out.sort_index()
 
 
-def _order_counts(orders: pd.DataFrame, per: Any) -> list[pd.DataFrame]:
-    """Revenue, orders, their squares, volume and new customers per rep and period."""
+def _order_counts(orders: pd.DataFrame, per: Any,
+                  company: pd.DataFrame | None = None) -> list[pd.DataFrame]:
+    """Revenue, orders, their squares, volume and new customers per rep and period.
+
+    A new customer is a customer's first order line of the whole company (``company``, the
+    lines ``orders`` are part of; default ``orders`` itself), credited to its rep when that
+    line is among ``orders``: a rep's count is the same on every page that shows the rep.
+    """
     o = per(orders, "rep_id", "order_date")
     by_order = o.groupby(["rep_id", "period", "order_id"], observed=True)["revenue"].sum()
     g = by_order.groupby(level=["rep_id", "period"])
-    first = orders.sort_values(["order_date", "order_id"]).drop_duplicates("customer_id")
-    first = per(first, "rep_id", "order_date")
+    lines = company if company is not None and "customer_id" in company.columns else orders
+    first = lines.sort_values(["order_date", "order_id"], kind="stable").drop_duplicates(
+        "customer_id")
+    first = per(first[first.index.isin(orders.index)] if lines is not orders else first,
+                "rep_id", "order_date")
     return [pd.DataFrame({"revenue": g.sum(), "orders": g.size(),
                           "order_sq": (by_order ** 2).groupby(level=["rep_id", "period"]).sum()}),
             o.groupby(["rep_id", "period"])["quantity"].sum().rename("volume").to_frame(),
             first.groupby(["rep_id", "period"]).size().rename("new_customers").to_frame()]
+
+
+def _marked_counts(orders: pd.DataFrame, per: Any) -> list[pd.DataFrame]:
+    """:func:`_order_counts` from order lines summed in the engine with their marks.
+
+    The rows (:func:`salesnb.engine.rolled_orders` with ``marks=True``) carry the order
+    count, the squares of the orders' revenue and the customers' first lines, so sums per
+    rep and period are the lines' own.
+    """
+    g = per(orders, "rep_id", "order_date").groupby(["rep_id", "period"])
+    return [pd.DataFrame({"revenue": g["revenue"].sum(), "orders": g["order_count"].sum(),
+                          "order_sq": g["order_sq"].sum(), "volume": g["quantity"].sum(),
+                          "new_customers": g["new_customers"].sum()})]
 
 
 def _deal_counts(opps: pd.DataFrame, per: Any) -> list[pd.DataFrame]:

@@ -32,6 +32,8 @@ __all__ = [
     "table_spec",
     "data_dictionary",
     "MAIN_DATE",
+    "ORDER_MARKS",
+    "ORDER_ROLLUP",
 ]
 
 DType = Literal["str", "int", "float", "date"]
@@ -466,6 +468,18 @@ def data_dictionary() -> str:
                          f"{c.description} |")
         lines.append("")
     return "\n".join(lines)
+
+
+#: The grain reports that read order lines only as sums take them at: summed per day and
+#: these keys inside the engine (:func:`salesnb.engine.engine_data`), so no line reaches
+#: pandas one by one (the forecast, lead-scoring and assessment reports).
+ORDER_ROLLUP: tuple[str, ...] = ("order_date", "region", "product_id", "rep_id")
+#: Counts per order and per customer that order lines summed in the engine can carry
+#: (:func:`salesnb.engine.rolled_orders` with ``marks=True``), so that a sum over any of the
+#: rows gives what the lines would: ``order_count`` (orders, per order and rep, each counted
+#: on its first line), ``order_sq`` (the square of that order's revenue, on the same line)
+#: and ``new_customers`` (each customer's first line of all, by day, order and line).
+ORDER_MARKS: tuple[str, ...] = ("order_count", "order_sq", "new_customers")
 
 
 #: The date that places a row of each table in time (for freshness and volumes).

@@ -20,7 +20,7 @@ _EXPORTS: dict[str, list[str]] = {
                  "spark_engine", "COPY_MARKER"],
     "measures": ["TRUNCATE", "monthly_sales", "customer_purchases", "rfm", "totals",
                  "rep_activity", "missing_values"],
-    "frames": ["SUMMED", "LINES", "rollup_keys", "rolled_orders", "engine_data"],
+    "frames": ["SUMMED", "LINES", "MARKS", "rollup_keys", "rolled_orders", "engine_data"],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, submod_attrs=_EXPORTS)

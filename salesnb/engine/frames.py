@@ -23,18 +23,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from salesnb.core.periods import parse_day
-from salesnb.data.schema import MAIN_DATE, TABLE_ORDER
+from salesnb.data.schema import MAIN_DATE, ORDER_MARKS, TABLE_ORDER
 from salesnb.engine.backends import Engine
 
 if TYPE_CHECKING:
     from salesnb.data.loader import SalesData, ValidationReport
 
-__all__ = ["SUMMED", "LINES", "rollup_keys", "rolled_orders", "engine_data"]
+__all__ = ["SUMMED", "LINES", "MARKS", "rollup_keys", "rolled_orders", "engine_data"]
 
 #: The order-line columns a rolled-up orders table sums; its other non-key columns go.
 SUMMED = ("revenue", "quantity")
 #: The column of a rolled-up table counting the lines each row stands for.
 LINES = "lines"
+#: Counts per order and per customer a rolled-up row can carry (``marks=True``; see
+#: :data:`salesnb.data.schema.ORDER_MARKS`).
+MARKS = ORDER_MARKS
 #: Tables of events that an as-of day cuts (on an engine that did not validate against it).
 _EVENTS = ("orders", "leads", "opportunities", "surveys")
 
@@ -86,7 +89,27 @@ def _cut(e: Engine, table: str, day: dt.date | None) -> Any:
     return t.filter(t[col].isnull() | (t[col].cast("date") <= day))
 
 
-def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None) -> pd.DataFrame:
+def _marked(o: Any) -> tuple[Any, dict[str, Any]]:
+    """The lines with :data:`MARKS` flags, and the sums that roll them up."""
+    import ibis
+
+    cols = o.columns
+    line = [o[c] for c in ("line_no",) if c in cols]
+    per_order = [o.order_id, o.rep_id]
+    first_line = ibis.row_number().over(ibis.window(group_by=per_order,
+                                                    order_by=[o.order_date, *line]))
+    first_buy = ibis.row_number().over(ibis.window(group_by=[o.customer_id],
+                                                   order_by=[o.order_date, o.order_id, *line]))
+    order_rev = o.revenue.cast("float64").sum().over(ibis.window(group_by=per_order))
+    o = o.mutate(_first=(first_line == 0), _rev=order_rev,
+                 _new=(first_buy == 0) & o.customer_id.notnull())
+    return o, {"order_count": o._first.ifelse(1, 0).sum(),  # PostgreSQL casts no bool to int
+               "order_sq": o._first.ifelse(o._rev * o._rev, 0.0).sum(),
+               "new_customers": o._new.ifelse(1, 0).sum()}
+
+
+def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None,
+                  marks: bool = False) -> pd.DataFrame:
     """The order lines summed per key where they live (see :func:`rollup_keys`).
 
     Parameters
@@ -98,22 +121,29 @@ def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None) -> pd.Da
     as_of : date or str, optional
         On an engine that did not validate the lines (Spark), lines dated after it are left
         out; a validated engine's lines already are.
+    marks : bool, default False
+        Also sum :data:`MARKS` (window functions over every line: the assessment's order and
+        new-customer counts); needs ``order_id``, ``rep_id``, ``customer_id`` and
+        ``revenue``, and is skipped without them.
 
     Returns
     -------
     pandas.DataFrame
         One row per key (a missing key value is a key of its own), the summed
-        :data:`SUMMED` columns the orders have and :data:`LINES`; sorted by the keys, and
-        typed as :func:`salesnb.load` types the orders.
+        :data:`SUMMED` columns the orders have and :data:`LINES` (and :data:`MARKS`);
+        sorted by the keys, and typed as :func:`salesnb.load` types the orders.
     """
     o = _cut(e, "orders", parse_day(as_of, name="as_of"))
     by = rollup_keys(e, keys)
+    extra: dict[str, Any] = {}
+    if marks and {"order_id", "rep_id", "customer_id", "revenue"} <= set(o.columns):
+        o, extra = _marked(o)
     group = {k: (o[k].cast("date") if k == "order_date" else o[k]) for k in by}
     sums = {c: o[c].sum() for c in SUMMED if c in o.columns}
-    expr = o.group_by(**group).aggregate(**{LINES: o.count()}, **sums)
+    expr = o.group_by(**group).aggregate(**{LINES: o.count()}, **sums, **extra)
     out = _like_loaded(e.execute(expr))
     out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
-    return out[[*by, *sums, LINES]]
+    return out[[*by, *sums, LINES, *extra]]
 
 
 def _unvalidated_report(e: Engine, kept: Mapping[str, int],
@@ -142,7 +172,8 @@ def _unvalidated_report(e: Engine, kept: Mapping[str, int],
 
 
 def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
-                tables: Sequence[str] | None = None, as_of: Any = None) -> SalesData:
+                tables: Sequence[str] | None = None, as_of: Any = None,
+                marks: bool = False) -> SalesData:
     """A report's data from an engine: tables fetched whole, ``grain``'s tables summed.
 
     Parameters
@@ -160,6 +191,8 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
         references to tables left out were checked too.
     as_of : date or str, optional
         The as-of day; default the engine's (the day it validated against), else today.
+    marks : bool, default False
+        The rolled-up orders also carry :data:`MARKS` (see :func:`rolled_orders`).
 
     Returns
     -------
@@ -184,8 +217,8 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
     keys: dict[str, tuple[str, ...]] = {}
     for t in names:
         if t in grain:
-            frames[t] = rolled_orders(e, grain[t], as_of=day)
-            keys[t] = tuple(c for c in frames[t].columns if c not in (*SUMMED, LINES))
+            frames[t] = rolled_orders(e, grain[t], as_of=day, marks=marks)
+            keys[t] = tuple(c for c in frames[t].columns if c not in (*SUMMED, LINES, *MARKS))
         else:
             frames[t] = _like_loaded(e.execute(_cut(e, t, day)))
     report = e.report

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 __all__ = ["MODELS", "GROUPINGS", "REPORT_GROUPINGS", "GROUP_NEEDS", "LEVELS",
            "COMPLETE_WITHIN_DAYS", "MIN_FORECAST_MONTHS", "MAX_GROUPS", "BACKTEST_MONTHS",
-           "MAX_HORIZON", "ROLLUP", "REPORT_TABLES"]
+           "MAX_HORIZON", "REPORT_TABLES"]
 
 #: Forecasting models, by name; ``"auto"`` picks one of these by backtest.
 MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "drift", "ets", "theta", "regression",
                            "combo")
 #: Columns a sales series can be split by.
 GROUPINGS: tuple[str, ...] = ("region", "category", "product_id", "rep_id")
-#: The grain the forecast report reads order lines at: summed per day and these keys inside
-#: the engine (:func:`salesnb.engine.engine_data`), so no line reaches pandas one by one. The
-#: lead-scoring report, which reads order lines only for its figures and scope, takes it too.
-ROLLUP: tuple[str, ...] = ("order_date", "region", "product_id", "rep_id")
 #: The tables the forecast report fetches: what it analyses and what places them in a scope.
 REPORT_TABLES: tuple[str, ...] = ("orders", "products", "opportunities", "reps", "customers")
 #: The groupings the forecast report offers.

@@ -36,7 +36,7 @@ __all__ = ["report_data", "settle_as_of", "data_sentence", "OLD_AFTER_DAYS", "se
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
                 tables: list[str] | None = None, scope: str = "company",
-                rollup: Sequence[str] | None = None) -> SalesData:
+                rollup: Sequence[str] | None = None, marks: bool = False) -> SalesData:
     """Load the data a report runs on, for its scope, without personal data unless asked.
 
     Parameters
@@ -63,12 +63,15 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         fixed scope, ``salesnb app --scope``) decides instead
         (:func:`salesnb.app.pagescope.page_scope`).
     rollup : sequence of str, optional
-        For a report that reads order lines only as sums (the forecast's
-        :data:`salesnb.forecast.defaults.ROLLUP`): the orders come summed per day and these
+        For a report that reads order lines only as sums
+        (:data:`salesnb.data.schema.ORDER_ROLLUP`): the orders come summed per day and these
         keys from the engine (:func:`salesnb.engine.engine_data`), never line by line, and
         every table is validated where it lives (DuckDB; a ``salesnb copy`` schema on its
         PostgreSQL server; with ``SALESNB_ENGINE=spark``, :data:`salesnb.paths.ENGINE_ENV`,
         a folder of Parquet tables read by Spark). ``tables`` are then the tables fetched.
+    marks : bool, default=False
+        With ``rollup``: the summed orders also carry the order and new-customer counts the
+        assessment reads (:data:`salesnb.data.schema.ORDER_MARKS`).
 
     Returns
     -------
@@ -107,7 +110,8 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     map_path = resolve_path(mapping) if mapping else None
     day = parse_as_of(as_of)
     engine = os.environ.get(ENGINE_ENV, "").strip().lower() if rollup else ""
-    key = cache_key(src, map_path, day, tables, show_pii, rollup=(engine, *(rollup or ())))
+    key = cache_key(src, map_path, day, tables, show_pii,
+                    rollup=(engine, str(marks), *(rollup or ())))
     data = _LOADED.get(key)
     if data is None:  # a database has no file stamps to tell a change: never cached on disk
         cache_dir = None if is_url(src) else os.environ.get(DATA_CACHE_ENV)
@@ -115,7 +119,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         data = read_cache(entry) if entry is not None else None
         if data is None:
             data = (load(src, map_path, tables=tables, as_of=day) if not rollup
-                    else _rolled(src, map_path, day, tables, rollup, engine))
+                    else _rolled(src, map_path, day, tables, rollup, engine, marks))
             data = data if show_pii else data.without_pii()
             if entry is not None:
                 write_cache(entry, data)
@@ -132,7 +136,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
 
 
 def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] | None,
-            keys: Sequence[str], engine: str) -> SalesData:
+            keys: Sequence[str], engine: str, marks: bool) -> SalesData:
     """A report's data with the orders summed at ``keys`` in the engine (see report_data)."""
     from salesnb.engine import engine_data, open_engine, spark_engine, spark_session
 
@@ -148,7 +152,7 @@ def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] |
     else:
         e = open_engine(source, mapping, as_of=day)
     with e:
-        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day)
+        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day, marks=marks)
 
 
 #: The company data loaded in this process, by :func:`_cache_key` (one entry, the newest).
