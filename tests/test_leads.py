@@ -292,3 +292,28 @@ def test_public_names_resolve_and_no_module_shadows_them() -> None:
     assert set(sn.assign.__all__) == {"Assignment", "AssignmentError", "assign",
                                       "expertise_from_customers", "plot_loads"}
     assert sn.assign.plot_loads is L.plot_loads and sn.assign.AssignmentError is L.AssignmentError
+
+
+def test_past_the_cap_a_model_learns_from_a_stratified_sample_and_says_so(syn: pd.DataFrame,
+                                                                          ) -> None:
+    from salesnb.leads.views import model_summary
+
+    closed = len(syn)  # every lead has an outcome
+    capped = L.train(syn, target="won", max_rows=600, candidates=("logistic",))
+    m = capped.metrics_
+    assert (m["n_train"], m["n_labelled"]) == (600, closed)
+    assert m["positive_rate"] == pytest.approx((syn["won"] == "Yes").mean(), abs=0.01)
+    assert m["roc_auc"] > 0.75  # the signal is still found
+    assert f"a random sample (stratified by outcome) of the {closed:,} closed" in \
+        model_summary(capped)
+    full = L.train(syn, target="won", candidates=("logistic",))
+    assert full.metrics_["n_train"] == full.metrics_["n_labelled"] == closed
+    assert "random sample" not in model_summary(full)
+    again = L.train(syn, target="won", max_rows=600, candidates=("logistic",))
+    assert again.oof_.index.equals(capped.oof_.index)  # seeded: the same sample
+
+
+def test_the_comparison_runs_on_a_sample_past_the_cap(syn: pd.DataFrame) -> None:
+    comparison = L.compare(syn, target="won", max_rows=600, candidates=("logistic",))
+    assert comparison.model.metrics_["n_train"] <= 600
+    assert comparison.metrics["n_test"].iloc[0] == pytest.approx(600 * 0.3 / 0.7, abs=2)

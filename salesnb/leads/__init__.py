@@ -25,7 +25,7 @@ import lazy_loader as _lazy
 _EXPORTS: dict[str, list[str]] = {
     'errors': ['LeadScoringError', 'AssignmentError'],
     'features': ['LEAKAGE_COLUMNS'],
-    'model': ['LeadModel', 'train'],
+    'model': ['LeadModel', 'train', 'sample_labelled'],
     'evaluation': ['RULE_POINTS', 'Comparison', 'rule_score', 'compare'],
     'tiers': ['KEY_ATTRIBUTES', 'tier_of', 'tier_counts', 'triage', 'top_leads'],
     'conversion': ['conversion_by', 'funnel'],

@@ -20,8 +20,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from salesnb.core.columns import require_columns
+from salesnb.leads.defaults import MAX_TRAIN_LEADS
 from salesnb.leads.features import _as_float, _as_text, _check_size, _labelled, _LeadEncoder
-from salesnb.leads.model import LeadModel, _lift_top_decile, train
+from salesnb.leads.model import LeadModel, _lift_top_decile, sample_labelled, train
 
 __all__ = ["RULE_POINTS", "rule_score", "Comparison", "compare"]
 
@@ -141,10 +142,15 @@ def compare(leads: pd.DataFrame, *, target: str = "status", positive: str | None
     -------
     Comparison
         Metrics and hold-out scores. The rule score is included only when the table has
-        ``needs_score``, ``budget`` and ``credit_rating``.
+        ``needs_score``, ``budget`` and ``credit_rating``. With more labelled leads than
+        :data:`~salesnb.leads.defaults.MAX_TRAIN_LEADS` learnt from, the comparison runs on
+        a seeded sample, stratified by outcome, whose training part is that many.
     """
     frame, y = _labelled(leads, target, positive)
     _check_size(y, target, 2)
+    cap = train_kwargs.get("max_rows", MAX_TRAIN_LEADS)
+    if cap is not None:
+        frame, y = sample_labelled(frame, y, int(cap / (1 - test_size)), random_state)
     idx_tr, idx_te = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                       random_state=random_state)
     tr, te = frame.iloc[idx_tr], frame.iloc[idx_te]

@@ -32,12 +32,12 @@ from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from salesnb.core.periods import parse_as_of
-from salesnb.leads.defaults import DEFAULT_TIERS
+from salesnb.leads.defaults import DEFAULT_TIERS, MAX_TRAIN_LEADS
 from salesnb.leads.errors import LeadScoringError
 from salesnb.leads.explain import _base_value, _contributions, _factor_text
 from salesnb.leads.features import (
@@ -50,7 +50,7 @@ from salesnb.leads.features import (
 )
 from salesnb.leads.tiers import _check_tiers, tier_of
 
-__all__ = ["LeadModel", "train"]
+__all__ = ["LeadModel", "train", "sample_labelled"]
 
 _CHUNK = 250_000
 
@@ -272,7 +272,8 @@ def _decay(leads: pd.DataFrame, as_of: Any, half_life_days: float) -> np.ndarray
 def train(leads: pd.DataFrame, *, target: str = "status", positive: str | None = None,
           features: list[str] | None = None, exclude: Sequence[str] = (),
           budget: str | None = "budget", cv: int = 5, random_state: int = 0,
-          candidates: Sequence[str] = ("logistic", "boosting")) -> LeadModel:
+          candidates: Sequence[str] = ("logistic", "boosting"),
+          max_rows: int | None = MAX_TRAIN_LEADS) -> LeadModel:
     """Fit a calibrated lead-conversion model on any table of leads with a binary outcome.
 
     Parameters
@@ -301,11 +302,17 @@ def train(leads: pd.DataFrame, *, target: str = "status", positive: str | None =
         Seed for folds and the boosting model.
     candidates : sequence of str, default=("logistic", "boosting")
         Model families to compare; the best cross-validated ROC AUC wins.
+    max_rows : int or None, default=200000
+        With more labelled leads, the model learns from a random sample of this many,
+        stratified by outcome and seeded by ``random_state``
+        (:data:`~salesnb.leads.defaults.MAX_TRAIN_LEADS`; None: every one).
 
     Returns
     -------
     LeadModel
-        With ``metrics_``, ``cv_results_`` and ``excluded_`` filled in.
+        With ``metrics_``, ``cv_results_`` and ``excluded_`` filled in; ``metrics_``
+        counts the leads learnt from (``n_train``) and the labelled leads there were
+        (``n_labelled``).
 
     Raises
     ------
@@ -319,6 +326,8 @@ def train(leads: pd.DataFrame, *, target: str = "status", positive: str | None =
             f"unknown candidates {list(candidates)}; choose from 'logistic' and 'boosting'.")
     frame, y = _labelled(leads, target, positive)
     _check_size(y, target, cv)
+    labelled = len(y)
+    frame, y = sample_labelled(frame, y, max_rows, random_state)
     feats, excluded = _choose_features(frame, target, features, exclude, budget)
     if not feats:
         raise LeadScoringError(
@@ -326,8 +335,38 @@ def train(leads: pd.DataFrame, *, target: str = "status", positive: str | None =
             + ". Fix: add lead attributes or pass features= explicitly.")
     # OpenMP threads only pay off on large tables; on a busy machine they cost 10x on small ones
     with threadpool_limits(limits=1 if len(y) < 50_000 else None, user_api="openmp"):
-        return _train(frame, y, target, feats, excluded, budget, cv, random_state,
-                      list(candidates))
+        model = _train(frame, y, target, feats, excluded, budget, cv, random_state,
+                       list(candidates))
+    model.metrics_["n_labelled"] = labelled
+    return model
+
+
+def sample_labelled(frame: pd.DataFrame, y: np.ndarray, max_rows: int | None,
+                    random_state: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """At most ``max_rows`` labelled leads: a seeded sample stratified by outcome.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Labelled leads.
+    y : numpy.ndarray
+        Their outcomes (0/1), aligned with ``frame``.
+    max_rows : int or None
+        The most kept; None or at least ``len(y)``: all, unchanged.
+    random_state : int, default=0
+        Seed of the sample.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, numpy.ndarray)
+        The rows kept in their original order, and their outcomes.
+    """
+    if max_rows is None or len(y) <= max_rows:
+        return frame, y
+    keep, _ = train_test_split(np.arange(len(y)), train_size=int(max_rows), stratify=y,
+                               random_state=random_state)
+    keep = np.sort(keep)
+    return frame.iloc[keep], y[keep]
 
 
 def _train(frame: pd.DataFrame, y: np.ndarray, target: str, feats: list[str],

@@ -61,6 +61,13 @@ __all__ = ["TIERS", "lead_model", "baseline_comparison", "model_summary", "basel
 _SHOWN = ["lead_id", "rep_id", "region", "in_territory", "value", "reason"]
 
 
+def _sampled(m: dict) -> str:
+    """", a random sample of the 5,110,000 closed" when the model learnt from a sample."""
+    total = m.get("n_labelled", m["n_train"])
+    return (f", a random sample (stratified by outcome) of the {total:,} closed"
+            if total > m["n_train"] else "")
+
+
 def model_summary(model: LeadModel, d: SalesData | None = None) -> str:
     """Markdown: which model was chosen, how well it ranks, and which columns it left out.
 
@@ -84,7 +91,7 @@ def model_summary(model: LeadModel, d: SalesData | None = None) -> str:
     return (
         f"**Model: {name}**, chosen by {m['folds']}-fold cross-validated ROC AUC among: "
         f"{cands}. Trained on {m['n_train']:,} closed leads ({pct(m['positive_rate'], digits=1)} "
-        f"converted).\n\n"
+        f"converted){_sampled(m)}.\n\n"
         f"Cross-validated: ROC AUC **{m['roc_auc']:.3f}** (0.5 = coin toss, 1 = perfect "
         f"ranking), average precision {m['average_precision']:.3f}, Brier score "
         f"{m['brier']:.3f} (lower is better), and the top 10 % of leads by score convert "

@@ -106,7 +106,11 @@ def model_scope_note(model: LeadModel, d: SalesData) -> str:
     str
     """
     n_open = conversion_summary(d)["open"]
-    return (f"The model is learnt once from all {model.metrics_['n_train']:,} closed leads of "
+    m = model.metrics_
+    learnt = (f"all {m['n_train']:,} closed leads" if m.get("n_labelled", m["n_train"])
+              <= m["n_train"] else f"a random {m['n_train']:,} (stratified by outcome) of the "
+              f"{m['n_labelled']:,} closed leads")
+    return (f"The model is learnt once from {learnt} of "
             f"the whole company, whatever the report's scope, so a lead's score is the same on "
             f"every page; here it scores the {plural(n_open, 'open lead')} of {who(d)}.")
 
