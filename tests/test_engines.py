@@ -322,3 +322,18 @@ def test_the_assessment_counts_from_marked_sums_agree(engine, sample):
     for freq in ("M", "Q"):
         pd.testing.assert_frame_equal(A.counts(summed, freq=freq), A.counts(sample, freq=freq),
                                       rtol=1e-9)
+
+
+def test_the_data_quality_counts_of_a_profile_agree(engine, sample):
+    from salesnb import quality as q
+    from salesnb.data.schema import ORDER_PROFILE
+    from salesnb.engine import engine_data
+
+    counted = engine_data(engine, grain={"orders": ORDER_PROFILE}, as_of=AS_OF, profile=True)
+    assert counted.line_count("orders") == len(sample.orders)
+    pd.testing.assert_frame_equal(q.completeness(counted), q.completeness(sample))
+    pd.testing.assert_frame_equal(q.duplicates(counted), q.duplicates(sample))
+    pd.testing.assert_frame_equal(q.monthly_volumes(counted), q.monthly_volumes(sample),
+                                  check_dtype=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(q.freshness(counted, str(AS_OF)),
+                                  q.freshness(sample, str(AS_OF)), check_dtype=False)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from salesnb.core.periods import parse_as_of
 from salesnb.core.sql import quote_ident
 from salesnb.data.mapping import Mapping
-from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
+from salesnb.data.schema import FILLED, MAIN_DATE, ORDER_MARKS, PII_COLUMNS, TABLES
 from salesnb.data.sources import Source
 from salesnb.data.validated import (
     Validated,
@@ -220,9 +220,9 @@ class SalesData:
             rows.append({
                 "table": name,
                 "rows_read": int(counts.loc[name, "rows_read"]),
-                "rows_loaded": len(frame),
+                "rows_loaded": self.line_count(name),
                 "rows_quarantined": int(counts.loc[name, "rows_quarantined"]),
-                "columns": frame.shape[1],
+                "columns": len(self.line_columns(name)),
                 "first_date": first,
                 "last_date": last,
                 "encoding": counts.loc[name, "encoding"] if "encoding" in counts else "-",
@@ -251,6 +251,29 @@ class SalesData:
         """
         frame = self[name]
         return int(frame["lines"].sum()) if name in self.grain else len(frame)
+
+    def line_columns(self, name: str) -> list[str]:
+        """The columns of the rows a table stands for: a rolled-up table's lines' columns.
+
+        Parameters
+        ----------
+        name : str
+            A table of the data.
+
+        Returns
+        -------
+        list of str
+            The frame's columns; for a table summed per key (:attr:`grain`), its keys and the
+            columns it sums or, for a profile (``filled_<column>`` counts, see
+            :func:`salesnb.engine.rolled_orders`), every column of the lines.
+        """
+        frame = self.tables[name]
+        if name not in self.grain:
+            return list(frame.columns)
+        filled = [c.removeprefix(FILLED) for c in frame.columns if c.startswith(FILLED)]
+        if filled:
+            return list(dict.fromkeys([*self.grain[name], *filled]))
+        return [c for c in frame.columns if c not in ("lines", *ORDER_MARKS)]
 
     def __repr__(self) -> str:
         parts = [f"{n}={len(f):,}" for n, f in self.tables.items()]

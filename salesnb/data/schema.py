@@ -34,6 +34,9 @@ __all__ = [
     "MAIN_DATE",
     "ORDER_MARKS",
     "ORDER_ROLLUP",
+    "ORDER_PROFILE",
+    "FILLED",
+    "DOUBLES",
 ]
 
 DType = Literal["str", "int", "float", "date"]
@@ -480,6 +483,17 @@ ORDER_ROLLUP: tuple[str, ...] = ("order_date", "region", "product_id", "rep_id")
 #: on its first line), ``order_sq`` (the square of that order's revenue, on the same line)
 #: and ``new_customers`` (each customer's first line of all, by day, order and line).
 ORDER_MARKS: tuple[str, ...] = ("order_count", "order_sq", "new_customers")
+#: The grain the data-quality report takes order lines at: counted per day, region and rep
+#: inside the engine (:func:`salesnb.engine.rolled_orders` with ``profile=True``), each row
+#: with its lines' filled values per column (:data:`FILLED`) and possible double entries
+#: (:data:`DOUBLES`), so completeness, double entries, freshness and volumes are the lines'.
+ORDER_PROFILE: tuple[str, ...] = ("order_date", "region", "rep_id")
+#: Prefix of a profiled table's columns counting the filled values of a column of its lines
+#: (``filled_discount``: the lines with a discount).
+FILLED = "filled_"
+#: Column of a profiled table counting lines identical to an earlier line in every column
+#: but the table's key (possible double entries, as ``DataFrame.duplicated`` counts them).
+DOUBLES = "double_entries"
 
 
 #: The date that places a row of each table in time (for freshness and volumes).

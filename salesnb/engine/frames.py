@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from salesnb.core.periods import parse_day
-from salesnb.data.schema import MAIN_DATE, ORDER_MARKS, TABLE_ORDER
+from salesnb.data.schema import DOUBLES, FILLED, MAIN_DATE, ORDER_MARKS, TABLE_ORDER, TABLES
 from salesnb.engine.backends import Engine
 
 if TYPE_CHECKING:
@@ -108,8 +108,46 @@ def _marked(o: Any) -> tuple[Any, dict[str, Any]]:
                "new_customers": o._new.ifelse(1, 0).sum()}
 
 
+def _profiled(o: Any, by: Sequence[str]) -> Any:
+    """The lines counted per key with their filled values and double entries (one pass).
+
+    The lines are first grouped by every column but the table's key (``order_id``,
+    ``line_no``): a group of ``n`` identical lines holds ``n - 1`` possible double entries,
+    as ``DataFrame.duplicated`` counts them, and every such group falls in one key of ``by``
+    (the keys are among its columns). The groups are then summed per key.
+    """
+    key = [c for c in o.columns if c in TABLES["orders"].key]
+    rest = [c for c in o.columns if c not in key]
+    same = o.group_by(rest).aggregate(_n=o.count(), **{f"_k{i}": o[c].count()
+                                                       for i, c in enumerate(key)})
+    group = {k: (same[k].cast("date") if k == "order_date" else same[k]) for k in by}
+    sums = {c: (same[c] * same._n).sum().cast(o[c].type()) for c in SUMMED if c in rest}
+    filled = {f"{FILLED}{c}": (same[f"_k{key.index(c)}"].sum() if c in key
+                               else same._n.sum(where=same[c].notnull()))
+              for c in o.columns if c not in by}
+    return same.group_by(**group).aggregate(**{LINES: same._n.sum()}, **sums,
+                                            **{DOUBLES: (same._n - 1).sum()}, **filled)
+
+
+def _profile_frame(e: Engine, o: Any, by: list[str]) -> pd.DataFrame:
+    """:func:`_profiled` fetched, with a row of no lines per buyer (see :func:`rolled_orders`)."""
+    out = _like_loaded(e.execute(_profiled(o, by)))
+    out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
+    out = out[[*by, *[c for c in out.columns if c not in by]]]
+    if "customer_id" not in o.columns or "customer_id" in by:
+        return out
+    who = [*(k for k in by if k != "order_date"), "customer_id"]
+    buyers = _like_loaded(e.execute(o.select(*who).distinct()))
+    buyers = buyers.sort_values(who, na_position="last", kind="stable", ignore_index=True)
+    counts = {c: 0 for c in out.columns if c not in who and c != "order_date"}
+    buyers = buyers.assign(**counts).astype({c: out[c].dtype for c in counts})
+    return pd.concat([out.assign(customer_id=pd.Series(pd.NA, index=out.index,
+                                                        dtype=buyers["customer_id"].dtype)),
+                      buyers], ignore_index=True)[[*out.columns, "customer_id"]]
+
+
 def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None,
-                  marks: bool = False) -> pd.DataFrame:
+                  marks: bool = False, profile: bool = False) -> pd.DataFrame:
     """The order lines summed per key where they live (see :func:`rollup_keys`).
 
     Parameters
@@ -125,16 +163,29 @@ def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None,
         Also sum :data:`MARKS` (window functions over every line: the assessment's order and
         new-customer counts); needs ``order_id``, ``rep_id``, ``customer_id`` and
         ``revenue``, and is skipped without them.
+    profile : bool, default False
+        Count, per key, the filled values of every other column of the lines
+        (``filled_<column>``, :data:`~salesnb.data.schema.FILLED`) and the possible double
+        entries (:data:`~salesnb.data.schema.DOUBLES`): the data-quality report's counts.
+        Not with ``marks``. When ``customer_id`` is not a key, one row more per customer
+        and key but the day, with no lines (``lines`` and every count 0, no day), says who
+        bought from whom: a scope's customers are those of its order lines, as with the
+        lines themselves (:func:`salesnb.scope.customer_ids`).
 
     Returns
     -------
     pandas.DataFrame
         One row per key (a missing key value is a key of its own), the summed
-        :data:`SUMMED` columns the orders have and :data:`LINES` (and :data:`MARKS`);
-        sorted by the keys, and typed as :func:`salesnb.load` types the orders.
+        :data:`SUMMED` columns the orders have and :data:`LINES` (and :data:`MARKS`, or the
+        profile's counts); sorted by the keys, and typed as :func:`salesnb.load` types the
+        orders.
     """
+    if profile and marks:
+        raise ValueError("an orders profile carries no marks: ask for one or the other")
     o = _cut(e, "orders", parse_day(as_of, name="as_of"))
     by = rollup_keys(e, keys)
+    if profile:
+        return _profile_frame(e, o, by)
     extra: dict[str, Any] = {}
     if marks and {"order_id", "rep_id", "customer_id", "revenue"} <= set(o.columns):
         o, extra = _marked(o)
@@ -173,7 +224,7 @@ def _unvalidated_report(e: Engine, kept: Mapping[str, int],
 
 def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
                 tables: Sequence[str] | None = None, as_of: Any = None,
-                marks: bool = False) -> SalesData:
+                marks: bool = False, profile: bool = False) -> SalesData:
     """A report's data from an engine: tables fetched whole, ``grain``'s tables summed.
 
     Parameters
@@ -193,6 +244,9 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
         The as-of day; default the engine's (the day it validated against), else today.
     marks : bool, default False
         The rolled-up orders also carry :data:`MARKS` (see :func:`rolled_orders`).
+    profile : bool, default False
+        The rolled-up orders carry the data-quality counts instead (see
+        :func:`rolled_orders`).
 
     Returns
     -------
@@ -217,8 +271,9 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
     keys: dict[str, tuple[str, ...]] = {}
     for t in names:
         if t in grain:
-            frames[t] = rolled_orders(e, grain[t], as_of=day, marks=marks)
-            keys[t] = tuple(c for c in frames[t].columns if c not in (*SUMMED, LINES, *MARKS))
+            frames[t] = rolled_orders(e, grain[t], as_of=day, marks=marks, profile=profile)
+            keys[t] = tuple(c for c in frames[t].columns if c not in
+                            (*SUMMED, LINES, *MARKS, DOUBLES) and not c.startswith(FILLED))
         else:
             frames[t] = _like_loaded(e.execute(_cut(e, t, day)))
     report = e.report

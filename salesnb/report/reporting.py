@@ -36,7 +36,8 @@ __all__ = ["report_data", "settle_as_of", "data_sentence", "OLD_AFTER_DAYS", "se
 
 def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bool = False,
                 tables: list[str] | None = None, scope: str = "company",
-                rollup: Sequence[str] | None = None, marks: bool = False) -> SalesData:
+                rollup: Sequence[str] | None = None, marks: bool = False,
+                profile: bool = False) -> SalesData:
     """Load the data a report runs on, for its scope, without personal data unless asked.
 
     Parameters
@@ -72,6 +73,9 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     marks : bool, default=False
         With ``rollup``: the summed orders also carry the order and new-customer counts the
         assessment reads (:data:`salesnb.data.schema.ORDER_MARKS`).
+    profile : bool, default=False
+        With ``rollup``: the summed orders carry the data-quality counts instead (filled
+        values per column, possible double entries: :data:`salesnb.data.schema.ORDER_PROFILE`).
 
     Returns
     -------
@@ -111,7 +115,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
     day = parse_as_of(as_of)
     engine = os.environ.get(ENGINE_ENV, "").strip().lower() if rollup else ""
     key = cache_key(src, map_path, day, tables, show_pii,
-                    rollup=(engine, str(marks), *(rollup or ())))
+                    rollup=(engine, str(marks), str(profile), *(rollup or ())))
     data = _LOADED.get(key)
     if data is None:  # a database has no file stamps to tell a change: never cached on disk
         cache_dir = None if is_url(src) else os.environ.get(DATA_CACHE_ENV)
@@ -119,7 +123,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         data = read_cache(entry) if entry is not None else None
         if data is None:
             data = (load(src, map_path, tables=tables, as_of=day) if not rollup
-                    else _rolled(src, map_path, day, tables, rollup, engine, marks))
+                    else _rolled(src, map_path, day, tables, rollup, engine, marks, profile))
             data = data if show_pii else data.without_pii()
             if entry is not None:
                 write_cache(entry, data)
@@ -136,7 +140,7 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
 
 
 def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] | None,
-            keys: Sequence[str], engine: str, marks: bool) -> SalesData:
+            keys: Sequence[str], engine: str, marks: bool, profile: bool) -> SalesData:
     """A report's data with the orders summed at ``keys`` in the engine (see report_data)."""
     from salesnb.engine import engine_data, open_engine, spark_engine, spark_session
 
@@ -152,7 +156,8 @@ def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] |
     else:
         e = open_engine(source, mapping, as_of=day)
     with e:
-        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day, marks=marks)
+        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day, marks=marks,
+                           profile=profile)
 
 
 #: The company data loaded in this process, by :func:`_cache_key` (one entry, the newest).

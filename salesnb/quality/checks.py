@@ -1,35 +1,18 @@
-"""Data quality: can the numbers be trusted? Pure functions on a loaded :class:`SalesData`.
+"""The data-quality report's tables and sentences: pure functions on a loaded :class:`SalesData`.
 
-Each function returns a tidy DataFrame (or text); ``plot_*`` functions draw one on an axes
-(``ax=None``: the current one) and return it, :func:`volumes_figure` draws the small
-multiples of the monthly volumes. The ``00_data_quality`` report notebook calls them one
-per cell.
-
-A report for one scope (a region, a team, a rep: :func:`salesnb.scope.apply_scope`) checks
-the scope's tables (completeness, double entries, freshness, volumes). What was read and
-quarantined is a fact of the whole export, and is said so: the counts are the export's,
-and an example row is shown only when it is the scope's own (:func:`place_quarantine` reads
-the row's region, rep and customer again and places it), so no page shows another
-region's, team's or rep's rows. The placing lives in :mod:`salesnb.data.scoperows` (it reads
-the source again); its public names are importable from here too.
+See :mod:`salesnb.quality` for what a scope's report checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from salesnb.core.fmt import escape, pct, plural
 from salesnb.core.periods import parse_as_of
-from salesnb.core.plots import axes, fit, say
 from salesnb.data.loader import SalesData, ValidationReport
-from salesnb.data.schema import MAIN_DATE, PII_COLUMNS, TABLES
+from salesnb.data.schema import DOUBLES, FILLED, MAIN_DATE, PII_COLUMNS, TABLES
 from salesnb.data.scoperows import (
     IN_SCOPE,
     NOT_PLACED,
@@ -48,7 +31,7 @@ from salesnb.scope import scope_words, scoped
 __all__ = ["PII_MASK", "PLACE_COLUMNS", "IN_SCOPE", "OTHER_SCOPE", "NOT_PLACED", "place_quarantine",
            "examples_note", "overview", "completeness", "quarantine_by_rule", "quarantine_examples",
            "loading_notes", "duplicates", "broken_references", "freshness", "monthly_volumes",
-           "volume_gaps", "headline", "plot_completeness", "plot_quarantine", "volumes_figure"]
+           "volume_gaps", "headline"]
 
 PII_MASK = "(hidden: personal data)"
 
@@ -127,13 +110,30 @@ def overview(data: SalesData) -> pd.DataFrame:
     return s
 
 
+def _weights(data: SalesData, name: str) -> pd.Series:
+    """The rows each row of a table stands for: 1, or a rolled-up row's lines."""
+    frame = data[name]
+    if name in data.grain:
+        return frame["lines"].astype("int64")
+    return pd.Series(1, index=frame.index, dtype="int64")
+
+
+def _missing(data: SalesData, name: str, column: str) -> int:
+    """Missing values of ``column`` among the rows (or the rolled-up lines) of a table."""
+    frame = data[name]
+    if f"{FILLED}{column}" in frame.columns:
+        return data.line_count(name) - int(frame[f"{FILLED}{column}"].sum())
+    return int(_weights(data, name)[frame[column].isna().to_numpy()].sum())
+
+
 def completeness(data: SalesData) -> pd.DataFrame:
     """Share of filled values per table and column, over the loaded rows.
 
     Parameters
     ----------
     data : SalesData
-        Loaded data (:func:`salesnb.load`).
+        Loaded data (:func:`salesnb.load`), or data whose orders are profiled in the engine
+        (:func:`salesnb.engine.rolled_orders` with ``profile=True``: the lines' counts).
 
     Returns
     -------
@@ -142,18 +142,18 @@ def completeness(data: SalesData) -> pd.DataFrame:
         least complete first.
     """
     rows = []
-    for name, frame in data.tables.items():
+    for name in data.tables:
         spec = TABLES[name]
-        for col in frame.columns:
-            missing = int(frame[col].isna().sum())
+        n = data.line_count(name)
+        for col in data.line_columns(name):
+            missing = _missing(data, name, col)
             known = col in spec.column_names
             rows.append({
                 "table": name,
                 "column": col,
                 "required": known and not spec.column(col).nullable,
                 "missing": missing,
-                "filled_pct": 100.0 if len(frame) == 0 else
-                round(100 * (1 - missing / len(frame)), 2),
+                "filled_pct": 100.0 if n == 0 else round(100 * (1 - missing / n), 2),
             })
     out = pd.DataFrame(rows, columns=["table", "column", "required", "missing", "filled_pct"])
     return out.sort_values(["filled_pct", "table", "column"], kind="stable",
@@ -267,7 +267,8 @@ def duplicates(data: SalesData, placed: pd.DataFrame | None = None) -> pd.DataFr
     Parameters
     ----------
     data : SalesData
-        Loaded data (:func:`salesnb.load`), or a scope's (double entries among its rows).
+        Loaded data (:func:`salesnb.load`), or a scope's (double entries among its rows); its
+        orders may be profiled in the engine (the lines' double entries, counted there).
     placed : pandas.DataFrame, optional
         From :func:`place_quarantine`: on a scope's page ``duplicate_keys_in_scope`` (the
         scope's own rows among the repeated keys) follows ``duplicate_keys``.
@@ -282,11 +283,14 @@ def duplicates(data: SalesData, placed: pd.DataFrame | None = None) -> pd.DataFr
     mine = own_rows(placed) if placed_for_scope(placed) else None
     rows = []
     for name, frame in data.tables.items():
-        key = [k for k in TABLES[name].key if k in frame.columns]
+        columns = data.line_columns(name)
+        key = [k for k in TABLES[name].key if k in columns]
         dup_keys = int(((q["table"] == name) & (q["rule"] == "duplicate_key")).sum())
-        rest = [c for c in frame.columns if c not in key]
-        double = (int(frame.duplicated(subset=rest).sum())
-                  if name in _EVENT_TABLES and key and rest else None)
+        rest = [c for c in columns if c not in key]
+        double = None
+        if name in _EVENT_TABLES and key and rest:
+            double = (int(frame[DOUBLES].sum()) if DOUBLES in frame.columns
+                      else int(frame.duplicated(subset=rest).sum()))
         row = {"table": name, "key": "+".join(key) or "(none)", "duplicate_keys": dup_keys,
                "possible_double_entries": double}
         if mine is not None:
@@ -405,7 +409,7 @@ def monthly_volumes(data: SalesData, tables: tuple[str, ...] = _OVER_TIME) -> pd
             continue
         frame = data[name]
         month = frame[MAIN_DATE[name]].dt.to_period("M").dt.to_timestamp()
-        series[name] = frame.groupby(month).size()
+        series[name] = _weights(data, name).groupby(month).sum()
         if name == "orders" and "revenue" in frame.columns:
             series["orders_revenue"] = frame.groupby(month)["revenue"].sum()
     if not series:
@@ -480,7 +484,7 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
     else:
         text += "Every row passed every rule. "
     if not scope.is_company:
-        mine = sum(len(f) for f in data.tables.values())
+        mine = sum(data.line_count(n) for n in data.tables)
         text += (f"Rows read = rows loaded + rows quarantined, table by table. This page is "
                  f"for {escape(scope_words(scope))}: {mine:,} of the loaded rows are in its "
                  "scope, and completeness, double entries, freshness and volumes below are of "
@@ -490,103 +494,3 @@ def headline(data: SalesData, fresh: pd.DataFrame | None = None) -> str:
         text += (f"Stale tables (no new rows for a while): {', '.join(stale)}."
                  if stale else "All tables are fresh.")
     return text
-
-
-def plot_completeness(comp: pd.DataFrame, *, top: int = 20, ax: Axes | None = None,
-                      **kwargs: Any) -> Axes:
-    """Bar chart of the least complete columns (filled share in percent).
-
-    Parameters
-    ----------
-    comp : pandas.DataFrame
-        From :func:`completeness`.
-    top : int, default=20
-        Columns shown.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; the current axes when not given.
-    **kwargs
-        Passed to :meth:`matplotlib.axes.Axes.barh` (e.g. ``color`` replaces the red/grey).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The axes drawn on (saying so when every column is complete).
-    """
-    ax = axes(ax)
-    part = comp[comp["filled_pct"] < 100].head(top)
-    if part.empty:
-        return say(ax, "Every column of every table is complete")
-    labels = part["table"] + "." + part["column"]
-    colors = ["#c0392b" if r else "#7f8c8d" for r in part["required"]]
-    ax.barh(labels, part["filled_pct"], **{"color": colors, **kwargs})
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("filled (%)")
-    ax.set_title("Least complete columns (red: required by the data model)")
-    return ax
-
-
-def plot_quarantine(by_rule: pd.DataFrame, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Bar chart of quarantined rows per table and rule.
-
-    Parameters
-    ----------
-    by_rule : pandas.DataFrame
-        From :func:`quarantine_by_rule`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; the current axes when not given.
-    **kwargs
-        Passed to :func:`seaborn.barplot` (e.g. ``palette``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The axes drawn on (saying so when no row was quarantined).
-    """
-    ax = axes(ax)
-    if by_rule.empty:
-        return say(ax, "No row was quarantined")
-    agg = by_rule.groupby(["table", "rule"], as_index=False)["rows"].sum()
-    sns.barplot(data=agg, y="table", x="rows", hue="rule", ax=ax, orient="h", **kwargs)
-    ax.set_xlabel("quarantined rows")
-    ax.set_ylabel("")
-    ax.set_title("Quarantined rows by table and rule")
-    return ax
-
-
-def volumes_figure(volumes: pd.DataFrame, *, gaps: pd.DataFrame | None = None,
-                   fig: Figure | None = None) -> Figure:
-    """Small multiples: rows per month for each event table, gaps marked in red.
-
-    Parameters
-    ----------
-    volumes : pandas.DataFrame
-        From :func:`monthly_volumes`.
-    gaps : pandas.DataFrame, optional
-        From :func:`volume_gaps`; those months get a red marker.
-    fig : matplotlib.figure.Figure, optional
-        An empty figure to draw in; a new one (sized to the number of panels) when not given.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One panel per event table, sharing the month axis (one panel saying so when there
-        is no volume to show).
-    """
-    cols = [c for c in volumes.columns if not c.endswith("_revenue")]
-    if fig is None:
-        fig = plt.figure(figsize=(9, 1.9 * max(len(cols), 1)))
-    if not cols:
-        say(fig.add_subplot(), "No table with dates to count rows per month")
-        return fig
-    panels = fig.subplots(len(cols), 1, sharex=True, squeeze=False)
-    for ax, col in zip(panels[:, 0], cols, strict=True):
-        ax.plot(volumes.index, volumes[col], color="#2c7fb8")
-        ax.set_ylabel(col, rotation=0, ha="right", va="center")
-        ax.set_ylim(bottom=0)
-        if gaps is not None and not gaps.empty:
-            g = gaps[gaps["table"] == col]
-            ax.scatter(g["month"], g["rows"], color="#c0392b", zorder=3, label="gap")
-    panels[0, 0].set_title("Rows per month (red: far below the months before)")
-    fit(fig)
-    return fig
