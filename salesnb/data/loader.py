@@ -231,8 +231,9 @@ class SalesData:
 
     def without_pii(self) -> SalesData:
         """Return a copy with personal-data columns (names, e-mails, phones) removed."""
-        tables = {n: f.drop(columns=[c for c in PII_COLUMNS.get(n, []) if c in f.columns])
-                  for n, f in self.tables.items()}
+        tables = {n: f.drop(columns=[c for c in f.columns
+                                     if c.removeprefix(FILLED) in PII_COLUMNS.get(n, [])])
+                  for n, f in self.tables.items()}  # a profile's counts of them too
         whole = self.whole.without_pii() if self.whole is not None else None
         return SalesData(tables, self.report, self.source, self.as_of, self.scope, whole,
                          self.grain)

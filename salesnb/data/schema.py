@@ -35,6 +35,7 @@ __all__ = [
     "ORDER_MARKS",
     "ORDER_ROLLUP",
     "ORDER_PROFILE",
+    "PROFILE",
     "FILLED",
     "DOUBLES",
 ]
@@ -488,6 +489,14 @@ ORDER_MARKS: tuple[str, ...] = ("order_count", "order_sq", "new_customers")
 #: with its lines' filled values per column (:data:`FILLED`) and possible double entries
 #: (:data:`DOUBLES`), so completeness, double entries, freshness and volumes are the lines'.
 ORDER_PROFILE: tuple[str, ...] = ("order_date", "region", "rep_id")
+#: The grain of every table the data-quality report counts in the engine
+#: (:func:`salesnb.engine.profiled`): its main date and the columns a scope filters it by.
+#: The other tables are fetched whole: counted, they would hold about as many rows, as the
+#: customers, opportunities and surveys are kept (or placed) per customer.
+PROFILE: dict[str, tuple[str, ...]] = {
+    "orders": ORDER_PROFILE,
+    "leads": ("created_date", "region", "assigned_rep_id", "status"),
+}
 #: Prefix of a profiled table's columns counting the filled values of a column of its lines
 #: (``filled_discount``: the lines with a discount).
 FILLED = "filled_"

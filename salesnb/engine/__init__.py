@@ -21,6 +21,7 @@ _EXPORTS: dict[str, list[str]] = {
     "measures": ["TRUNCATE", "monthly_sales", "customer_purchases", "rfm", "totals",
                  "rep_activity", "missing_values"],
     "frames": ["SUMMED", "LINES", "MARKS", "rollup_keys", "rolled_orders", "engine_data"],
+    "profiles": ["profile_keys", "profiled"],
 }
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, submod_attrs=_EXPORTS)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from salesnb.core.periods import parse_day
-from salesnb.data.schema import DOUBLES, FILLED, MAIN_DATE, ORDER_MARKS, TABLE_ORDER, TABLES
+from salesnb.data.schema import DOUBLES, FILLED, MAIN_DATE, ORDER_MARKS, TABLE_ORDER
 from salesnb.engine.backends import Engine
 
 if TYPE_CHECKING:
@@ -108,44 +108,6 @@ def _marked(o: Any) -> tuple[Any, dict[str, Any]]:
                "new_customers": o._new.ifelse(1, 0).sum()}
 
 
-def _profiled(o: Any, by: Sequence[str]) -> Any:
-    """The lines counted per key with their filled values and double entries (one pass).
-
-    The lines are first grouped by every column but the table's key (``order_id``,
-    ``line_no``): a group of ``n`` identical lines holds ``n - 1`` possible double entries,
-    as ``DataFrame.duplicated`` counts them, and every such group falls in one key of ``by``
-    (the keys are among its columns). The groups are then summed per key.
-    """
-    key = [c for c in o.columns if c in TABLES["orders"].key]
-    rest = [c for c in o.columns if c not in key]
-    same = o.group_by(rest).aggregate(_n=o.count(), **{f"_k{i}": o[c].count()
-                                                       for i, c in enumerate(key)})
-    group = {k: (same[k].cast("date") if k == "order_date" else same[k]) for k in by}
-    sums = {c: (same[c] * same._n).sum().cast(o[c].type()) for c in SUMMED if c in rest}
-    filled = {f"{FILLED}{c}": (same[f"_k{key.index(c)}"].sum() if c in key
-                               else same._n.sum(where=same[c].notnull()))
-              for c in o.columns if c not in by}
-    return same.group_by(**group).aggregate(**{LINES: same._n.sum()}, **sums,
-                                            **{DOUBLES: (same._n - 1).sum()}, **filled)
-
-
-def _profile_frame(e: Engine, o: Any, by: list[str]) -> pd.DataFrame:
-    """:func:`_profiled` fetched, with a row of no lines per buyer (see :func:`rolled_orders`)."""
-    out = _like_loaded(e.execute(_profiled(o, by)))
-    out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
-    out = out[[*by, *[c for c in out.columns if c not in by]]]
-    if "customer_id" not in o.columns or "customer_id" in by:
-        return out
-    who = [*(k for k in by if k != "order_date"), "customer_id"]
-    buyers = _like_loaded(e.execute(o.select(*who).distinct()))
-    buyers = buyers.sort_values(who, na_position="last", kind="stable", ignore_index=True)
-    counts = {c: 0 for c in out.columns if c not in who and c != "order_date"}
-    buyers = buyers.assign(**counts).astype({c: out[c].dtype for c in counts})
-    return pd.concat([out.assign(customer_id=pd.Series(pd.NA, index=out.index,
-                                                        dtype=buyers["customer_id"].dtype)),
-                      buyers], ignore_index=True)[[*out.columns, "customer_id"]]
-
-
 def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None,
                   marks: bool = False, profile: bool = False) -> pd.DataFrame:
     """The order lines summed per key where they live (see :func:`rollup_keys`).
@@ -185,7 +147,9 @@ def rolled_orders(e: Engine, keys: Sequence[str], *, as_of: Any = None,
     o = _cut(e, "orders", parse_day(as_of, name="as_of"))
     by = rollup_keys(e, keys)
     if profile:
-        return _profile_frame(e, o, by)
+        from salesnb.engine.profiles import profile_frame
+
+        return profile_frame(e, "orders", o, by)
     extra: dict[str, Any] = {}
     if marks and {"order_id", "rep_id", "customer_id", "revenue"} <= set(o.columns):
         o, extra = _marked(o)
@@ -235,7 +199,8 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
         them: counted, not checked again).
     grain : mapping of str to sequence of str, optional
         ``{"orders": keys}``: the orders summed per key (:func:`rolled_orders`); only orders
-        can be rolled up. Default: every table fetched whole.
+        can be summed. With ``profile``, any table: counted per key
+        (:func:`salesnb.engine.profiles.profiled`). Default: every table fetched whole.
     tables : sequence of str, optional
         Tables to fetch, of those the engine holds (one it does not hold is absent, as from
         :func:`salesnb.load`); default all. A validated engine checked every table, so the
@@ -245,8 +210,8 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
     marks : bool, default False
         The rolled-up orders also carry :data:`MARKS` (see :func:`rolled_orders`).
     profile : bool, default False
-        The rolled-up orders carry the data-quality counts instead (see
-        :func:`rolled_orders`).
+        The tables of ``grain`` carry the data-quality counts instead of sums (see
+        :func:`salesnb.engine.profiles.profiled`).
 
     Returns
     -------
@@ -258,19 +223,25 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
     Raises
     ------
     ValueError
-        When ``grain`` names a table other than ``orders``.
+        When ``grain`` names a table other than ``orders`` without ``profile``.
     """
     from salesnb.data.loader import SalesData
+    from salesnb.engine.profiles import profiled
 
     grain = dict(grain or {})
-    if set(grain) - {"orders"}:
-        raise ValueError(f"only orders can be rolled up, not {sorted(set(grain) - {'orders'})}")
+    if set(grain) - {"orders"} and not profile:
+        raise ValueError(f"only orders can be rolled up, not {sorted(set(grain) - {'orders'})}"
+                         " (any table can be profiled: profile=True)")
     day = parse_day(as_of, name="as_of") or e.as_of or dt.date.today()
     names = [t for t in TABLE_ORDER if t in e and (tables is None or t in tables)]
     frames: dict[str, pd.DataFrame] = {}
     keys: dict[str, tuple[str, ...]] = {}
     for t in names:
-        if t in grain:
+        if t in grain and t != "orders":
+            frames[t] = profiled(e, t, grain[t], as_of=day)
+            keys[t] = tuple(c for c in frames[t].columns if c not in (LINES, DOUBLES)
+                            and not c.startswith(FILLED))
+        elif t in grain:
             frames[t] = rolled_orders(e, grain[t], as_of=day, marks=marks, profile=profile)
             keys[t] = tuple(c for c in frames[t].columns if c not in
                             (*SUMMED, LINES, *MARKS, DOUBLES) and not c.startswith(FILLED))

@@ -24,6 +24,7 @@ import seaborn as sns
 from salesnb.core.fmt import code, escape, no_html
 from salesnb.core.periods import parse_as_of
 from salesnb.data.loader import SalesData, load
+from salesnb.data.schema import PROFILE
 from salesnb.data.urls import is_url
 from salesnb.errors import SalesnbError
 from salesnb.paths import DATA_CACHE_ENV, ENGINE_ENV, resolve_path, resolve_source
@@ -74,8 +75,9 @@ def report_data(source: str, mapping: str = "", as_of: str = "", *, show_pii: bo
         With ``rollup``: the summed orders also carry the order and new-customer counts the
         assessment reads (:data:`salesnb.data.schema.ORDER_MARKS`).
     profile : bool, default=False
-        With ``rollup``: the summed orders carry the data-quality counts instead (filled
-        values per column, possible double entries: :data:`salesnb.data.schema.ORDER_PROFILE`).
+        With ``rollup``: the orders, and the other tables of
+        :data:`salesnb.data.schema.PROFILE`, come as the data-quality report's counts
+        (rows, filled values per column, possible double entries) instead of sums.
 
     Returns
     -------
@@ -156,7 +158,10 @@ def _rolled(source: str, mapping: Path | None, day: dt.date, tables: list[str] |
     else:
         e = open_engine(source, mapping, as_of=day)
     with e:
-        return engine_data(e, grain={"orders": keys}, tables=tables, as_of=day, marks=marks,
+        grain = {"orders": keys}
+        if profile:  # every table the report counts, the orders at the keys asked for
+            grain = {**{t: k for t, k in PROFILE.items() if t in e}, **grain}
+        return engine_data(e, grain=grain, tables=tables, as_of=day, marks=marks,
                            profile=profile)
 
 
