@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -38,6 +41,57 @@ def test_report_hides_code_and_shows_results(report_run, name):
     # nothing printed raw either (a warm kernel's history database once printed "ERROR!")
     printed = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "stream"]
     assert printed == []
+
+
+class _Links(HTMLParser):
+    """Every address a page would load or link: src, href, srcset and CSS url()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "data", "poster", "action") and value:
+                self.found.append(value.strip())
+
+
+def _addresses(text: str) -> list[str]:
+    parser = _Links()
+    parser.feed(text)
+    css = (re.findall(r"url\(\s*['\"]?([^'\")\s]+)", text)
+           + re.findall(r"@import\s+['\"]([^'\"]+)", text))
+    return parser.found + css
+
+
+def test_no_page_loads_anything_from_the_internet(report_run):
+    pages = [*report_run.run_dir.glob("*.html"), report_run.run_dir.parent / "index.html"]
+    pages = [p for p in pages if p.exists()]
+    assert len(pages) >= len(NOTEBOOKS) + 1
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        external = [a for a in _addresses(text)
+                    if urlsplit(a).scheme not in ("", "data") or a.startswith("//")]
+        assert external == [], (page.name, external[:3])
+        assert "cdnjs" not in text and "cdn.jsdelivr" not in text and "unpkg.com" not in text
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_a_page_opens_with_title_and_meta_line_and_ends_with_its_parameters(report_run, name):
+    page = (report_run.run_dir / f"{name}.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    h1, meta = body.index("<h1"), body.index('<p class="salesnb-meta">')
+    assert body.count("<h1") == 1 and h1 < meta < body.index("<img")
+    line = body[meta:body.index("</p>", meta)]
+    assert "For <b>the whole company</b> · as of " in line and "data through " in line
+    assert "run " in line and 'href="index.html"' in line
+    assert "parameters:" not in line and "sha256" not in line  # those are in "About"
+    about = body.index('<details class="salesnb-about">')
+    assert about > body.rindex("<img") and "About this report" in body[about:]
+    run = next(n for n in report_run.notebooks if n.name == name)
+    for param in run.parameters:
+        if param not in ("source", "mapping"):
+            assert f"<code>{param}</code>" in body[about:], param
 
 
 def test_reports_leave_out_personal_data(report_run):

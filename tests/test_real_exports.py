@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from salesnb.core.fmt import day
 from salesnb.data.schema import TABLE_ORDER
 
 pytestmark = pytest.mark.slow
@@ -77,7 +78,7 @@ def test_an_orders_only_export_gets_every_report_it_can(orders_only, tmp_path):
     for name in APPLIES:
         assert by_name[name]["as_of"] == by_name[name]["data_through"]
     run = _run_dir(out)
-    assert f"data through {by_name['02_sales_forecast']['as_of']}" in _text(
+    assert f"data through {day(by_name['02_sales_forecast']['as_of'])}" in _text(
         run / "02_sales_forecast.html")
 
 

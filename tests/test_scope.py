@@ -258,7 +258,9 @@ def test_the_report_says_its_scope():
     from salesnb.report.pages import data_line
 
     line = data_line(record)
-    assert "for <b>East region — manager &lt;b>X&lt;/b>, 6 reps</b>" in line  # shown as typed
+    assert "For <b>East region — manager &lt;b>X&lt;/b>, 6 reps</b>" in line  # shown as typed
+    assert "as of 31 Dec 2025 (today) · data through 31 Dec 2025, 3 days old" in line
+    assert data_line({**record, "scope": "company"}).startswith("For <b>the whole company</b>")
     assert "This report is for" not in data_sentence({**record, "scope": "company"})
     assert json.dumps(record)  # the record travels in the notebook's metadata
 

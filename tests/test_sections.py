@@ -14,7 +14,7 @@ import pytest
 from conftest import report_notebook
 
 from salesnb.cli import main
-from salesnb.core.fmt import plural, some
+from salesnb.core.fmt import day, plural, some
 from salesnb.errors import SalesnbError
 from salesnb.report import sections
 from salesnb.report.sections import (
@@ -195,7 +195,7 @@ def test_a_report_without_any_section_it_can_run_is_not_applicable(tmp_path, ord
     assert "not applicable" in index and "needs leads" in index
     # the data ended before today: the report is as of the data's last day, and says so
     assert manifest["as_of"] == by_name["partly"]["as_of"] == by_name["partly"]["data_through"]
-    assert "data through " + manifest["as_of"] in page and "days old" in page
+    assert "data through " + day(manifest["as_of"]) in page and "days old" in page
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["pct", "money", "number", "escape", "code", "no_html", "some", "plural"]
+__all__ = ["pct", "money", "number", "day", "escape", "code", "no_html", "some", "plural"]
 
 _DASH = "–"
 
@@ -98,6 +98,38 @@ def number(value: float | None, *, digits: int = 1) -> str:
     if _missing(value):
         return _DASH
     return f"{value:,.{digits}f}"
+
+
+def day(value: object) -> str:
+    """A day as a person says it: ``"31 Dec 2025"``.
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp or ISO text
+        The day (a time of day is dropped).
+
+    Returns
+    -------
+    str
+        The day; ``"–"`` when missing or not a day.
+
+    Examples
+    --------
+    >>> day("2025-12-31")
+    '31 Dec 2025'
+    """
+    import datetime as dt
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _DASH
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return _DASH
+    if not isinstance(value, dt.date):
+        return _DASH
+    return f"{value.day} {value:%b %Y}"
 
 
 #: Markdown punctuation that could start emphasis, code, a link, a table cell, strike-through

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from salesnb.core.fmt import escape
 from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, THREADS_ENV
 from salesnb.report.progress import sections
 
@@ -171,18 +172,34 @@ def _facts(nb: Any) -> dict[str, Any]:
             "skipped": [r["title"] for r in records if r.get("missing") or r.get("reason")]}
 
 
-def _export_html(nb: Any, html_path: Path, title: str, header: str) -> None:
+#: The report pages' nbconvert template (a folder beside this module): JupyterLab's, without
+#: the scripts it loads from a CDN.
+HTML_TEMPLATE = "html_template"
+
+
+def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "") -> None:
     """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert).
 
-    The exporter is made once per process and kept (:class:`_Warm`): making one loads and
-    compiles its templates, which took three times as long as exporting a report.
+    The page opens with the report's title (the notebook's own first heading, else
+    ``title``) and its meta line under it (``meta``: scope, period, data, run), and ends with
+    ``about`` (the collapsed run details and parameters). The exporter is made once per
+    process and kept (:class:`_Warm`): making one loads and compiles its templates, which took
+    three times as long as exporting a report.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(header))
-    if _warm.exporter is None:
-        _warm.exporter = HTMLExporter(template_name="lab", exclude_input=True,
+    first = nb.cells[0] if nb.cells else None
+    heading = f"# {escape(title)}"
+    if first is not None and first.cell_type == "markdown" and first.source.startswith("# "):
+        heading, _, rest = first.source.partition("\n")
+        first.source = rest.lstrip("\n")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"{heading}\n\n{meta}"))
+    if about:
+        nb.cells.append(nbformat.v4.new_markdown_cell(about))
+    if _warm.exporter is None:  # JupyterLab's page, with nothing loaded from the internet
+        _warm.exporter = HTMLExporter(extra_template_basedirs=[str(Path(__file__).parent)],
+                                      template_name=HTML_TEMPLATE, exclude_input=True,
                                       exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = _warm.exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html_path.write_text(body, encoding="utf-8")
@@ -424,14 +441,16 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
         try:
             import nbformat
 
-            from salesnb.report.pages import data_line
+            from salesnb.report.pages import data_line, meta_line
 
             nb = executed if executed is not None else nbformat.read(out_nb, as_version=4)
             facts = _facts(nb)
             result["data"], result["skipped"] = facts["data"], facts["skipped"]
             if result["status"] == "ok" and facts["needs"]:
                 result.update(status="not_applicable", error=f"not applicable: {facts['needs']}")
-            _export_html(nb, out_html, job["title"], job["header"] + data_line(facts["data"]))
+            _export_html(nb, out_html, job["title"],
+                         meta_line(data_line(facts["data"]), job["header"]),
+                         job.get("about", ""))
         except Exception as exc:  # a broken export must not hide the notebook's own status
             if result["status"] == "ok":
                 result.update(status="failed", error=f"HTML export failed: {exc}")

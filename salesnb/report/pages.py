@@ -9,12 +9,13 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salesnb.core.fmt import escape
+from salesnb.core.fmt import day, escape
 
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
 
-__all__ = ["DOWNLOADS", "source_name", "header", "data_line", "write_index", "write_top_index"]
+__all__ = ["DOWNLOADS", "source_name", "header", "about", "data_line", "meta_line", "write_index",
+           "write_top_index"]
 
 
 def source_name(path: str) -> str:
@@ -35,19 +36,74 @@ def source_name(path: str) -> str:
     return path if is_url(path) else Path(path).name
 
 
+def _run_time(run_id: str) -> str:
+    """When a run started, from its id (``2026-12-04T193001`` -> ``4 Dec 2026, 19:30``)."""
+    import datetime as dt
+
+    try:
+        when = dt.datetime.strptime(run_id[:17], "%Y-%m-%dT%H%M%S")
+    except ValueError:
+        return escape(run_id)
+    return f"{day(when.date())}, {when:%H:%M}"
+
+
 def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
-    """The Markdown line above a report: run, data and parameters, every value escaped."""
-    shown = {k: v for k, v in run.parameters.items() if k not in ("source", "mapping")}
-    params = ", ".join(f"{escape(k)} = {escape(repr(v))}" if v != "" else
-                       f"{escape(k)} = (default)" for k, v in shown.items()) or "defaults"
-    data = (f"data <code>{escape(source_name(fp['path']))}</code> (sha256 "
-            f"{escape(fp['sha256'][:12])})" if fp else "no data")
-    return (f"<small>salesnb report · run {escape(run_id)} · {data} · parameters: {params} · "
-            f"[all reports](index.html)</small>")
+    """The end of a report's meta line, known before it runs: when it ran, and the index.
+
+    Parameters
+    ----------
+    run : NotebookRun
+        The report.
+    run_id : str
+        The run's id (its start, ``2026-12-04T193001``).
+    fp : dict or None
+        The data's fingerprint (not shown here: see :func:`about`).
+
+    Returns
+    -------
+    str
+        E.g. ``"run 4 Dec 2026, 19:30 · <a href="index.html">all reports</a>"``.
+    """
+    return f'run {_run_time(run_id)} · <a href="index.html">all reports</a>'
+
+
+def about(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
+    """The collapsed "About this report" section at a page's end: run, data and parameters.
+
+    Parameters
+    ----------
+    run : NotebookRun
+        The report.
+    run_id : str
+        The run's id.
+    fp : dict or None
+        The data's fingerprint (path and sha256); None when the report read no data.
+
+    Returns
+    -------
+    str
+        An HTML ``<details>`` block, every value escaped.
+    """
+    from salesnb import __version__
+
+    def esc(value: object) -> str:
+        return html.escape(str(value))
+
+    data = (f"data <code>{esc(source_name(fp['path']))}</code> (sha256 "
+            f"<code>{esc(fp['sha256'][:12])}</code>)" if fp else "no data")
+    rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>"
+                   f"{'(default)' if v == '' else f'<code>{esc(repr(v))}</code>'}</td></tr>"
+                   for k, v in run.parameters.items() if k not in ("source", "mapping"))
+    return (f'<details class="salesnb-about"><summary>About this report</summary>\n'
+            f"<p>Report <code>{esc(run.name)}</code> · run <code>{esc(run_id)}</code> · {data}"
+            f" · salesnb {esc(__version__)}. The executed notebook and the run's "
+            f"<code>manifest.json</code> are in this folder.</p>\n"
+            f"<table><thead><tr><th>parameter</th><th>value</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>\n</details>")
 
 
 def data_line(record: dict[str, Any] | None) -> str:
-    """The header's second line: the day the report is as of and how old its data is.
+    """The start of a report's meta line: its scope, the day it is as of, how old its data is.
 
     Parameters
     ----------
@@ -58,26 +114,42 @@ def data_line(record: dict[str, Any] | None) -> str:
     Returns
     -------
     str
-        E.g. ``"<br><small>data through 2019-12-30; 700 days old · as of 2019-12-30 (the
-        data's last day)</small>"``.
+        E.g. ``"as of 30 Dec 2019 (the data's last day) · data through 30 Dec 2019, 700 days
+        old"``, after ``"For <b>East region — ...</b> · "`` (the whole company's page: ``"For
+        <b>the whole company</b>"``).
     """
     if not record:
         return ""
-    scope = (f"<br><small>for <b>{escape(record.get('scope_label'))}</b></small>"
-             if record.get("scope") not in (None, "company") else "")
+    company = record.get("scope") in (None, "company")
+    parts = [f"For <b>{'the whole company' if company else escape(record.get('scope_label'))}</b>"]
     why = {"data": "the data's last day", "parameter": "as_of", "today": "today"}
-    through, age = record.get("data_through"), record.get("age_days")
-    parts = []
-    if through:
-        parts.append(f"data through {escape(through)}"
-                     + (f"; {int(age):,} day{'s' if age != 1 else ''} old"
-                        if isinstance(age, int) and age > 0 else ""))
-    parts.append(f"as of {escape(record.get('as_of'))} "
+    parts.append(f"as of {day(record.get('as_of'))} "
                  f"({why.get(str(record.get('chosen')), 'as_of')})")
+    through, age = record.get("data_through"), record.get("age_days")
+    if through:
+        parts.append(f"data through {day(through)}"
+                     + (f", {int(age):,} day{'s' if age != 1 else ''} old"
+                        if isinstance(age, int) and age > 0 else ""))
     left = record.get("left_out")
     if left:
         parts.append(f"{int(left):,} rows after it left out")
-    return scope + "<br><small>" + " · ".join(parts) + "</small>"
+    return " · ".join(parts)
+
+
+def meta_line(*parts: str) -> str:
+    """The line under a report's title: the non-empty ``parts``, joined.
+
+    Parameters
+    ----------
+    *parts : str
+        HTML pieces (:func:`data_line`, :func:`header`).
+
+    Returns
+    -------
+    str
+        A ``<p class="salesnb-meta">`` paragraph.
+    """
+    return '<p class="salesnb-meta">' + " · ".join(p for p in parts if p) + "</p>"
 
 
 #: Files a report may export into its run folder; the index links them.

@@ -383,7 +383,8 @@ def run_reports(
                                       "timeout": timeout, "title": r.title,
                                       "kernels": kernels, "data_cache": cache,
                                       "threads": kernel_threads(min(jobs, len(runs))),
-                                      "header": pages.header(r, run_id, fp)})
+                                      "header": pages.header(r, run_id, fp),
+                                      "about": pages.about(r, run_id, fp)})
                 progress.run_started(run_id, [r.name for r in runs], jobs)
                 _dispatch(runs, jobs_list, jobs, progress)
             except KeyboardInterrupt:
