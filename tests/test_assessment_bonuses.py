@@ -152,3 +152,35 @@ def test_the_shipped_plan_is_the_default_plan():
 
     plan = A.load_plan(ROOT / "data" / "bonus_plan.yaml")
     assert plan == A.check_plan(A.DEFAULT_PLAN)
+
+
+def test_a_plan_where_most_paid_reps_reach_the_cap_is_said_to_need_review():
+    plan = {"cap": 10_000}
+    pay = pd.DataFrame({"role": ["rep"] * 5 + ["manager"],
+                        "bonus": [10_000, 10_000, 10_000, 4_000, 0, 10_000],
+                        "capped": [True, True, True, False, False, True]})
+    text = A.cap_warning(pay, plan)
+    assert text.startswith("**3 of 4 paid reps reach the cap of 10,000:**")
+    assert "needs review" in text
+    fewer = pay.assign(capped=[True, False, False, False, False, True])
+    assert A.cap_warning(fewer, plan) == ""  # 1 of 4: the tiers decide most bonuses
+    assert A.cap_warning(pay, {"cap": 0}) == ""  # no cap, nothing to reach
+
+
+def test_the_assessment_page_says_how_many_paid_reps_reach_the_cap(tmp_path):
+    """The report's sentence recomputed from the payouts it writes beside itself."""
+    import re
+
+    from salesnb.report.runner import plan_runs, run_reports
+
+    run = run_reports(plan_runs(["05_rep_assessment"]), out=tmp_path, jobs=1)
+    assert run.status == "ok", run.failure_message()
+    pay = pd.read_excel(run.run_dir / "bonus_payouts.xlsx")
+    reps = pay[(pay["role"] == "rep") & (pay["bonus"] > 0)]
+    capped, paid = int(reps["capped"].sum()), len(reps)
+    page = (run.run_dir / "05_rep_assessment.html").read_text(encoding="utf-8")
+    said = re.search(r"(\d+) of (\d+) paid reps reach the cap", page)
+    if capped >= A.MOST_AT_CAP * paid:
+        assert said is not None and (int(said[1]), int(said[2])) == (capped, paid)
+    else:
+        assert said is None

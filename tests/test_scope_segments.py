@@ -203,7 +203,7 @@ def test_headline_puts_the_company_beside_the_scope(whole, company_table):
     core = sg.segment_share(company_table, sg.CORE)
     own = sg.segment_share(table, sg.CORE)
     assert f"**{len(table):,} customers** of the East region" in text
-    assert (f"bring **{pct(own.revenue_share)}** of net revenue (whole company: "
+    assert (f"bring **{pct(own.revenue_share)}** of that revenue (whole company: "
             f"{pct(core.customers_share)} of customers, {pct(core.revenue_share)} of revenue)"
             ) in text
     assert "whole company" not in sv.headline(company_table, data=whole).data

@@ -88,7 +88,7 @@ def test_headline_numbers_match_the_summary(orders):
     text = sv.headline(table).data
     core = summary.loc[["Champions", "Loyal"], "revenue %"].sum()
     assert sg.segment_share(table, sg.CORE).revenue_share == pytest.approx(core / 100)
-    assert f"**{pct(core / 100)}** of net revenue" in text
+    assert f"**{pct(core / 100)}** of that revenue" in text
     risk = summary.reindex(["At risk", "Can't lose"])["customers"].fillna(0).sum()
     assert f"{int(risk):,} customers who used to buy a lot" in text
     assert f"{len(table):,} customers" in text
@@ -127,3 +127,29 @@ def test_panels_recompute_on_a_control_change(orders, monkeypatch):
     assert c.calls == 2
     monkeypatch.setenv(HEADLESS_ENV, "1")
     assert sv.segment_panel(orders, table_of, as_of="2025-07-01", bins=5) is None
+
+
+def test_segment_revenue_is_said_to_be_all_time_and_adds_up():
+    """The headline's revenue is each customer's over all orders: labelled, with its span."""
+    import re
+
+    from salesnb.core.fmt import day, money
+    from salesnb.segments import summaries
+
+    d = sn.load("data")
+    table = sn.segments.rfm(d.orders, as_of=d.as_of)
+    text = summaries.revenue_span(table)
+    first = table["first_purchase"].min().date()
+    assert text == (f"net revenue of all their orders, {day(first)} – {day(d.as_of)} "
+                    f"({money(table['monetary'].sum())} in all), not one year's")
+    assert table["monetary"].sum() == pytest.approx(
+        d.orders.loc[d.orders["customer_id"].notna(), "revenue"].sum())
+    summary = summaries.segment_summary(table)
+    assert {"revenue (all time)", "avg revenue (all time)"} <= set(summary.columns)
+    assert "revenue" not in summary.columns
+    head = sv.headline(table).data
+    assert text in head and "of that revenue" in head
+    share = re.search(r"bring \*\*(\d+) %\*\* of that revenue", head)
+    core = table["segment"].isin(sn.segments.CORE)
+    assert int(share[1]) == round(100 * table.loc[core, "monetary"].sum()
+                                  / table["monetary"].sum())

@@ -29,7 +29,8 @@ _EXPORTS: dict[str, list[str]] = {
     ],
     'scoring': ['WEIGHT_PREFIX', 'check_weights', 'weights_from', 'Scorecard', 'scorecard'],
     'bonuses': [
-        'check_plan', 'plan_from', 'load_plan', 'bonus', 'bonus_summary', 'headline_numbers',
+        'check_plan', 'plan_from', 'load_plan', 'bonus', 'bonus_summary', 'cap_warning',
+        'MOST_AT_CAP', 'headline_numbers',
     ],
     'careers': ['history', 'promotion_candidates', 'training_needs'],
     'scoped': [

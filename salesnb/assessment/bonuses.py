@@ -29,8 +29,12 @@ from salesnb.assessment.scoring import Scorecard
 from salesnb.core.columns import require_columns
 from salesnb.core.files import read_yaml
 
-__all__ = ["check_plan", "plan_from", "load_plan", "bonus", "bonus_summary",
-           "headline_numbers"]
+__all__ = ["check_plan", "plan_from", "load_plan", "bonus", "bonus_summary", "cap_warning",
+           "headline_numbers", "MOST_AT_CAP"]
+
+#: Share of the paid reps at the cap from which a page warns that the cap, not the tiers,
+#: decides most bonuses (the plan needs review).
+MOST_AT_CAP = 0.5
 
 
 def check_plan(plan: Mapping[str, Any]) -> dict[str, Any]:
@@ -285,6 +289,37 @@ def _team_rows(teams: pd.DataFrame, team: Mapping[str, Any], cap: float | None
                      "satisfaction": np.nan, "tier": start, "rate": rate, "bonus": amount,
                      "capped": capped, "rule": rule})
     return rows
+
+
+def cap_warning(payouts: pd.DataFrame, plan: Mapping[str, Any], *,
+                most: float = MOST_AT_CAP) -> str:
+    """A plain warning when most paid reps earn the cap: the plan then needs review.
+
+    Parameters
+    ----------
+    payouts : pandas.DataFrame
+        From :func:`bonus` (``role``, ``bonus``, ``capped``).
+    plan : mapping
+        The plan paid by (its ``cap``).
+    most : float, default :data:`MOST_AT_CAP`
+        Share of the paid reps (bonus above 0) at the cap from which to warn.
+
+    Returns
+    -------
+    str
+        E.g. "**18 of 26 paid reps reach the cap of 60,000**: ..."; empty when fewer do, or
+        when the plan has no cap.
+    """
+    reps = payouts[payouts["role"] == "rep"]
+    paid = reps[reps["bonus"] > 0]
+    capped = int(paid["capped"].sum())
+    cap = plan.get("cap")
+    if not cap or paid.empty or capped < most * len(paid):
+        return ""
+    return (f"**{capped} of {len(paid)} paid reps reach the cap of {float(cap):,.0f}:** for "
+            "them the cap, not their attainment, decides the bonus, so beating the target by "
+            "more earns nothing more. The plan needs review (a higher cap, or lower rates in "
+            "the top tiers).")
 
 
 def bonus_summary(payouts: pd.DataFrame, plan: Mapping[str, Any]) -> str:

@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from salesnb.assessment.bonuses import headline_numbers
+from salesnb.assessment.bonuses import cap_warning, headline_numbers
 from salesnb.assessment.company import company_card, company_line, company_payouts
 from salesnb.assessment.names import _tick, _who, rep_names
 from salesnb.assessment.plots import ranks_figure, trend_figure
@@ -366,7 +366,7 @@ def payout_text(a: Assessment) -> str:
     """
     if a.scope.is_company:
         return bonus_text(a.card, a.payouts, a.plan)
-    gate = no_html(bonus_text(a.card, a.payouts, {**a.plan, "budget": None}))
+    gate = no_html(bonus_text(a.card, a.payouts, {**a.plan, "budget": None}, warn_cap=False))
     gate_note = gate.split("\n\n", 1)[1] if "\n\n" in gate else ""
     budget = a.plan.get("budget")
     if a.rep is not None:
@@ -398,6 +398,9 @@ def payout_text(a: Assessment) -> str:
         none = int(((a.payouts["role"] == "rep") & (a.payouts["bonus"] == 0)).sum())
         text += (f" {capped} capped, {gated} stopped by the satisfaction gate, {none} rep(s) "
                  "without a bonus.")
+        warning = cap_warning(a.payouts, a.plan)
+        if warning:
+            text += "\n\n" + warning
     if gate_note:
         text += "\n\n" + gate_note
     return text

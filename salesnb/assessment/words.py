@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salesnb.assessment.bonuses import bonus_summary, headline_numbers
+from salesnb.assessment.bonuses import bonus_summary, cap_warning, headline_numbers
 from salesnb.assessment.names import _who
 from salesnb.assessment.scoring import Scorecard
 from salesnb.core.fmt import escape, pct
@@ -101,7 +101,8 @@ def scoring_text(card: Scorecard) -> str:
             f"{escape(used)}.")
 
 
-def bonus_text(card: Scorecard, payouts: pd.DataFrame, plan: dict[str, Any]) -> str:
+def bonus_text(card: Scorecard, payouts: pd.DataFrame, plan: dict[str, Any], *,
+               warn_cap: bool = True) -> str:
     """The payout total against the budget, and what the data means for the plan's gate.
 
     Parameters
@@ -112,15 +113,22 @@ def bonus_text(card: Scorecard, payouts: pd.DataFrame, plan: dict[str, Any]) -> 
         From :func:`~salesnb.assessment.bonuses.bonus`.
     plan : dict
         The plan paid by.
+    warn_cap : bool, default True
+        Say when most paid reps reach the cap.
 
     Returns
     -------
     str
-        :func:`~salesnb.assessment.bonuses.bonus_summary`, and, when the data has no survey
+        :func:`~salesnb.assessment.bonuses.bonus_summary`, the warning of
+        :func:`~salesnb.assessment.bonuses.cap_warning` when most paid reps reach the cap,
+        and, when the data has no survey
         for the satisfaction gate to read, that the gate stops every bonus and how to change
         that (raw HTML not yet removed: :func:`salesnb.core.fmt.no_html`).
     """
     text = bonus_summary(payouts, plan)
+    warning = cap_warning(payouts, plan) if warn_cap else ""
+    if warning:
+        text += "\n\n" + warning
     gate = plan.get("min_satisfaction")
     if gate and "satisfaction" in card.left_out:
         text += (f"\n\n**The plan's satisfaction gate ({float(gate):.2f}) cannot be met:** "

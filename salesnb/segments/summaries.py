@@ -12,10 +12,37 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from salesnb.core.fmt import escape
+from salesnb.core.fmt import day, escape, money
 from salesnb.segments.scoring import NO_PURCHASE, SEGMENT_ACTIONS, SEGMENTS, SegmentError
 
-__all__ = ["rfm_note", "segment_summary", "Share", "segment_share", "rfm_grid"]
+__all__ = ["rfm_note", "revenue_span", "segment_summary", "Share", "segment_share", "rfm_grid"]
+
+
+def revenue_span(table: pd.DataFrame) -> str:
+    """What an RFM table's revenue is: each customer's net revenue over all their orders.
+
+    The monetary value is not one year's: it adds every order from a customer's first to the
+    as-of day, so it reads differently from a year's revenue elsewhere in the reports.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~salesnb.segments.rfm` (``first_purchase``, ``monetary``,
+        ``attrs["as_of"]``).
+
+    Returns
+    -------
+    str
+        E.g. "net revenue of all their orders, 1 Jan 2023 – 31 Dec 2025 (829.1 M in all),
+        not one year's"; empty for an empty table.
+    """
+    if table.empty:
+        return ""
+    first = table["first_purchase"].min()
+    span = (f"{day(first.date())} – {day(table.attrs.get('as_of'))}" if pd.notna(first)
+            else f"up to {day(table.attrs.get('as_of'))}")
+    return (f"net revenue of all their orders, {span} ({money(table['monetary'].sum())} in "
+            "all), not one year's")
 
 
 def rfm_note(table: pd.DataFrame) -> str:
@@ -37,6 +64,8 @@ def rfm_note(table: pd.DataFrame) -> str:
     n = len(table)
     parts = [f"**{n:,} customers** as of {table.attrs.get('as_of')}, scored 1-"
              f"{table.attrs.get('bins', 5)} on recency, frequency and monetary value"]
+    if n:
+        parts.append(f"revenue is the {revenue_span(table)}")
     none = int((table["segment"] == NO_PURCHASE).sum())
     if none:
         parts.append(f"{none:,} with only returns on record are not scored")
@@ -66,19 +95,20 @@ def segment_summary(table: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by segment: customers, share of customers and of net revenue (%), average
-        recency, frequency and monetary value, the action and what to do. Segments with no
-        customer are left out.
+        Indexed by segment: customers, share of customers, ``revenue (all time)`` and its
+        share (%: each customer's net revenue over all their orders, :func:`revenue_span`),
+        average recency, orders and ``avg revenue (all time)``, the action and what to do.
+        Segments with no customer are left out.
     """
     g = table.groupby("segment", observed=True)
     out = pd.DataFrame({
         "customers": g.size(),
         "customers %": 100 * g.size() / len(table),
-        "revenue": g["monetary"].sum(),
+        "revenue (all time)": g["monetary"].sum(),
         "revenue %": 100 * g["monetary"].sum() / table["monetary"].sum(),
         "avg recency (days)": g["recency"].mean().astype(float),
         "avg orders": g["frequency"].mean(),
-        "avg revenue": g["monetary"].mean(),
+        "avg revenue (all time)": g["monetary"].mean(),
     })
     out["action"] = [SEGMENT_ACTIONS[s][0] for s in out.index]
     out["what to do"] = [SEGMENT_ACTIONS[s][2] for s in out.index]

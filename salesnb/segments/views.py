@@ -119,14 +119,14 @@ def headline(table: pd.DataFrame, follow: pd.DataFrame | None = None,
                f"of {what})"
 
     lines = [
-        f"**{len(table):,} customers**{where} as of {escape(table.attrs.get('as_of'))}.\n",
+        f"**{len(table):,} customers**{where} as of {escape(table.attrs.get('as_of'))}; "
+        f"revenue here is each customer's {summaries.revenue_span(table)}.\n",
         f"- **Core:** {' and '.join(scoring.CORE)} customers are {pct(core.customers_share)} "
-        f"of customers and bring **{pct(core.revenue_share)}** of net revenue"
+        f"of customers and bring **{pct(core.revenue_share)}** of that revenue"
         f"{beside(scoring.CORE, 'revenue')}.",
         f"- **Value at risk:** {risk.customers:,} customers who used to buy a lot have gone "
         f"quiet ({', '.join(scoring.AT_RISK)}; {pct(risk.customers_share)} of customers); they "
-        f"hold **{pct(risk.revenue_share)}** of net "
-        f"revenue{beside(scoring.AT_RISK, 'revenue')}.",
+        f"hold **{pct(risk.revenue_share)}** of it{beside(scoring.AT_RISK, 'revenue')}.",
     ]
     if follow is not None:
         lines.append(f"- **Follow up:** {plural(len(follow), 'high-value customer')} with low "
