@@ -72,3 +72,30 @@ def test_a_scheduled_page_explores_in_one_line_what_it_shows_above(sample, monke
     assert len(shown) == 1 and len(shown[0]) == 1 and shown[0][0].data == full[0].data
     monkeypatch.delenv(HEADLESS_ENV)
     assert isinstance(pv.explore_panel(sample.orders, sample.products), widgets.Panel)
+
+
+def test_the_elasticity_notes_say_what_a_price_cut_does_to_gross_profit():
+    """A cut that raises revenue lowers gross profit when units grow by less than 1/margin."""
+    import re
+
+    from salesnb.products.pricing import profit_note
+    from salesnb.products.views import elasticity_table
+
+    d = sn.load("data")
+    table = elasticity_table(d.orders, d.products)
+    assert table["margin %"].notna().all()
+    for _, row in table.iterrows():
+        need = 100 / row["margin %"]
+        said = re.search(r"grow over (\d+\.\d) % per 1 % off", row["note"])
+        assert said is not None and float(said[1]) == round(need, 1)
+        if row["ci_low"] > -need:
+            assert "lowers gross profit" in row["note"]
+        elif row["ci_high"] < -need:
+            assert "raises gross profit too" in row["note"]
+    # on the sample every category is elastic, yet a cut costs profit at its margin: the two
+    # sentences agree with the list of products to re-price
+    assert table["note"].str.contains("raises revenue").all()
+    assert table["note"].str.contains("lowers gross profit").all()
+    assert "raises gross profit too" in profit_note(-5.0, -5.5, -4.5, 50.0)  # needs 2 % a cut
+    assert "uncertain" in profit_note(-2.0, -2.5, -1.5, 50.0)
+    assert profit_note(-2.0, -2.5, -1.5, float("nan")) == ""

@@ -18,7 +18,7 @@ from salesnb.core.periods import Window, parse_window
 from salesnb.errors import SalesnbError
 from salesnb.products.engine import FREQS, Engine, _margin, aggregate
 
-__all__ = ["discount_bands", "discount_gap", "elasticity"]
+__all__ = ["discount_bands", "discount_gap", "elasticity", "with_margins", "profit_note"]
 
 
 def discount_bands(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
@@ -241,3 +241,67 @@ def elasticity(orders: pd.DataFrame, products: pd.DataFrame | None = None, *,
     cols_out = [by, "elasticity", "ci_low", "ci_high", "std_error", "p_value", "lines",
                 "varied", "note"]
     return pd.DataFrame(rows, columns=cols_out)
+
+
+def profit_note(elasticity: float, ci_low: float, ci_high: float, margin_pct: float) -> str:
+    """What a price cut does to gross profit, given the elasticity and the gross margin.
+
+    A cut of 1 % in price loses about 1 / margin % of the gross profit per unit (at a 25 %
+    margin, 4 %); it raises gross profit only when units grow by more than that, i.e. when
+    the elasticity is below -1 / margin. So a price cut can raise revenue (elasticity below
+    -1) and still lower gross profit, which is why thin-margin products are re-priced up.
+
+    Parameters
+    ----------
+    elasticity, ci_low, ci_high : float
+        The estimate and its interval (from :func:`elasticity`).
+    margin_pct : float
+        Gross margin in percent of revenue, after discounts.
+
+    Returns
+    -------
+    str
+        A clause for the note ("at its 23 % gross margin a price cut lowers gross profit: ...");
+        empty when the margin or the estimate is unknown or the margin is not positive.
+    """
+    if not (np.isfinite(elasticity) and np.isfinite(margin_pct)) or margin_pct <= 0:
+        return ""
+    need = 100 / margin_pct  # units must grow by this % per 1 % off for the profit to hold
+    at = f"at its {margin_pct:.0f} % gross margin"
+    grows = f"units grow about {abs(elasticity):.1f} % per 1 % off"
+    if ci_low > -need:
+        return (f"{at} a price cut lowers gross profit (it would need units to grow over "
+                f"{need:.1f} % per 1 % off; {grows})")
+    if ci_high < -need:
+        return f"{at} a price cut raises gross profit too ({grows}, over the {need:.1f} % needed)"
+    return (f"{at} whether a price cut raises gross profit is uncertain (it needs units to "
+            f"grow over {need:.1f} % per 1 % off; {grows})")
+
+
+def with_margins(table: pd.DataFrame, margins: pd.Series) -> pd.DataFrame:
+    """:func:`elasticity`'s table with each group's gross margin and what a cut does to profit.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`elasticity` (its first column names the group).
+    margins : pandas.Series
+        Gross margin in percent per group (index: the group's values, as text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with ``margin %`` before ``note``; a group with an estimate and a known
+        margin has its note followed by :func:`profit_note`.
+    """
+    out = table.copy()
+    key = out.columns[0]
+    margin = out[key].astype("str").map(margins.rename(index=str)).astype(float)
+    out.insert(out.columns.get_loc("note"), "margin %", margin.to_numpy())
+    notes = []
+    for note, e, lo, hi, m in zip(out["note"], out["elasticity"], out["ci_low"], out["ci_high"],
+                                  out["margin %"], strict=True):
+        extra = profit_note(e, lo, hi, m)
+        notes.append(f"{note}; {extra}" if extra else note)
+    out["note"] = notes
+    return out

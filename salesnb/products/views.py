@@ -20,7 +20,7 @@ from salesnb.core.plots import fit
 from salesnb.errors import SalesnbError
 from salesnb.products.growth import performance, quarterly_growth
 from salesnb.products.plots import plot_price_volume_mix
-from salesnb.products.pricing import elasticity
+from salesnb.products.pricing import elasticity, with_margins
 from salesnb.products.pvm import price_volume_mix, price_volume_totals
 from salesnb.products.selection import ALL, filter_orders, options, periods
 from salesnb.report.catalog import PRODUCT_PANEL
@@ -253,24 +253,35 @@ def discount_table(bands: pd.DataFrame) -> pd.DataFrame:
 
 
 def elasticity_table(orders: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
-    """Price elasticity per category, or for all products when there are no categories.
+    """Price elasticity per category (or for all products), beside each one's gross margin.
 
     Parameters
     ----------
     orders : pandas.DataFrame
         Order lines.
     products : pandas.DataFrame or None
-        Product table (its ``category`` column, when there is one).
+        Product table (its ``category`` column, when there is one; its ``unit_cost`` for the
+        margins).
 
     Returns
     -------
     pandas.DataFrame
-        From :func:`salesnb.products.pricing.elasticity`.
+        From :func:`salesnb.products.pricing.elasticity`, with the margin over the same lines
+        and what a price cut does to gross profit (:func:`~salesnb.products.pricing.with_margins`):
+        a cut that raises revenue can still lower profit on a thin margin.
     """
     has_category = (products is not None and "category" in products.columns
                     and products["category"].notna().any())
-    return elasticity(orders, products if has_category else None,
-                      by="category" if has_category else None)
+    table = elasticity(orders, products if has_category else None,
+                       by="category" if has_category else None)
+    dates = pd.to_datetime(orders["order_date"]) if "order_date" in orders.columns else None
+    if dates is None or dates.dropna().empty or table.empty:
+        return table
+    span = (dates.min().date(), dates.max().date())
+    lines, by = (orders, "category") if has_category else (
+        orders.assign(group="all products"), "group")
+    perf = performance(lines, products, by=by, current=span)
+    return with_margins(table, perf.set_index(by)["margin_pct"])
 
 
 def findings_markdown(lines: list[str]) -> Markdown:
