@@ -43,6 +43,24 @@ def test_baseline_verdict_is_honest(sample):
     assert ("does about as well" in text) == (auc["plain_logistic"] >= auc["model"] - 0.005)
 
 
+def test_the_comparison_is_of_the_reports_model_not_a_new_choice():
+    """'Model: boosting' above, so the hold-out row named 'model' is boosting's."""
+    from salesnb.leads.scoped import baseline_comparison, lead_model
+
+    d = sn.load("data")
+    chosen = lead_model(d).metrics_["model"]
+    comparison = baseline_comparison(d)
+    assert comparison.model.metrics_["model"] == chosen
+    assert list(comparison.model.metrics_["candidates"]) == [chosen]
+    text = baseline_verdict(comparison)
+    assert f"the model ({chosen})" in text and f"**Model: {chosen}**" in model_summary(
+        lead_model(d))
+    auc = comparison.metrics["roc_auc"]
+    if chosen != "logistic":  # a different model from the plain logistic regression
+        assert comparison.scores["model"].corr(comparison.scores["plain_logistic"]) < 0.999
+    assert ("does about as well" in text) == (auc["plain_logistic"] >= auc["model"] - 0.005)
+
+
 def test_key_leads_rank_by_expected_value(sample):
     d, _, scored = sample
     top = key_leads(scored, d.leads, top_n=10)

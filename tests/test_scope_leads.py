@@ -104,7 +104,7 @@ def test_the_model_is_fitted_once_for_every_scope_from_the_company_leads(d, fits
 
 def test_the_baseline_comparison_is_computed_once(d, monkeypatch):
     calls = []
-    monkeypatch.setattr(S, "compare", lambda leads: calls.append(len(leads)) or "cmp")
+    monkeypatch.setattr(S, "compare", lambda leads, **kw: calls.append(len(leads)) or "cmp")
     other = dataclasses.replace(d)  # a dataset of its own: the module's stays as it is
     assert [S.baseline_comparison(apply_scope(other, t)) for t in
             ("region:West", "rep:R013")] == ["cmp", "cmp"]

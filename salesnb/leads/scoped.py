@@ -69,9 +69,14 @@ def baseline_comparison(d: SalesData) -> Comparison:
     Returns
     -------
     Comparison
-        :func:`salesnb.leads.compare` on ``d.company.leads``, computed once per process.
+        :func:`salesnb.leads.compare` on ``d.company.leads``, computed once per process. Its
+        model is of the kind :func:`lead_model` chose (boosting or logistic), retrained on
+        the training part: the comparison is of the report's model, not of a new choice.
     """
-    return shared(d, ("lead_comparison",), lambda: compare(d.company.leads))
+    def run() -> Comparison:
+        return compare(d.company.leads, candidates=(lead_model(d).metrics_["model"],))
+
+    return shared(d, ("lead_comparison",), run)
 
 
 def score_open(model: LeadModel, leads: pd.DataFrame, *,

@@ -117,12 +117,14 @@ def baseline_verdict(comparison: Comparison) -> str:
     """
     auc = comparison.metrics["roc_auc"]
     ours, rule, plain = auc["model"], auc["rule"], auc["plain_logistic"]
+    kind = escape(comparison.model.metrics_["model"])
     if comparison.beats("rule"):
-        text = (f"On the same hold-out leads, the model ranks leads better than the policy's "
-                f"screening score (ROC AUC {ours:.3f} against {rule:.3f}).")
+        text = (f"On the same hold-out leads, the model ({kind}) ranks leads better than the "
+                f"policy's screening score (ROC AUC {ours:.3f} against {rule:.3f}).")
     else:
-        text = (f"**The policy's screening score does as well as or better than the model** "
-                f"(ROC AUC {rule:.3f} against {ours:.3f}): keep using the rule score.")
+        text = (f"**The policy's screening score does as well as or better than the model "
+                f"({kind})** (ROC AUC {rule:.3f} against {ours:.3f}): keep using the rule "
+                "score.")
     if not comparison.beats("plain_logistic", margin=0.005):
         text += (f" A plain logistic regression does about as well ({plain:.3f}): the gain "
                  f"comes from using all lead attributes, not from a complex model.")
