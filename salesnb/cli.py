@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--memory-limit", default=None, metavar="SIZE",
                    help="DuckDB's memory limit in each kernel (e.g. 4GB); past it DuckDB "
                         "spills to a temporary folder (default: 80%% of the machine's memory)")
+    r.add_argument("--pdf", action="store_true",
+                   help="also print each report to a PDF beside its HTML page (headless "
+                        "Chromium: Debian's chromium, or SALESNB_CHROMIUM)")
     r.add_argument("-q", "--quiet", action="store_true",
                    help="no progress (default: live bars on a terminal, plain lines in a log)")
 
@@ -171,6 +174,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", args.memory_limit, re.I):
         raise SalesnbError(f"--memory-limit {args.memory_limit!r}: give a size such as 4GB or "
                            "500MB")
+    if args.pdf:  # refused before any kernel starts
+        from salesnb.report.pdf import check_pdf
+
+        check_pdf()
     for name, value in ((ENGINE_ENV, args.engine), (MEMORY_ENV, args.memory_limit)):
         if value:  # the kernels inherit it
             os.environ[name] = value.strip()
@@ -185,7 +192,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:  # a cron log or a pipe: a few plain lines
         progress = LineProgress(lambda line: print(line, file=sys.stderr, flush=True))
     result = run_reports(runs, out=args.out, jobs=args.jobs,
-                         timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress)
+                         timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress,
+                         pdf=args.pdf)
     if result.status == "ok":
         print(f"reports: {result.run_dir / 'index.html'}")
     elif result.status == "interrupted":  # one line: the user asked for it

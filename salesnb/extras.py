@@ -12,6 +12,8 @@ assign    ortools                      the fast lead-assignment solver (without 
 postgres  psycopg                      PostgreSQL sources (``postgresql://`` URLs)
                                        and ``salesnb copy``
 spark     pyspark                      Spark as the engine (needs a Java runtime)
+pdf       playwright                   ``salesnb run --pdf`` (drives a Chromium
+                                       already installed, e.g. Debian's)
 dev       test tools and every extra   ``make test``, ``make reports``
 ========  ===========================  ==========================================
 
@@ -36,6 +38,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "assign": ("ortools", "the fast lead-assignment solver"),
     "postgres": ("psycopg", "PostgreSQL sources and salesnb copy"),
     "spark": ("pyspark", "Spark as the engine"),
+    "pdf": ("playwright", "printing reports to PDF (salesnb run --pdf)"),
 }
 
 

@@ -200,8 +200,12 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
 
     rows = []
     for r in runs:
-        link = (f'<a href="{esc(quote(r.html))}">{esc(r.title)}</a>'
-                if (run_dir / r.html).exists() else esc(r.title))
+        page, pdf = (Path(r.html).name, Path(r.pdf).name if r.pdf else "") \
+            if r.folder and run_dir.name == r.folder else (r.html, r.pdf)  # a set's own index
+        link = (f'<a href="{esc(quote(page))}">{esc(r.title)}</a>'
+                if (run_dir / page).exists() else esc(r.title))
+        if pdf and (run_dir / pdf).exists():
+            link += f' · <a href="{esc(quote(pdf))}">PDF</a>'
         err = (f'<div class="{"meta" if r.status == "not_applicable" else "err"}">'
                f"{esc(r.error)}</div>" if r.error else "")
         if r.skipped and r.status == "ok":

@@ -64,6 +64,7 @@ from salesnb.report.execute import (
     kernels_base,
     worker_init,
 )
+from salesnb.report.interrupts import Signals
 from salesnb.report.params import (
     NotebookSpec,
     ParameterError,
@@ -124,6 +125,8 @@ class NotebookRun:
         The report's scope in words, as the executed report stated it.
     figures : dict
         Its data's key figures (:data:`FIGURES`), as the executed report stated them.
+    pdf : str
+        Path of its PDF in the run folder (``--pdf``); empty when none was printed.
     """
 
     name: str
@@ -142,6 +145,7 @@ class NotebookRun:
     folder: str = ""
     scope_label: str | None = None
     figures: dict[str, Any] = field(default_factory=dict)
+    pdf: str = ""
 
     @property
     def fails_run(self) -> bool:
@@ -321,6 +325,7 @@ def run_reports(
     jobs: int = 1,
     timeout: int = DEFAULT_TIMEOUT,
     progress: Progress | Callable[[str], None] | None = None,
+    pdf: bool = False,
 ) -> RunResult:
     """Execute planned notebooks into a new run folder under ``out``.
 
@@ -340,6 +345,9 @@ def run_reports(
         Told as reports start, move from section to section and finish
         (:class:`~salesnb.report.progress.BarProgress` draws bars on a terminal); a callable
         receives plain lines (:class:`~salesnb.report.progress.LineProgress`). Default: silent.
+    pdf : bool, default False
+        Also print each page that ran to a PDF beside it (:mod:`salesnb.report.pdf`); a
+        page that cannot be printed fails its report.
 
     Returns
     -------
@@ -360,7 +368,7 @@ def run_reports(
         progress = LineProgress(progress)
     out = runfolder.usable_out(out)
     run_id, tmp = runfolder.start_run(out)
-    stop = _Signals()
+    stop = Signals()
     status = "ok"
     started, t0 = dt.datetime.now(), time.perf_counter()
     prints: dict[str, dict[str, Any]] = {}
@@ -393,6 +401,8 @@ def run_reports(
                 for r in runs:
                     if r.status == "pending":
                         r.status, r.error = "interrupted", "interrupted before it finished"
+            if pdf and status == "ok":
+                _print(tmp, runs)
             stop.finishing = True
             if status == "ok" and any(r.fails_run for r in runs):
                 status = "failed"
@@ -429,39 +439,6 @@ def run_reports(
     return RunResult(final, status, runs, stop.signum)
 
 
-class _Signals:
-    """SIGINT and SIGTERM during a run: the first raises KeyboardInterrupt, the rest are noted.
-
-    Once :attr:`finishing` is set (the clean-up after an interruption, or writing the run
-    folder), signals are only noted, so the run folder is always completed or removed. Outside
-    the main thread (where Python delivers no signals) it does nothing.
-    """
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self.finishing = False
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, _frame: object) -> None:
-        if self.signum is None:
-            self.signum = signum
-        if not self.finishing:
-            self.finishing = True
-            raise KeyboardInterrupt
-
-    def __enter__(self) -> _Signals:
-        if _is_main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.getsignal(sig)
-                signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self._previous.clear()
-
-
 #: How a notebook's error names a full disk (``[Errno 28] No space left on device``).
 _NO_SPACE = os.strerror(errno.ENOSPC)
 
@@ -495,10 +472,19 @@ def _finish(out: Path, tmp: Path, run_id: str, status: str, manifest: dict[str, 
     return final
 
 
-def _is_main_thread() -> bool:
-    import threading
+def _print(tmp: Path, runs: list[NotebookRun]) -> None:
+    """Print the pages of the reports that ran to PDFs (``--pdf``); a failure fails them."""
+    from salesnb.report.pdf import PdfError, print_pdfs
 
-    return threading.current_thread() is threading.main_thread()
+    done = [r for r in runs if r.status == "ok" and (tmp / r.html).exists()]
+    try:
+        print_pdfs([tmp / r.html for r in done])
+    except PdfError as exc:
+        for r in done:
+            r.status, r.error = "failed", str(exc)
+        return
+    for r in done:
+        r.pdf = str(Path(r.html).with_suffix(".pdf"))
 
 
 def _deliver(progress: Progress, runs: list[NotebookRun], event: tuple[Any, ...]) -> None:
