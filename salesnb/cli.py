@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--memory-limit", default=None, metavar="SIZE",
                    help="DuckDB's memory limit in each kernel (e.g. 4GB); past it DuckDB "
                         "spills to a temporary folder (default: 80%% of the machine's memory)")
+    r.add_argument("--lang", choices=("en", "zh-CN"), default=None,
+                   help="language every report is written in (the lang parameter): en or "
+                        "zh-CN (Chinese)")
     r.add_argument("--pdf", action="store_true",
                    help="also print each report to a PDF beside its HTML page (headless "
                         "Chromium: Debian's chromium, or SALESNB_CHROMIUM)")
@@ -181,7 +184,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for name, value in ((ENGINE_ENV, args.engine), (MEMORY_ENV, args.memory_limit)):
         if value:  # the kernels inherit it
             os.environ[name] = value.strip()
-    runs = plan_runs(args.notebooks, run_all=args.run_all, params=dict(args.param),
+    params = dict(args.param)
+    if args.lang:
+        params["lang"] = args.lang
+    runs = plan_runs(args.notebooks, run_all=args.run_all, params=params,
                      param_file=args.param_file, source=args.source, show_pii=args.show_pii,
                      each=args.each)
     progress: Progress

@@ -120,10 +120,11 @@ def test_pct_takes_fractions():
 
 
 def test_money_and_number():
-    assert fmt.money(1_234_567) == "1.2 M"
-    assert fmt.money(35_400) == "35 k"
-    assert fmt.money(940.4) == "940"
-    assert fmt.money(-2_500_000) == "-2.5 M"
+    assert fmt.money(1_234_567) == "$1.2 M"  # the report's currency: USD unless set
+    assert fmt.money(35_400) == "$35 k"
+    assert fmt.money(940.4) == "$940"
+    assert fmt.money(-2_500_000) == "-$2.5 M"
+    assert fmt.compact(-2_500_000) == "-2.5 M"
     assert fmt.number(12345.678) == "12,345.7"
     assert fmt.money(None) == "–"
 

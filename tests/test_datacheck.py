@@ -137,7 +137,7 @@ def test_old_data_is_reported_as_of_its_last_day():
     assert data.as_of == dt.date(2025, 12, 30)
     assert record == {"as_of": "2025-12-30", "data_through": "2025-12-30", "age_days": 336,
                       "chosen": "data", "left_out": 0}
-    assert data_sentence(record).startswith("Data through **2025-12-30** (336 days old): the "
+    assert data_sentence(record).startswith("Data through **30 Dec 2025** (336 days old): the "
                                             "report is as of that day")
 
 

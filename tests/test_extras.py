@@ -32,5 +32,5 @@ def test_a_broken_dependency_of_an_installed_module_is_not_hidden(tmp_path, monk
 
 def test_has_extra():
     assert has_extra("app") is True  # the dev environment installs every extra
-    assert set(EXTRAS) == {"app", "lab", "assign", "postgres", "spark"}
+    assert set(EXTRAS) == {"app", "lab", "assign", "postgres", "spark", "pdf"}
     assert has_extra("postgres") is True

@@ -35,7 +35,7 @@ from salesnb.data.sample import write_sample
 from salesnb.data.schema import TABLES
 from salesnb.errors import SourceError
 from salesnb.paths import ARTIFACTS_ENV
-from salesnb.report.pages import header, write_index
+from salesnb.report.pages import about, header, write_index
 from salesnb.report.params import ParameterError
 from salesnb.report.runner import NotebookRun, plan_runs, run_reports
 
@@ -228,12 +228,12 @@ def test_no_payload_survives_as_markup_in_any_page(report_run):
 
 
 @pytest.mark.slow
-def test_the_header_shows_parameter_values_as_text(report_run):
+def test_the_about_section_shows_parameter_values_as_text(report_run):
     page = (report_run.run_dir / "04_product_region.html").read_text(encoding="utf-8")
-    header = re.search(r"<small>salesnb report .*?</small>", page, re.DOTALL)
-    assert header, "no header on the page"
-    assert "region = " in header.group(0) and "category = " in header.group(0)
-    assert any(p in header.group(0) for p in ESCAPED)
+    about = re.search(r'<details class="salesnb-about">.*?</details>', page, re.DOTALL)
+    assert about, "no About section on the page"
+    assert "<code>region</code>" in about.group(0) and "<code>category</code>" in about.group(0)
+    assert any(p in about.group(0) for p in ESCAPED)
 
 
 @pytest.mark.slow
@@ -329,7 +329,8 @@ def test_the_header_escapes_parameter_values():
         "source": "/tmp/data", "region": HTML_PAYLOADS[0], "category": HTML_PAYLOADS[1],
         "actions_file": HTML_PAYLOADS[2], "regions": list(HTML_PAYLOADS)})
     fp = {"path": f"/tmp/{HTML_PAYLOADS[1]}", "sha256": "ab" * 32}
-    page = markdown_html(header(run, "2026-01-01T000000", fp))
+    page = markdown_html(header(run, "2026-01-01T000000", fp) + "\n\n"
+                         + about(run, "2026-01-01T000000", fp))  # the parameters are in About
     assert live_markup(page) == []
     assert page.count("&lt;script&gt;alert(1)") >= 2
 

@@ -94,6 +94,24 @@ def test_a_page_opens_with_title_and_meta_line_and_ends_with_its_parameters(repo
             assert f"<code>{param}</code>" in body[about:], param
 
 
+#: A number a reader would have to decode: many decimals, an exponent, or seven or more
+#: digits without a thousands separator.
+_RAW_NUMBER = re.compile(r"(?<![\w.-])(\d+\.\d{5,}|\d+(\.\d+)?[eE][+-]?\d+|\d{7,}(\.\d+)?)"
+                         r"(?![\w-])")
+
+
+def test_no_page_shows_a_number_a_reader_has_to_decode(report_run):
+    """Every number goes through the formatters: no 1e7, no 829064105.84, no 0.1234567."""
+    import html as html_module
+
+    for page in report_run.run_dir.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        body = re.sub(r"<(style|script)\b.*?</\1>|<img[^>]*>", " ", text, flags=re.S)
+        visible = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+        raw = [m.group(0) for m in _RAW_NUMBER.finditer(visible)]
+        assert raw == [], (page.name, raw[:5])
+
+
 def test_reports_leave_out_personal_data(report_run):
     customers = pd.read_csv(ROOT / "data" / "customers.csv", nrows=200)
     reps = pd.read_csv(ROOT / "data" / "reps.csv")

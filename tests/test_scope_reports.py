@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from salesnb.cli import main
+from salesnb.core.fmt import money, pct
 from salesnb.data.sample import write_sample
 from salesnb.report.catalog import NOTEBOOKS
 from salesnb.scope import team_of
@@ -80,8 +81,8 @@ def test_a_region_s_totals_are_the_company_s_filtered(east, tables):
     mine = orders[orders["region"] == "East"]
     revenue = pd.to_numeric(mine["revenue"]).sum()
     company = pd.to_numeric(orders["revenue"]).sum()
-    said = (f"It holds {len(mine):,} order lines with revenue {revenue:,.0f}, "
-            f"{revenue / company:.1%} of the company's {company:,.0f}.")
+    said = (f"It holds {len(mine):,} order lines with revenue {money(revenue)}, "
+            f"{pct(revenue / company, digits=1)} of the company's {money(company)}.")
     for name in NOTEBOOKS:
         page = html.unescape(re.sub(r"<[^>]+>", "", (east / f"{name}.html").read_text(
             encoding="utf-8")))

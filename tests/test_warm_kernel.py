@@ -74,8 +74,8 @@ def test_a_run_writes_each_notebook_once_and_keeps_one_client_and_exporter(tmp_p
                         lambda nb, path, **kw: (writes.append(path), write(nb, path, **kw)))
     seen: list[tuple[object, object]] = []
     export = execute._export_html
-    monkeypatch.setattr(execute, "_export_html", lambda *a: (
-        export(*a), seen.append((execute._warm.kc, execute._warm.exporter))))
+    monkeypatch.setattr(execute, "_export_html", lambda *a, **kw: (
+        export(*a, **kw), seen.append((execute._warm.kc, execute._warm.exporter))))
     cells = [f"v = {i}" for i in range(8)]
     nbs = [_nb(tmp_path / n, n, *cells) for n in ("one", "two")]
     result = run_reports(plan_runs(nbs), out=tmp_path / "out", jobs=1)

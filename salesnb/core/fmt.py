@@ -1,7 +1,10 @@
 """Numbers and names as a report says them: one formatter per kind, one meaning per name.
 
 Every function takes the value in its natural unit: :func:`pct` a *fraction* (0.152 is
-15.2 %), :func:`money` an amount of the one currency. :func:`escape` turns text from the data
+15.2 %), :func:`money` an amount of the one currency. Numbers, money and days are written in
+the report's language and currency (:func:`salesnb.core.i18n.set_language`, the ``lang`` and
+``currency`` parameters): ``$1.2 M`` and ``31 Dec 2025`` in English, ``US$123.5万`` and
+``2025年12月31日`` in Chinese (Babel's CLDR data). :func:`escape` turns text from the data
 (a product, a region, a rep id, a parameter value) into literal Markdown/HTML text,
 :func:`code` into a Markdown code span, and :func:`no_html` keeps raw HTML out of Markdown
 that was composed elsewhere.
@@ -12,7 +15,8 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["pct", "money", "number", "day", "escape", "code", "no_html", "some", "plural"]
+__all__ = ["pct", "money", "number", "compact", "day", "month", "escape", "code", "no_html",
+           "some", "plural"]
 
 _DASH = "–"
 
@@ -47,16 +51,19 @@ def pct(fraction: float | None, *, digits: int = 0, signed: bool = False) -> str
     """
     if _missing(fraction):
         return _DASH
-    return f"{100 * fraction:{'+' if signed else ''}.{digits}f} %"
+    from salesnb.core.i18n import language
+
+    gap = "" if language() == "zh-CN" else " "  # 15 % in English, 15% in Chinese
+    return f"{100 * fraction:{'+' if signed else ''}.{digits}f}{gap}%"
 
 
 def money(amount: float | None) -> str:
-    """An amount in thousands or millions: ``"1.2 M"``, ``"35 k"``, ``"940"``.
+    """An amount with its currency, in thousands or millions (万 and 亿 in Chinese).
 
     Parameters
     ----------
     amount : float or None
-        The amount.
+        The amount, in the report's currency (:func:`salesnb.core.i18n.currency`).
 
     Returns
     -------
@@ -66,18 +73,56 @@ def money(amount: float | None) -> str:
     Examples
     --------
     >>> money(1_234_567)
-    '1.2 M'
+    '$1.2 M'
     >>> money(-35_400)
-    '-35 k'
+    '-$35 k'
     """
     if _missing(amount):
         return _DASH
-    a = abs(amount)
+    from babel.numbers import format_compact_currency, get_currency_symbol
+
+    from salesnb.core.i18n import babel_locale, currency, language
+
+    if language() == "zh-CN":
+        return format_compact_currency(amount, currency(), locale=babel_locale(),
+                                       fraction_digits=1)
+    sign, symbol = ("-" if amount < 0 else ""), get_currency_symbol(currency(), babel_locale())
+    return f"{sign}{symbol}{compact(abs(amount))}"
+
+
+def compact(value: float | None) -> str:
+    """A number in thousands or millions, without a currency: ``"1.2 M"`` (``"123.5万"``).
+
+    Parameters
+    ----------
+    value : float or None
+        The number.
+
+    Returns
+    -------
+    str
+        ``"1.2 M"``, ``"35 k"``, ``"940"``; in Chinese ``"123.5万"``, ``"1.2亿"``; ``"–"``
+        when missing.
+
+    Examples
+    --------
+    >>> compact(1_234_567), compact(35_400), compact(940)
+    ('1.2 M', '35 k', '940')
+    """
+    if _missing(value):
+        return _DASH
+    from salesnb.core.i18n import babel_locale, language
+
+    if language() == "zh-CN":
+        from babel.numbers import format_compact_decimal
+
+        return format_compact_decimal(value, locale=babel_locale(), fraction_digits=1)
+    a = abs(value)
     if a >= 1e6:
-        return f"{amount / 1e6:,.1f} M"
+        return f"{value / 1e6:,.1f} M"
     if a >= 1e3:
-        return f"{amount / 1e3:,.0f} k"
-    return f"{amount:,.0f}"
+        return f"{value / 1e3:,.0f} k"
+    return f"{value:,.0f}"
 
 
 def number(value: float | None, *, digits: int = 1) -> str:
@@ -100,8 +145,24 @@ def number(value: float | None, *, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _as_date(value: object) -> object:
+    """A date from a date, a datetime, a Timestamp or ISO text; None when it is none."""
+    import datetime as dt
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
 def day(value: object) -> str:
-    """A day as a person says it: ``"31 Dec 2025"``.
+    """A day as a person says it: ``"31 Dec 2025"`` (``"2025年12月31日"``).
 
     Parameters
     ----------
@@ -118,18 +179,40 @@ def day(value: object) -> str:
     >>> day("2025-12-31")
     '31 Dec 2025'
     """
-    import datetime as dt
+    from salesnb.core.i18n import language
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    d = _as_date(value)
+    if d is None or (hasattr(d, "year") and str(d) == "NaT"):
         return _DASH
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return _DASH
-    if not isinstance(value, dt.date):
+    if language() == "zh-CN":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {d:%b %Y}"
+
+
+def month(value: object) -> str:
+    """A month as a person says it: ``"Dec 2025"`` (``"2025年12月"``).
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp or ISO text
+        Any day of the month.
+
+    Returns
+    -------
+    str
+        The month; ``"–"`` when missing or not a day.
+
+    Examples
+    --------
+    >>> month("2025-12-31")
+    'Dec 2025'
+    """
+    from salesnb.core.i18n import language
+
+    d = _as_date(value)
+    if d is None:
         return _DASH
-    return f"{value.day} {value:%b %Y}"
+    return f"{d.year}年{d.month}月" if language() == "zh-CN" else f"{d:%b %Y}"
 
 
 #: Markdown punctuation that could start emphasis, code, a link, a table cell, strike-through
@@ -137,6 +220,8 @@ def day(value: object) -> str:
 #: (not inside a word, as in ``seasonal_naive``).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|~$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: A ``$`` not already escaped (MathJax would read a pair of them as TeX math).
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
 #: A ``<`` that opens a tag, a comment, a processing instruction or an autolink.
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 #: ``](`` of a link whose target is not a relative, percent-encoded path or an http(s) URL.
@@ -284,7 +369,9 @@ def no_html(markdown: str) -> str:
     kept, while a ``<`` that would open an HTML tag, comment or autolink becomes ``&lt;``, and
     a link whose target is anything else (``javascript:``, ``data:`` ...) or a link reference
     definition stays plain text, so a name carried into the sentence cannot add markup or a
-    script link. Values should still be put in with :func:`escape`.
+    script link. A bare ``$`` (an amount in dollars) becomes ``\$``, so two amounts on one
+    line never read as TeX math where MathJax renders Markdown (JupyterLab, the app). Values
+    should still be put in with :func:`escape`.
 
     Parameters
     ----------
@@ -302,7 +389,10 @@ def no_html(markdown: str) -> str:
     '**Top:** Laptop&lt;img src=x onerror=alert(1)> &nbsp;a < b'
     >>> no_html("[list](actions.xlsx) [x](javascript:alert(1))")
     '[list](actions.xlsx) [x]\\(javascript:alert(1))'
+    >>> no_html("from $1.2 M to $1.5 M")
+    'from \\$1.2 M to \\$1.5 M'
     """
-    text = _TAG_START.sub("&lt;", markdown)
+    text = _BARE_DOLLAR.sub(r"\\$", markdown)
+    text = _TAG_START.sub("&lt;", text)
     text = _UNSAFE_LINK.sub(r"]\\(", text)
     return _LINK_DEFINITION.sub(r"\1\\[", text)

@@ -20,12 +20,14 @@ no axis puts its ticks on top, and large values read ``1.5 M`` (:func:`amounts`)
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
-from matplotlib.ticker import EngFormatter, ScalarFormatter
+from matplotlib.ticker import EngFormatter, FuncFormatter, ScalarFormatter
 
 __all__ = ["axes", "say", "fit", "fits", "settle", "amounts", "FIXED_LAYOUT", "AMOUNTS_FROM"]
 
@@ -89,7 +91,8 @@ def amounts(fig: Figure, *, start: float = AMOUNTS_FROM) -> Figure:
     """Label the large values of every plain numeric axis as ``250 k`` or ``1.5 M``.
 
     matplotlib would write such ticks as ``0.5 … 2.5`` with a ``1e6`` above the axis, which
-    a manager has to decode (and which a title can cover). Date, category, log and
+    a manager has to decode (and which a title can cover); in Chinese they read ``150万``.
+    Date, category, log and
     already-formatted axes are left as they are.
 
     Parameters
@@ -115,8 +118,19 @@ def amounts(fig: Figure, *, start: float = AMOUNTS_FROM) -> Figure:
             ticks = np.asarray(axis.get_majorticklocs(), dtype=float)
             ticks = ticks[(ticks >= lo) & (ticks <= hi)]
             if ticks.size and np.nanmax(np.abs(ticks)) >= start:
-                axis.set_major_formatter(EngFormatter(sep=" "))
+                axis.set_major_formatter(_large_values())
     return fig
+
+
+def _large_values() -> Any:
+    """The tick formatter of large values: ``1.5 M`` in English, ``150万`` in Chinese."""
+    from salesnb.core.i18n import language
+
+    if language() == "zh-CN":
+        from salesnb.core.fmt import compact
+
+        return FuncFormatter(lambda value, _pos: compact(value) if value else "0")
+    return EngFormatter(sep=" ")
 
 
 def fits(fig: Figure) -> bool:

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 from salesnb.assessment.defaults import DEFAULT_PLAN, DEFAULT_WEIGHTS, KPIS
+from salesnb.core.i18n import DEFAULT_CURRENCY, DEFAULT_LANGUAGE, LANGUAGES
 from salesnb.forecast.defaults import LEVELS, MAX_HORIZON, MODELS, REPORT_GROUPINGS
 from salesnb.leads.defaults import DEFAULT_FAIRNESS, DEFAULT_TIERS, TIERS
 from salesnb.report.params import NotebookSpec, Param
 
-__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "SCOPE", "COMMON", "LEAD_PANEL",
+__all__ = ["SOURCE", "MAPPING", "AS_OF", "SHOW_PII", "SCOPE", "LANG", "CURRENCY", "COMMON",
+           "LEAD_PANEL",
            "FORECAST_PANEL",
            "SEGMENT_PANEL", "PRODUCT_PANEL",
            "ASSESSMENT_PANEL", "NOTEBOOKS",
@@ -31,7 +33,13 @@ SHOW_PII = Param("show_pii", "bool", False,
 SCOPE = Param("scope", "str", "company",
               "who the report is for: company, region:<name>, manager:<rep_id> (the whole "
               "team) or rep:<rep_id>", values="scope")
-COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII, SCOPE)
+LANG = Param("lang", "str", DEFAULT_LANGUAGE,
+             "language the report is written in: en (English) or zh-CN (Chinese)",
+             choices=LANGUAGES)
+CURRENCY = Param("currency", "str", DEFAULT_CURRENCY,
+                 "ISO 4217 code of the amounts in the data (USD, CNY, EUR ...): money is shown "
+                 "with its symbol")
+COMMON = (SOURCE, MAPPING, AS_OF, SHOW_PII, SCOPE, LANG, CURRENCY)
 
 #: The forecast report's controls.
 FORECAST_PANEL = (

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from salesnb.core.fmt import escape
+from salesnb.core.i18n import speaking, translations
 from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, THREADS_ENV
 from salesnb.report.progress import sections
 
@@ -177,18 +178,25 @@ def _facts(nb: Any) -> dict[str, Any]:
 HTML_TEMPLATE = "html_template"
 
 
-def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "") -> None:
+def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "", *,
+                 lang: str = "en") -> None:
     """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert).
 
     The page opens with the report's title (the notebook's own first heading, else
     ``title``) and its meta line under it (``meta``: scope, period, data, run), and ends with
-    ``about`` (the collapsed run details and parameters). The exporter is made once per
+    ``about`` (the collapsed run details and parameters). Its Markdown cells are written in
+    ``lang`` (:func:`salesnb.core.i18n.translations`: a cell's English text is its message
+    id; a cell the catalog lacks stays in English). The exporter is made once per
     process and kept (:class:`_Warm`): making one loads and compiles its templates, which took
     three times as long as exporting a report.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
+    words = translations(lang)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.strip():
+            cell.source = words.gettext(cell.source.strip())
     first = nb.cells[0] if nb.cells else None
     heading = f"# {escape(title)}"
     if first is not None and first.cell_type == "markdown" and first.source.startswith("# "):
@@ -201,6 +209,8 @@ def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "
         _warm.exporter = HTMLExporter(extra_template_basedirs=[str(Path(__file__).parent)],
                                       template_name=HTML_TEMPLATE, exclude_input=True,
                                       exclude_input_prompt=True, exclude_output_prompt=True)
+    # <html lang=...>: nbconvert takes ISO 639-1 codes only ("zh", not "zh-CN")
+    _warm.exporter.language_code = lang.split("-")[0]
     body, _ = _warm.exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html_path.write_text(body, encoding="utf-8")
 
@@ -448,9 +458,11 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
             result["data"], result["skipped"] = facts["data"], facts["skipped"]
             if result["status"] == "ok" and facts["needs"]:
                 result.update(status="not_applicable", error=f"not applicable: {facts['needs']}")
-            _export_html(nb, out_html, job["title"],
-                         meta_line(data_line(facts["data"]), job["header"]),
-                         job.get("about", ""))
+            lang = str(job["parameters"].get("lang") or "en")
+            with speaking(lang):
+                _export_html(nb, out_html, job["title"],
+                             meta_line(data_line(facts["data"]), job["header"]),
+                             job.get("about", ""), lang=lang)
         except Exception as exc:  # a broken export must not hide the notebook's own status
             if result["status"] == "ok":
                 result.update(status="failed", error=f"HTML export failed: {exc}")

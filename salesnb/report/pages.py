@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesnb.core.fmt import day, escape
+from salesnb.core.i18n import _, ngettext, speaking
 
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
@@ -44,7 +45,7 @@ def _run_time(run_id: str) -> str:
         when = dt.datetime.strptime(run_id[:17], "%Y-%m-%dT%H%M%S")
     except ValueError:
         return escape(run_id)
-    return f"{day(when.date())}, {when:%H:%M}"
+    return _("{day}, {time}").format(day=day(when.date()), time=f"{when:%H:%M}")
 
 
 def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
@@ -64,7 +65,17 @@ def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     str
         E.g. ``"run 4 Dec 2026, 19:30 · <a href="index.html">all reports</a>"``.
     """
-    return f'run {_run_time(run_id)} · <a href="index.html">all reports</a>'
+    with speaking(str(run.parameters.get("lang") or "en")):
+        index = _("all reports")
+        when = _("run {when}").format(when=_run_time(run_id))
+        return f'{when} · <a href="index.html">{index}</a>'
+
+
+def _shown(value: object) -> str:
+    """A parameter's value as typed, large numbers with thousands separators (1,800,000)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)
+    return f"{value:,}" if abs(value) >= 10_000 else repr(value)
 
 
 def about(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
@@ -89,17 +100,22 @@ def about(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     def esc(value: object) -> str:
         return html.escape(str(value))
 
-    data = (f"data <code>{esc(source_name(fp['path']))}</code> (sha256 "
-            f"<code>{esc(fp['sha256'][:12])}</code>)" if fp else "no data")
-    rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>"
-                   f"{'(default)' if v == '' else f'<code>{esc(repr(v))}</code>'}</td></tr>"
-                   for k, v in run.parameters.items() if k not in ("source", "mapping"))
-    return (f'<details class="salesnb-about"><summary>About this report</summary>\n'
-            f"<p>Report <code>{esc(run.name)}</code> · run <code>{esc(run_id)}</code> · {data}"
-            f" · salesnb {esc(__version__)}. The executed notebook and the run's "
-            f"<code>manifest.json</code> are in this folder.</p>\n"
-            f"<table><thead><tr><th>parameter</th><th>value</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>\n</details>")
+    with speaking(str(run.parameters.get("lang") or "en")):
+        data = (_("data {name} (sha256 {sha})").format(
+            name=f"<code>{esc(source_name(fp['path']))}</code>",
+            sha=f"<code>{esc(fp['sha256'][:12])}</code>") if fp else _("no data"))
+        default, title, report, run_word = (_("(default)"), _("About this report"), _("Report"),
+                                            _("run"))
+        parameter, value = _("parameter"), _("value")
+        rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>"
+                       f"{default if v == '' else f'<code>{esc(_shown(v))}</code>'}</td></tr>"
+                       for k, v in run.parameters.items() if k not in ("source", "mapping"))
+        return (f'<details class="salesnb-about"><summary>{title}'
+                f"</summary>\n<p>{report} <code>{esc(run.name)}</code> · {run_word} "
+                f"<code>{esc(run_id)}</code> · {data} · salesnb {esc(__version__)}. "
+                + _("The executed notebook and the run's manifest.json are in this folder.")
+                + f"</p>\n<table><thead><tr><th>{parameter}</th><th>{value}</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table>\n</details>")
 
 
 def data_line(record: dict[str, Any] | None) -> str:
@@ -121,18 +137,22 @@ def data_line(record: dict[str, Any] | None) -> str:
     if not record:
         return ""
     company = record.get("scope") in (None, "company")
-    parts = [f"For <b>{'the whole company' if company else escape(record.get('scope_label'))}</b>"]
-    why = {"data": "the data's last day", "parameter": "as_of", "today": "today"}
-    parts.append(f"as of {day(record.get('as_of'))} "
-                 f"({why.get(str(record.get('chosen')), 'as_of')})")
+    who = _("the whole company") if company else escape(record.get("scope_label"))
+    parts = [_("For {scope}").format(scope=f"<b>{who}</b>")]
+    why = {"data": _("the data's last day"), "parameter": "as_of", "today": _("today")}
+    parts.append(_("as of {day} ({why})").format(
+        day=day(record.get("as_of")), why=why.get(str(record.get("chosen")), "as_of")))
     through, age = record.get("data_through"), record.get("age_days")
-    if through:
-        parts.append(f"data through {day(through)}"
-                     + (f", {int(age):,} day{'s' if age != 1 else ''} old"
-                        if isinstance(age, int) and age > 0 else ""))
+    if through and isinstance(age, int) and age > 0:
+        parts.append(ngettext("data through {day}, {n} day old",
+                              "data through {day}, {n} days old", age).format(
+                                  day=day(through), n=f"{age:,}"))
+    elif through:
+        parts.append(_("data through {day}").format(day=day(through)))
     left = record.get("left_out")
     if left:
-        parts.append(f"{int(left):,} rows after it left out")
+        parts.append(ngettext("{n} row after it left out", "{n} rows after it left out",
+                              int(left)).format(n=f"{int(left):,}"))
     return " · ".join(parts)
 
 
@@ -156,9 +176,10 @@ def meta_line(*parts: str) -> str:
 DOWNLOADS = (".csv", ".xlsx")
 
 INDEX = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>salesnb reports · {run_id}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{w_title} · {run_id}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }}
+body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 2rem auto;
+        max-width: 60rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
           vertical-align: top; }}
@@ -166,33 +187,60 @@ th, td {{ text-align: left; padding: .5rem .6rem; border-bottom: 1px solid #ddd;
        font-weight: bold; }} .not_applicable {{ color: #666; }}
 .meta {{ color: #555; font-size: .9rem; }} .err {{ color: #b21f2d; font-size: .9rem; }}
 </style></head><body>
-<h1>Sales reports</h1>
-<p class="meta">Run {run_id} · {status_word} · started {started} · {seconds:.1f} s ·
-data: {source} (sha256 {sha}){as_of} · salesnb {salesnb}</p>
-<table><thead><tr><th>Report</th><th>What it answers</th><th>Status</th><th>Time</th></tr>
-</thead><tbody>
+<h1>{w_title}</h1>
+<p class="meta">{w_run} {run_id} · {status_word} · {w_started} {started} · {seconds:.1f} s ·
+{w_data}: {source} (sha256 {sha}){as_of} · salesnb {salesnb}</p>
+<table><thead><tr><th>{w_report}</th><th>{w_answers}</th><th>{w_status}</th><th>{w_time}</th>
+</tr></thead><tbody>
 {rows}
 </tbody></table>
-{downloads}<p class="meta">Each report shows results only (no code). The executed notebooks and
-<code>manifest.json</code> (parameters, data fingerprint, package versions) are in this folder.</p>
+{downloads}<p class="meta">{w_foot}</p>
 </body></html>
 """
+
+
+def _index_words() -> dict[str, str]:
+    """The index page's own words, in the language being written."""
+    return {"w_title": _("Sales reports"), "w_run": _("Run"), "w_started": _("started"),
+            "w_data": _("data"), "w_report": _("Report"), "w_answers": _("What it answers"),
+            "w_status": _("Status"), "w_time": _("Time"),
+            "w_foot": _("Each report shows results only (no code). The executed notebooks and "
+                        "manifest.json (parameters, data fingerprint, package versions) are in "
+                        "this folder.")}
+
+
+def _status_label(status: str) -> str:
+    """A report's status in words (ok, failed, not applicable, interrupted, pending)."""
+    return {"ok": _("ok"), "failed": _("failed"), "not_applicable": _("not applicable"),
+            "interrupted": _("interrupted"), "pending": _("pending")}.get(status, status)
 
 
 def _status_word(status: str, runs: list[NotebookRun]) -> str:
     """The run's status in words: "all reports succeeded", "2 not applicable" ..."""
     if status != "ok":
-        return status
+        return _status_label(status)
     na = sum(r.status == "not_applicable" for r in runs)
     if not na:
-        return "all reports succeeded"
-    return (f"every report that applies to the data succeeded; {na} not applicable "
-            "(the data lacks what they need)")
+        return _("all reports succeeded")
+    return _("every report that applies to the data succeeded; {n} not applicable (the data "
+             "lacks what they need)").format(n=na)
 
 
 def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
                  runs: list[NotebookRun]) -> None:
-    """Write ``index.html``: every text escaped, every link percent-encoded (file names)."""
+    """Write ``index.html``: every text escaped, every link percent-encoded (file names).
+
+    It is written in the reports' language (their ``lang`` parameter), as are the reports'
+    titles and descriptions.
+    """
+    lang = str(next((r.parameters.get("lang") for r in runs if r.parameters.get("lang")),
+                    "en"))
+    with speaking(lang):
+        _write_index(run_dir, run_id, manifest, runs, lang)
+
+
+def _write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
+                 runs: list[NotebookRun], lang: str) -> None:
     from urllib.parse import quote
 
     def esc(value: object) -> str:
@@ -202,33 +250,36 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
     for r in runs:
         page, pdf = (Path(r.html).name, Path(r.pdf).name if r.pdf else "") \
             if r.folder and run_dir.name == r.folder else (r.html, r.pdf)  # a set's own index
-        link = (f'<a href="{esc(quote(page))}">{esc(r.title)}</a>'
-                if (run_dir / page).exists() else esc(r.title))
+        title = _(r.title)
+        link = (f'<a href="{esc(quote(page))}">{esc(title)}</a>'
+                if (run_dir / page).exists() else esc(title))
         if pdf and (run_dir / pdf).exists():
             link += f' · <a href="{esc(quote(pdf))}">PDF</a>'
         err = (f'<div class="{"meta" if r.status == "not_applicable" else "err"}">'
                f"{esc(r.error)}</div>" if r.error else "")
         if r.skipped and r.status == "ok":
-            err += (f'<div class="meta">{len(r.skipped)} section(s) not shown for lack of '
-                    f"data: {esc(', '.join(r.skipped))}</div>")
-        rows.append(f"<tr><td>{link}</td><td>{esc(r.description)}{err}</td>"
-                    f'<td class="{esc(r.status)}">{esc(r.status.replace("_", " "))}</td>'
+            err += ('<div class="meta">' + esc(_(
+                "{n} section(s) not shown for lack of data: {names}").format(
+                    n=len(r.skipped), names=", ".join(r.skipped))) + "</div>")
+        rows.append(f"<tr><td>{link}</td><td>{esc(_(r.description))}{err}</td>"
+                    f'<td class="{esc(r.status)}">{esc(_status_label(r.status))}</td>'
                     f"<td>{r.seconds:.1f} s</td></tr>")
     sources = manifest.get("source") or {}
     sources = [sources] if isinstance(sources, dict) else sources  # or one per notebook
     source = ", ".join(source_name(s.get("path", "-")) for s in sources) or "-"
     sha = ", ".join(s.get("sha256", "-")[:12] for s in sources) or "-"
     files = sorted(p.name for p in run_dir.iterdir() if p.suffix in DOWNLOADS)
-    downloads = ("<p>Downloads: " + ", ".join(
+    downloads = ("<p>" + _("Downloads") + ": " + ", ".join(
         f'<a href="{esc(quote(f))}">{esc(f)}</a>' for f in files) + "</p>\n"
         if files else "")
     (run_dir / "index.html").write_text(INDEX.format(
-        downloads=downloads,
+        lang=esc(lang), **_index_words(), downloads=downloads,
         run_id=esc(run_id),
         status_word=esc(_status_word(manifest["status"], runs)),
         started=esc(manifest["started"]), seconds=manifest["seconds"],
         source=esc(source), sha=esc(sha),
-        as_of=f" · as of {esc(manifest['as_of'])}" if manifest.get("as_of") else "",
+        as_of=(" · " + esc(_("as of {day}").format(day=day(manifest["as_of"])))
+               if manifest.get("as_of") else ""),
         salesnb=esc(manifest["versions"]["salesnb"]), rows="\n".join(rows)), encoding="utf-8")
 
 

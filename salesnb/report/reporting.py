@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import math
 import numbers
@@ -21,7 +22,15 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from salesnb.core.fmt import code, escape, no_html
+from salesnb.core.fmt import code, day, escape, money, no_html, pct
+from salesnb.core.i18n import (
+    DEFAULT_CURRENCY,
+    DEFAULT_LANGUAGE,
+    _,
+    language,
+    ngettext,
+    set_language,
+)
 from salesnb.core.periods import parse_as_of
 from salesnb.data.loader import SalesData, load
 from salesnb.data.schema import PROFILE
@@ -229,21 +238,30 @@ def data_sentence(record: dict[str, object]) -> str:
     str
     """
     through, age, as_of = record.get("data_through"), record.get("age_days"), record["as_of"]
+    day_of = f"**{day(as_of)}**"
     if through is None:
-        return f"{_scope_sentence(record)}Report as of **{as_of}** (the data has no dated rows)."
-    old = ("from today" if age == 0 else f"{age:,} day{'s' if age != 1 else ''} old"
-           if isinstance(age, int) and age >= 0 else "")
-    text = f"Data through **{through}** ({old})" if old else f"Data through **{through}**"
+        return _scope_sentence(record) + _(
+            "Report as of {day} (the data has no dated rows).").format(day=day_of)
+    when = f"**{day(through)}**"
+    if age == 0:
+        text = _("Data through {day} (from today)").format(day=when)
+    elif isinstance(age, int) and age > 0:
+        text = ngettext("Data through {day} ({n} day old)", "Data through {day} ({n} days old)",
+                        age).format(day=when, n=f"{age:,}")
+    else:
+        text = _("Data through {day}").format(day=when)
     text = _scope_sentence(record) + text
     if record["chosen"] == "data":
-        return (f"{text}: the report is as of that day, the data's last; set "
-                f"{code('as_of')} for another day.")
+        return text + _(": the report is as of that day, the data's last; set {as_of} for "
+                        "another day.").format(as_of=code("as_of"))
     if record["chosen"] == "parameter":
         left = int(record.get("left_out") or 0)
-        after = (f"; {left:,} row{'s' if left != 1 else ''} dated after it "
-                 f"{'were' if left != 1 else 'was'} left out" if left else "")
-        return f"{text}. The report is as of **{as_of}** ({code('as_of')}){after}."
-    return f"{text}. The report is as of today, **{as_of}**."
+        after = ngettext("; {n} row dated after it was left out",
+                         "; {n} rows dated after it were left out", left).format(
+                             n=f"{left:,}") if left else ""
+        return text + _(". The report is as of {day} ({as_of}){after}.").format(
+            day=day_of, as_of=code("as_of"), after=after)
+    return text + _(". The report is as of today, {day}.").format(day=day_of)
 
 
 def _scope_totals(d: SalesData) -> dict[str, object]:
@@ -270,12 +288,16 @@ def _scope_sentence(record: dict[str, object]) -> str:
     totals = ""
     revenue, whole = record.get("revenue"), record.get("company_revenue")
     if isinstance(revenue, float) and isinstance(whole, float):
-        share = f", {revenue / whole:.1%} of the company's {whole:,.0f}" if whole else ""
-        totals = (f" It holds {int(record.get('lines') or 0):,} order lines with revenue "
-                  f"{revenue:,.0f}{share}.")
-    return (f"This report is for **{escape(str(record.get('scope_label')))}** "
-            f"({code('scope')} = {code(str(record.get('scope')))}): every table and figure "
-            f"is that scope's; a company figure is labelled as such.{totals} ")
+        lines = f"{int(record.get('lines') or 0):,}"
+        totals = " " + (_("It holds {lines} order lines with revenue {revenue}, {share} of the "
+                          "company's {whole}.") if whole else
+                        _("It holds {lines} order lines with revenue {revenue}.")).format(
+            lines=lines, revenue=money(revenue), share=pct(revenue / whole if whole else 0,
+                                                           digits=1), whole=money(whole))
+    return _("This report is for {scope} ({name} = {value}): every table and figure is that "
+             "scope's; a company figure is labelled as such.").format(
+        scope=f"**{escape(str(record.get('scope_label')))}**", name=code("scope"),
+        value=code(str(record.get("scope")))) + totals + " "
 
 
 def _show_data_line(record: dict[str, object]) -> None:
@@ -287,8 +309,12 @@ def _show_data_line(record: dict[str, object]) -> None:
         display(Markdown(data_sentence(record)), metadata={sections.DATA_RECORD: record})
 
 
-def setup() -> None:
-    """Set the plotting theme and table display options used by every report.
+def setup(lang: str = DEFAULT_LANGUAGE, currency: str = DEFAULT_CURRENCY) -> None:
+    """Set the report's language and currency, the plotting theme and the table options.
+
+    Every message, number, amount and date that follows is written in ``lang``, amounts in
+    ``currency`` (:func:`salesnb.core.i18n.set_language`); for Chinese, charts draw their
+    labels with a CJK font (:func:`cjk_font`).
 
     Figures lay themselves out to fit as they are drawn (``figure.autolayout``), so a
     notebook draws each once (:func:`salesnb.report.widgets.use_figure_png`). Titles sit
@@ -298,14 +324,31 @@ def setup() -> None:
     (:func:`salesnb.core.fmt.no_html`), however its sentence was composed, so a name from
     the data can never add markup there. Values are still put into sentences with
     :func:`escape`.
+
+    Parameters
+    ----------
+    lang : {"en", "zh-CN"}, default "en"
+        The report's language (its ``lang`` parameter).
+    currency : str, default "USD"
+        ISO 4217 code of the amounts (its ``currency`` parameter).
+
+    Raises
+    ------
+    salesnb.core.i18n.LocaleError
+        An unknown language or currency.
     """
     from salesnb.report.widgets import use_figure_png
 
+    set_language(lang, currency)
     sns.set_theme(style="whitegrid", context="notebook", palette="deep")
     mpl.rcParams.update({"figure.figsize": (9, 4.5), "figure.dpi": 100,
                          "axes.titleweight": "bold", "axes.titlesize": 12,
                          "figure.autolayout": True, "axes.titley": 1.0,
                          "axes.formatter.useoffset": False})
+    if language() == "zh-CN":
+        font = cjk_font()
+        if font:  # tried after the theme's own font, glyph by glyph
+            mpl.rcParams["font.family"] = [*mpl.rcParams["font.family"], font]
     pd.set_option("display.max_rows", 60)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 140)
@@ -313,6 +356,34 @@ def setup() -> None:
     _guard_markdown()
     use_figure_png()
     sections.install()
+
+
+#: CJK fonts charts can draw Chinese with, the first found used (Debian: fonts-noto-cjk).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "SimHei", "Microsoft YaHei", "PingFang SC")
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS`, or None (said once, as a warning).
+
+    Returns
+    -------
+    str or None
+        The font family name.
+    """
+    import warnings
+
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in installed:
+            return name
+    warnings.warn("no CJK font is installed, so the charts' Chinese labels cannot be drawn "
+                  "(they show as boxes). Fix: apt-get install fonts-noto-cjk (Debian), then "
+                  "run the report again", stacklevel=2)
+    return None
 
 
 def _guard_markdown() -> None:

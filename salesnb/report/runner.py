@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salesnb.core.i18n import check_locale
 from salesnb.data.urls import is_url, redact
 from salesnb.errors import SalesnbError
 from salesnb.paths import (
@@ -298,6 +299,8 @@ def plan_runs(
         values = {k: v for k, v in common.items() if any(p.name == k for p in spec.params)}
         values.update(per.get(spec.name, {}))
         checked = validate_params(spec, values)
+        if "lang" in checked:  # an unknown currency is refused before any kernel starts
+            check_locale(checked["lang"], checked.get("currency", ""))
         for key in _INPUT_FILES:  # read by the kernel, given relative to the user's folder
             if checked.get(key):  # a database URL's password moves into PGPASSWORD
                 checked[key] = (resolve_source(checked[key]) if key == "source"
