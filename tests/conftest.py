@@ -379,14 +379,19 @@ def _browser_unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """A headless Chromium for the module's tests (skipped, or failed in CI, without one)."""
+def require_browser() -> None:
+    """Skip a test that needs Chromium and Playwright without them (fail it in CI)."""
     reason = _browser_unavailable()
     if reason:
         if BROWSER_REQUIRED:
             pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the module's tests (skipped, or failed in CI, without one)."""
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium's sandbox refuses root

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 import pytest
-from conftest import BROWSER_REQUIRED, _browser_unavailable
+from conftest import require_browser
 
 from salesnb.cli import main
 from salesnb.core import fmt, i18n
@@ -72,11 +72,7 @@ def test_an_unknown_language_or_currency_is_refused_before_any_kernel_starts(tmp
 
 @pytest.mark.browser
 def test_a_chinese_run_writes_chinese_pages_and_pdfs(tmp_path):
-    reason = _browser_unavailable()
-    if reason:
-        if BROWSER_REQUIRED:
-            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from pypdf import PdfReader
 
     run = run_reports(plan_runs(list(TRANSLATED_NOTEBOOKS),

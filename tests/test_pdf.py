@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BROWSER_REQUIRED, _browser_unavailable
+from conftest import require_browser
 
 from salesnb.cli import main
 from salesnb.report.pdf import CHROMIUM_ENV, PdfError, chromium
@@ -14,11 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
-    reason = _browser_unavailable()
-    if reason:
-        if BROWSER_REQUIRED:
-            pytest.fail(f"SALESNB_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     out = tmp_path_factory.mktemp("pdf")
     return run_reports(plan_runs(["00_data_quality", "02_sales_forecast"],
                                  params={"scope": "region:East"}), out=out, jobs=2, pdf=True)
