@@ -78,7 +78,7 @@ def test_a_chinese_run_writes_chinese_pages_and_pdfs(tmp_path):
     run = run_reports(plan_runs(list(TRANSLATED_NOTEBOOKS),
                                 params={"lang": "zh-CN", "currency": "CNY",
                                         "scope": "region:East"}),
-                      out=tmp_path, jobs=1, pdf=True)
+                      out=tmp_path, jobs=2, pdf=True)  # every report, in Chinese
     assert run.status == "ok", run.failure_message()
     page = (run.run_dir / "02_sales_forecast.html").read_text(encoding="utf-8")
     assert '<html lang="zh"' in page and "<h1" in page
