@@ -149,7 +149,7 @@ def _as_date(value: object) -> object:
     """A date from a date, a datetime, a Timestamp or ISO text; None when it is none."""
     import datetime as dt
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:  # noqa: PLR0124 (NaN and NaT are not equal to themselves)
         return None
     if isinstance(value, str):
         try:
@@ -182,7 +182,7 @@ def day(value: object) -> str:
     from salesnb.core.i18n import language
 
     d = _as_date(value)
-    if d is None or (hasattr(d, "year") and str(d) == "NaT"):
+    if d is None:
         return _DASH
     if language() == "zh-CN":
         return f"{d.year}年{d.month}月{d.day}日"

@@ -236,13 +236,12 @@ def engine_data(e: Engine, *, grain: Mapping[str, Sequence[str]] | None = None,
     names = [t for t in TABLE_ORDER if t in e and (tables is None or t in tables)]
     frames: dict[str, pd.DataFrame] = {}
     keys: dict[str, tuple[str, ...]] = {}
+    if profile and marks:
+        raise ValueError("an orders profile carries no marks: ask for one or the other")
     for t in names:
-        if t in grain and t != "orders":
-            frames[t] = profiled(e, t, grain[t], as_of=day)
-            keys[t] = tuple(c for c in frames[t].columns if c not in (LINES, DOUBLES)
-                            and not c.startswith(FILLED))
-        elif t in grain:
-            frames[t] = rolled_orders(e, grain[t], as_of=day, marks=marks, profile=profile)
+        if t in grain:
+            frames[t] = (profiled(e, t, grain[t], as_of=day) if profile
+                         else rolled_orders(e, grain[t], as_of=day, marks=marks))
             keys[t] = tuple(c for c in frames[t].columns if c not in
                             (*SUMMED, LINES, *MARKS, DOUBLES) and not c.startswith(FILLED))
         else:

@@ -23,13 +23,12 @@ import pandas as pd
 from salesnb.core.periods import parse_day
 from salesnb.data.schema import DOUBLES, FILLED, MAIN_DATE, TABLES
 from salesnb.engine.backends import Engine
+from salesnb.engine.frames import LINES, _cut, _like_loaded, rollup_keys
 
 __all__ = ["WHO", "profile_keys", "profiled", "profile_frame"]
 
 #: Tables whose profile also says which customer each key holds (see the module's notes).
 WHO = ("orders",)
-#: The column of a profile counting the rows each of its rows stands for.
-_ROWS = "lines"
 #: Summed (not only counted) in a profile of the orders: the monthly volumes show revenue.
 _SUMMED = {"orders": ("revenue", "quantity")}
 
@@ -53,8 +52,6 @@ def profile_keys(e: Engine, name: str, keys: Sequence[str]) -> list[str]:
         ``region`` (a region's page then places its rows through their customers).
     """
     if name == "orders":
-        from salesnb.engine.frames import rollup_keys
-
         return rollup_keys(e, keys)
     cols = e[name].columns
     out = [k for k in dict.fromkeys(keys) if k in cols]
@@ -81,14 +78,12 @@ def _counted(t: Any, name: str, by: Sequence[str]) -> Any:
     filled = {f"{FILLED}{c}": (same[f"_k{key.index(c)}"].sum() if c in key
                                else same._n.sum(where=same[c].notnull()))
               for c in t.columns if c not in by}
-    return same.group_by(**group).aggregate(**{_ROWS: same._n.sum()}, **sums,
+    return same.group_by(**group).aggregate(**{LINES: same._n.sum()}, **sums,
                                             **{DOUBLES: (same._n - 1).sum()}, **filled)
 
 
 def profile_frame(e: Engine, name: str, t: Any, by: list[str]) -> pd.DataFrame:
     """The profile of the rows ``t`` of table ``name`` by ``by``, fetched (see :func:`profiled`)."""
-    from salesnb.engine.frames import _like_loaded
-
     out = _like_loaded(e.execute(_counted(t, name, by)))
     out = out.sort_values(by, na_position="last", kind="stable", ignore_index=True)
     out = out[[*by, *[c for c in out.columns if c not in by]]]
@@ -129,7 +124,5 @@ def profiled(e: Engine, name: str, keys: Sequence[str], *, as_of: Any = None) ->
         customer each key holds (see the module's notes). Sorted by the
         keys, typed as :func:`salesnb.load` types the table.
     """
-    from salesnb.engine.frames import _cut
-
     t = _cut(e, name, parse_day(as_of, name="as_of"))
     return profile_frame(e, name, t, profile_keys(e, name, keys))

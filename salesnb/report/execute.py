@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from salesnb.core.fmt import escape
-from salesnb.core.i18n import speaking, translations
+from salesnb.core.i18n import language, speaking, translations
 from salesnb.paths import ARTIFACTS_ENV, DATA_CACHE_ENV, HEADLESS_ENV, THREADS_ENV
 from salesnb.report.progress import sections
 
@@ -178,21 +178,21 @@ def _facts(nb: Any) -> dict[str, Any]:
 HTML_TEMPLATE = "html_template"
 
 
-def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "", *,
-                 lang: str = "en") -> None:
+def _export_html(nb: Any, html_path: Path, title: str, meta: str, about: str = "") -> None:
     """Write the executed notebook ``nb`` as HTML with code cells hidden (nbconvert).
 
     The page opens with the report's title (the notebook's own first heading, else
     ``title``) and its meta line under it (``meta``: scope, period, data, run), and ends with
     ``about`` (the collapsed run details and parameters). Its Markdown cells are written in
-    ``lang`` (:func:`salesnb.core.i18n.translations`: a cell's English text is its message
-    id; a cell the catalog lacks stays in English). The exporter is made once per
-    process and kept (:class:`_Warm`): making one loads and compiles its templates, which took
-    three times as long as exporting a report.
+    the language being written (:func:`salesnb.core.i18n.speaking`; a cell's English text is
+    its message id, and a cell the catalog lacks stays in English). The exporter is made once
+    per process and kept (:class:`_Warm`): making one loads and compiles its templates, which
+    took three times as long as exporting a report.
     """
     import nbformat
     from nbconvert import HTMLExporter
 
+    lang = language()
     words = translations(lang)
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.strip():
@@ -451,18 +451,17 @@ def execute(job: dict[str, Any], emit: Emit | None = None) -> dict[str, Any]:
         try:
             import nbformat
 
-            from salesnb.report.pages import data_line, meta_line
+            from salesnb.report.pages import data_line, language_of, meta_line
 
             nb = executed if executed is not None else nbformat.read(out_nb, as_version=4)
             facts = _facts(nb)
             result["data"], result["skipped"] = facts["data"], facts["skipped"]
             if result["status"] == "ok" and facts["needs"]:
                 result.update(status="not_applicable", error=f"not applicable: {facts['needs']}")
-            lang = str(job["parameters"].get("lang") or "en")
-            with speaking(lang):
+            with speaking(language_of(job["parameters"])):
                 _export_html(nb, out_html, job["title"],
                              meta_line(data_line(facts["data"]), job["header"]),
-                             job.get("about", ""), lang=lang)
+                             job.get("about", ""))
         except Exception as exc:  # a broken export must not hide the notebook's own status
             if result["status"] == "ok":
                 result.update(status="failed", error=f"HTML export failed: {exc}")

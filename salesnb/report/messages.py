@@ -66,6 +66,11 @@ def messages() -> list[str | tuple[str, str]]:
     return list(dict.fromkeys([*code_messages(), *report_messages()]))
 
 
+def _key(message: str | tuple[str, str]) -> str:
+    """A message's id in a catalog: the text, or the singular of a (singular, plural)."""
+    return message[0] if isinstance(message, tuple) else message
+
+
 def _read(lang: str):  # noqa: ANN202 (babel's Catalog)
     from babel.messages.pofile import read_po
 
@@ -89,8 +94,7 @@ def missing(lang: str) -> list[str | tuple[str, str]]:
     catalog = _read(lang)
     out = []
     for msg in messages():
-        key = msg[0] if isinstance(msg, tuple) else msg
-        entry = catalog.get(key)
+        entry = catalog.get(_key(msg))
         strings = (entry.string if isinstance(entry.string, tuple) else (entry.string,)) \
             if entry is not None else ()
         if entry is None or entry.fuzzy or not all(strings):
@@ -114,7 +118,7 @@ def update_catalog(lang: str) -> list[str | tuple[str, str]]:
     from babel.messages.pofile import write_po
 
     catalog = _read(lang)
-    added = [m for m in messages() if catalog.get(m[0] if isinstance(m, tuple) else m) is None]
+    added = [m for m in messages() if catalog.get(_key(m)) is None]
     for msg in added:
         catalog.add(msg, ("", "") if isinstance(msg, tuple) else "")
     with catalog_path(lang).open("wb") as fh:

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesnb.core.fmt import day, escape
-from salesnb.core.i18n import _, ngettext, speaking
+from salesnb.core.i18n import DEFAULT_LANGUAGE, _, ngettext, speaking
 
 if TYPE_CHECKING:
     from salesnb.report.runner import NotebookRun
 
-__all__ = ["DOWNLOADS", "source_name", "header", "about", "data_line", "meta_line", "write_index",
-           "write_top_index"]
+__all__ = ["DOWNLOADS", "source_name", "language_of", "header", "about", "data_line", "meta_line",
+           "write_index", "write_top_index"]
 
 
 def source_name(path: str) -> str:
@@ -35,6 +35,21 @@ def source_name(path: str) -> str:
     from salesnb.data.urls import is_url
 
     return path if is_url(path) else Path(path).name
+
+
+def language_of(parameters: dict[str, Any]) -> str:
+    """The language a report is written in: its ``lang`` parameter, else the default.
+
+    Parameters
+    ----------
+    parameters : dict
+        The report's parameters.
+
+    Returns
+    -------
+    str
+    """
+    return str(parameters.get("lang") or DEFAULT_LANGUAGE)
 
 
 def _run_time(run_id: str) -> str:
@@ -65,7 +80,7 @@ def header(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     str
         E.g. ``"run 4 Dec 2026, 19:30 · <a href="index.html">all reports</a>"``.
     """
-    with speaking(str(run.parameters.get("lang") or "en")):
+    with speaking(language_of(run.parameters)):
         index = _("all reports")
         when = _("run {when}").format(when=_run_time(run_id))
         return f'{when} · <a href="index.html">{index}</a>'
@@ -100,7 +115,7 @@ def about(run: NotebookRun, run_id: str, fp: dict[str, Any] | None) -> str:
     def esc(value: object) -> str:
         return html.escape(str(value))
 
-    with speaking(str(run.parameters.get("lang") or "en")):
+    with speaking(language_of(run.parameters)):
         data = (_("data {name} (sha256 {sha})").format(
             name=f"<code>{esc(source_name(fp['path']))}</code>",
             sha=f"<code>{esc(fp['sha256'][:12])}</code>") if fp else _("no data"))
@@ -233,8 +248,8 @@ def write_index(run_dir: Path, run_id: str, manifest: dict[str, Any],
     It is written in the reports' language (their ``lang`` parameter), as are the reports'
     titles and descriptions.
     """
-    lang = str(next((r.parameters.get("lang") for r in runs if r.parameters.get("lang")),
-                    "en"))
+    lang = next((language_of(r.parameters) for r in runs if r.parameters.get("lang")),
+                DEFAULT_LANGUAGE)
     with speaking(lang):
         _write_index(run_dir, run_id, manifest, runs, lang)
 
